@@ -1,0 +1,77 @@
+"""Recompute every derived figure of a form from its inputs, the way the form defines them.
+
+Used twice: the template writer stores these as the formulas' cached values, and the reader
+recomputes them from what the unit typed (a formula's cached value is never trusted).
+Blank inputs count as 0 in sums and differences, as in Excel; a rate over a zero or blank base
+is blank (``None``), as the template's ``IF(N(base)=0,"",…)`` shows it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .layout import grid_name, list_name, tree_name
+from .profile import Profile
+
+
+def _num(value) -> float:
+    return float(value) if isinstance(value, int | float) and not math.isnan(value) else 0.0
+
+
+def _clean(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 10)
+
+
+def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
+    """Derived values by defined name.
+
+    ``inputs`` maps input names to parsed numbers (or None); ``items`` maps an open list's key
+    to its columns' parsed values.
+    """
+    out: dict[str, object] = {}
+    for block in profile.blocks("grid"):
+        cell = {
+            (r.key, c.key): _num(inputs.get(grid_name(block, r.key, c.key)))
+            for r in block.rows
+            for c in block.columns
+        }
+        for r in block.rows:
+            if r.formula is None:
+                for c in block.columns:
+                    if c.formula is not None:
+                        cell[(r.key, c.key)] = c.formula.evaluate(
+                            {k: cell[(r.key, k)] for k in c.formula.names}
+                        )
+        for r in block.rows:
+            if r.formula is not None:
+                for c in block.columns:
+                    cell[(r.key, c.key)] = r.formula.evaluate(
+                        {k: cell[(k, c.key)] for k in r.formula.names}
+                    )
+        for r in block.rows:
+            for c in block.columns:
+                if block.cell_formula(r, c) is not None:
+                    out[grid_name(block, r.key, c.key)] = _clean(cell[(r.key, c.key)])
+    for block in profile.blocks("list"):
+        columns = items.get(block.key, {})
+        for c in block.columns:
+            if c.sum and block.total:
+                out[list_name(block, f"total_{c.key}")] = _clean(
+                    math.fsum(_num(v) for v in columns.get(c.key, []))
+                )
+    tree = profile.tree
+    score = tree.score_column
+    leaves = [inputs.get(tree_name(score, i)) for i in tree.leaves]
+
+    def rollup(ind) -> float:
+        if ind.is_leaf:
+            return _num(inputs.get(tree_name(score, ind)))
+        value = math.fsum(rollup(c) for c in ind.children)
+        out[tree_name(score, ind)] = _clean(value)
+        return value
+
+    total = math.fsum(rollup(r) for r in tree.roots)
+    out[tree_name(score, "total")] = _clean(total)
+    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in leaves)
+    out["grade"] = profile.grade_for(round(total, 10)) if any_score else None
+    return out

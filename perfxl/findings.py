@@ -1,0 +1,69 @@
+"""The one record every check produces, and the views every output takes of it.
+
+A finding says what is wrong, where (workbook, sheet, cell), what the figure should be and
+how sure we are.  The console report, the JSON, the notes written into workbooks and the county
+summary are all views of a list of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {
+    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem found in one workbook, at one place."""
+
+    workbook: str
+    sheet: str
+    cell: str
+    code: str
+    name: str
+    severity: str
+    message: str
+    expected: str = ""
+    actual: str = ""
+    hint: str = ""
+    field: str = ""  # the defined name or key the finding is about (keys explanations)
+    explained: str = dataclass_field(default="", compare=False)  # the unit's explanation of a warning
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What an explanation is attached to: the rule and the field it is about."""
+        return (self.code, self.field or self.cell)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sort_findings(findings):
+    """Errors first, then warnings, then notes; within each in sheet and cell order."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(
+        findings,
+        key=lambda f: (f.workbook, rank[f.severity], f.sheet, _cell_key(f.cell), f.code),
+    )
+
+
+def _cell_key(cell: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return (int(digits) if digits else 0, col)

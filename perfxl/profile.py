@@ -1,0 +1,511 @@
+"""Form profiles: the form described as data, loaded and checked.
+
+A profile (``perfxl/profiles/<id>.toml``) lists the sheets of a form and, in each, its blocks
+(fields, long texts, a fixed grid such as the funds table, open lists such as the expenditure
+detail, and the indicator tree).  Nothing about a particular province's form lives in code: the
+template writer, the reader and the rules only walk these dataclasses.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FIELD_TYPES = {"text", "date", "phone", "year", "postcode", "money", "rate", "score", "number"}
+BLOCK_KINDS = {"heading", "fields", "longtext", "grid", "list", "tree"}
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot describe a form; the message names the file and the cause."""
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_EXCEL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_FUNCS = {"min": (np.fmin, "MIN"), "max": (np.fmax, "MAX")}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A derived figure over the keys of one table: ``in_place / invested``.
+
+    The same expression is written into the template as an Excel formula and evaluated by the
+    reader over plain floats or whole pandas columns (missing → NaN, x ÷ 0 → NaN).
+    """
+
+    text: str
+    tree: ast.expr = field(repr=False, compare=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Formula:
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError as exc:
+            raise ValueError(f"公式无法解析：{text!r}") from exc
+        for sub in ast.walk(node):
+            ok = isinstance(
+                sub,
+                ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.Call | ast.Load
+                | ast.operator | ast.unaryop,
+            )
+            if not ok or (isinstance(sub, ast.Constant) and not isinstance(sub.value, int | float)):
+                raise ValueError(f"公式只能使用键名、数字、+ - * /、min()、max()：{text!r}")
+            if isinstance(sub, ast.BinOp) and type(sub.op) not in _EXCEL_OPS:
+                raise ValueError(f"公式只能使用 + - * /：{text!r}")
+            if isinstance(sub, ast.Call) and (
+                not isinstance(sub.func, ast.Name) or sub.func.id not in _FUNCS
+            ):
+                raise ValueError(f"公式只能调用 min() 或 max()：{text!r}")
+        return cls(text, node)
+
+    @property
+    def names(self) -> set[str]:
+        calls = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
+        return {
+            n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in calls
+        }
+
+    def evaluate(self, values):
+        """Evaluate over a mapping of key → float (or numpy/pandas column)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = self._eval(self.tree, values)
+        if isinstance(result, float | int | np.floating):
+            result = float(result)
+            return math.nan if math.isinf(result) else result
+        return np.where(np.isinf(result), np.nan, result)
+
+    def _eval(self, node, values):
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            value = values[node.id]
+            return math.nan if value is None else value
+        if isinstance(node, ast.UnaryOp):
+            return -self._eval(node.operand, values)
+        if isinstance(node, ast.Call):
+            fn = _FUNCS[node.func.id][0]
+            args = [self._eval(a, values) for a in node.args]
+            out = args[0]
+            for arg in args[1:]:
+                out = fn(out, arg)
+            return out
+        left, right = self._eval(node.left, values), self._eval(node.right, values)
+        if isinstance(node.op, ast.Div):
+            return np.divide(left, right) if not _is_zero_scalar(right) else math.nan
+        return _BINOPS[type(node.op)](left, right)
+
+    def to_excel(self, refs: dict[str, str]) -> str:
+        """The Excel formula, with each key replaced by its cell reference."""
+        return "=" + self._excel(self.tree, refs)
+
+    def _excel(self, node, refs) -> str:
+        if isinstance(node, ast.Constant):
+            return repr(node.value)
+        if isinstance(node, ast.Name):
+            return refs[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return "-" + self._excel(node.operand, refs)
+        if isinstance(node, ast.Call):
+            args = ",".join(self._excel(a, refs) for a in node.args)
+            return f"{_FUNCS[node.func.id][1]}({args})"
+        left, right = self._excel(node.left, refs), self._excel(node.right, refs)
+        if isinstance(node.op, ast.Div):
+            # A rate over an empty or zero base is shown blank, never #DIV/0!.
+            return f'IF(N({right})=0,"",{left}/{right})'
+        return f"({left}{_EXCEL_OPS[type(node.op)]}{right})"
+
+
+def _is_zero_scalar(value) -> bool:
+    return isinstance(value, float | int) and value == 0
+
+
+# --------------------------------------------------------------------------- profile model
+
+
+@dataclass
+class Field:
+    """One fill-in or derived value with a fixed place: a cover line, a funds cell, a score."""
+
+    key: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    max_length: int | None = None
+    default: str | None = None
+    hint: str | None = None
+    same_as: str | None = None
+    choices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    type: str = "text"
+    formula: Formula | None = None
+    span: int = 1
+    sum: bool = False
+    max_length: int | None = None
+    explains: bool = False
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    code: str = ""
+    formula: Formula | None = None
+    type: str | None = None
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    max: float
+    parent: str | None = None
+    children: list[Indicator] = field(default_factory=list)
+    level: int = 1
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+@dataclass
+class Grade:
+    label: str
+    min: float
+
+
+@dataclass
+class Block:
+    kind: str
+    key: str = ""
+    text: str = ""
+    style: str = ""
+    caption: str = ""
+    labels: bool = True
+    rows: list = field(default_factory=list)  # fields: list of key lists; grid: list[Row]
+    fields: list[Field] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    type: str = "money"
+    row_header: str = ""
+    code_header: str = ""
+    min_rows: int = 1
+    max_rows: int | None = None
+    total: str = ""
+    number_header: str = ""
+    explains: bool = False
+    headers: list[str] = field(default_factory=list)
+    rollup_headers: list[str] = field(default_factory=list)
+    total_label: str = "合计"
+    grade_label: str = ""
+    indicators: list[Indicator] = field(default_factory=list)
+
+    def cell_formula(self, row: Row, column: Column) -> Formula | None:
+        """The grid rule: a row's formula wins, else the column's, else it is an input."""
+        return row.formula or column.formula
+
+    def cell_type(self, row: Row, column: Column) -> str:
+        if row.type:
+            return row.type
+        return column.type if column.type != "text" else self.type
+
+    @property
+    def roots(self) -> list[Indicator]:
+        return [i for i in self.indicators if i.parent is None]
+
+    @property
+    def leaves(self) -> list[Indicator]:
+        return [i for i in self.indicators if i.is_leaf]
+
+    @property
+    def score_column(self) -> Column:
+        return next(c for c in self.columns if c.type == "score")
+
+
+@dataclass
+class Sheet:
+    key: str
+    name: str
+    widths: list[float]
+    blocks: list[Block]
+
+    @property
+    def width(self) -> int:
+        return len(self.widths)
+
+
+@dataclass(eq=False)
+class Profile:
+    id: str
+    version: str
+    name: str
+    sheets: list[Sheet]
+    grades: list[Grade]
+    default_year: int
+    default_county: str
+    roles: dict[str, str]
+    source: str = ""
+    checks: dict = field(default_factory=dict)  # cross-table checks the rules read
+    figures: dict[str, str] = field(default_factory=dict)  # key figure → defined name
+
+    def blocks(self, kind: str | None = None) -> list[Block]:
+        return [b for s in self.sheets for b in s.blocks if kind is None or b.kind == kind]
+
+    def block(self, key: str) -> Block:
+        return next(b for b in self.blocks() if b.key == key)
+
+    @property
+    def tree(self) -> Block:
+        return self.blocks("tree")[0]
+
+    @property
+    def fields(self) -> dict[str, Field]:
+        return {f.key: f for b in self.blocks() if b.kind in ("fields", "longtext") for f in b.fields}
+
+    def grade_for(self, total: float) -> str | None:
+        """The band of a total: half-open, so 89.5 is 良好 and 90 is 优秀."""
+        if total is None or (isinstance(total, float) and math.isnan(total)):
+            return None
+        for grade in sorted(self.grades, key=lambda g: -g.min):
+            if total >= grade.min:
+                return grade.label
+        return None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def profiles_dir() -> Path:
+    return Path(__file__).parent / "profiles"
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in profiles_dir().glob("*.toml"))
+
+
+@lru_cache(maxsize=16)
+def load_profile(name_or_path: str = "gd-2020") -> Profile:
+    """Load a shipped profile by id, or a profile file by path, and check it."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = profiles_dir() / f"{name_or_path}.toml"
+        if not path.exists():
+            known = "、".join(available_profiles())
+            raise ProfileError(f"未知的表样 {name_or_path!r}（可用：{known}）")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: 无法读取表样文件：{exc}") from exc
+    try:
+        profile = _build(data, str(path))
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ProfileError):
+            raise
+        raise ProfileError(f"{path}: 表样格式错误：{exc}") from exc
+    problems = check_profile(profile)
+    if problems:
+        raise ProfileError(f"{path}: 表样自相矛盾：\n  " + "\n  ".join(problems))
+    return profile
+
+
+def _formula(value) -> Formula | None:
+    return Formula.parse(value) if value else None
+
+
+def _build(data: dict, source: str) -> Profile:
+    head = data["profile"]
+    sheets = []
+    for s in data["sheets"]:
+        blocks = []
+        for b in s.get("blocks", []):
+            kind = b["kind"]
+            if kind not in BLOCK_KINDS:
+                raise ValueError(f"未知的区块类型 {kind!r}（可用：{sorted(BLOCK_KINDS)}）")
+            block = Block(
+                kind=kind,
+                key=b.get("key", ""),
+                text=b.get("text", ""),
+                style=b.get("style", ""),
+                caption=b.get("caption", ""),
+                labels=b.get("labels", True),
+                fields=[Field(**f) for f in b.get("fields", [])],
+                columns=[
+                    Column(**{**c, "formula": _formula(c.get("formula"))})
+                    for c in b.get("columns", [])
+                ],
+                type=b.get("type", "money"),
+                row_header=b.get("row_header", ""),
+                code_header=b.get("code_header", ""),
+                min_rows=b.get("min_rows", 1),
+                max_rows=b.get("max_rows"),
+                total=b.get("total", ""),
+                number_header=b.get("number_header", ""),
+                explains=b.get("explains", False),
+                headers=b.get("headers", []),
+                rollup_headers=b.get("rollup_headers", []),
+                total_label=b.get("total_label", "合计"),
+                grade_label=b.get("grade_label", ""),
+                indicators=[Indicator(**i) for i in b.get("indicators", [])],
+            )
+            if kind == "grid":
+                block.rows = [Row(**{**r, "formula": _formula(r.get("formula"))}) for r in b["rows"]]
+            elif kind == "fields":
+                block.rows = b["rows"]
+            if kind == "tree":
+                _link_tree(block)
+            blocks.append(block)
+        sheets.append(Sheet(s["key"], s["name"], s["widths"], blocks))
+    grades = [Grade(g["label"], float(g["min"])) for g in data.get("grades", [])]
+    roles = {k[: -len("_field")]: v for k, v in head.items() if k.endswith("_field")}
+    return Profile(
+        id=head["id"],
+        version=str(head["version"]),
+        name=head["name"],
+        sheets=sheets,
+        grades=grades,
+        default_year=int(head["default_year"]),
+        default_county=head.get("default_county", ""),
+        roles=roles,
+        source=source,
+        checks=data.get("checks", {}),
+        figures=data.get("figures", {}),
+    )
+
+
+def _link_tree(block: Block) -> None:
+    by_key = {i.key: i for i in block.indicators}
+    for ind in block.indicators:
+        if ind.parent is not None:
+            if ind.parent not in by_key:
+                raise ValueError(f"指标 {ind.key} 的上级 {ind.parent!r} 不存在")
+            by_key[ind.parent].children.append(ind)
+    for ind in block.indicators:
+        depth, node = 1, ind
+        while node.parent is not None:
+            node, depth = by_key[node.parent], depth + 1
+            if depth > len(block.indicators):
+                raise ValueError(f"指标 {ind.key} 的上级关系成环")
+        ind.level = depth
+
+
+def check_profile(profile: Profile) -> list[str]:
+    """Every way a profile can contradict itself, as readable sentences (empty when sound)."""
+    problems: list[str] = []
+    keys: dict[str, str] = {}
+
+    def claim(key: str, where: str) -> None:
+        if key in keys:
+            problems.append(f"键 {key!r} 重复（{keys[key]} 与 {where}）")
+        keys[key] = where
+
+    for sheet in profile.sheets:
+        for block in sheet.blocks:
+            where = f"工作表“{sheet.name}”的 {block.kind} 区块"
+            for f in block.fields:
+                claim(f.key, where)
+                if f.type not in FIELD_TYPES:
+                    problems.append(f"字段 {f.key} 的类型 {f.type!r} 未知")
+            if block.kind == "fields":
+                listed = [k for row in block.rows for k in row]
+                declared = [f.key for f in block.fields]
+                if sorted(listed) != sorted(declared):
+                    problems.append(f"{where}：rows 所列字段与已声明字段不一致")
+                problems += [
+                    f"{where}：一行 {len(row)} 个字段无法均分 {sheet.width} 列"
+                    for row in block.rows
+                    if sheet.width % len(row) or sheet.width // len(row) < (2 if block.labels else 1)
+                ]
+            if block.kind in ("grid", "list", "tree"):
+                claim(block.key, where)
+            if block.kind == "grid":
+                problems += _check_grid(block, sheet, where)
+            if block.kind == "list":
+                span = sum(c.span for c in block.columns) + 1
+                if span != sheet.width:
+                    problems.append(f"{where}：序号列加各列共 {span} 列，与表宽 {sheet.width} 不符")
+            if block.kind == "tree":
+                problems += _check_tree(block, sheet, where)
+    for f in profile.fields.values():
+        if f.same_as and f.same_as not in profile.fields:
+            problems.append(f"字段 {f.key} 的 same_as {f.same_as!r} 不存在")
+    for role, key in profile.roles.items():
+        if key not in profile.fields:
+            problems.append(f"profile.{role}_field 指向不存在的字段 {key!r}")
+    problems += _check_grades(profile.grades)
+    if len(profile.blocks("tree")) != 1:
+        problems.append("表样必须恰有一个指标树（tree）区块")
+    return problems
+
+
+def _check_grid(block: Block, sheet: Sheet, where: str) -> list[str]:
+    problems = []
+    width = 1 + bool(block.caption) + bool(block.code_header) + len(block.columns)
+    if width != sheet.width:
+        problems.append(f"{where}：表格共 {width} 列，与表宽 {sheet.width} 不符")
+    row_keys = {r.key for r in block.rows}
+    col_keys = {c.key for c in block.columns}
+    for r in block.rows:
+        if r.formula and not r.formula.names <= row_keys:
+            problems.append(f"{where}：行 {r.key} 的公式引用了不存在的行 {r.formula.names - row_keys}")
+    for c in block.columns:
+        if c.formula and not c.formula.names <= col_keys:
+            problems.append(f"{where}：列 {c.key} 的公式引用了不存在的列 {c.formula.names - col_keys}")
+    return problems
+
+
+def _check_tree(block: Block, sheet: Sheet, where: str) -> list[str]:
+    problems = []
+    if not any(c.type == "score" for c in block.columns):
+        problems.append(f"{where}：指标树缺少得分列（type = \"score\"）")
+    width = len(block.headers) + len(block.columns) + len(block.rollup_headers)
+    if width != sheet.width:
+        problems.append(f"{where}：指标树共 {width} 列，与表宽 {sheet.width} 不符")
+    for ind in block.indicators:
+        if ind.max < 0:
+            problems.append(f"指标 {ind.label} 的分值为负")
+        if ind.children:
+            total = sum(c.max for c in ind.children)
+            if not math.isclose(total, ind.max, abs_tol=1e-9):
+                names = "、".join(f"{c.label}{c.max:g}" for c in ind.children)
+                problems.append(
+                    f"指标 {ind.label}（{ind.max:g} 分）的下级分值合计 {total:g} 分（{names}）"
+                )
+        if ind.level > len(block.headers):
+            problems.append(f"指标 {ind.label} 的层级 {ind.level} 超出表头 {len(block.headers)} 级")
+        if ind.is_leaf and ind.level == 1:
+            problems.append(f"一级指标 {ind.label} 没有下级指标")
+    total = sum(i.max for i in block.leaves)
+    if not math.isclose(total, 100, abs_tol=1e-9):
+        problems.append(f"全部末级指标分值合计 {total:g} 分，应为 100 分")
+    return problems
+
+
+def _check_grades(grades: list[Grade]) -> list[str]:
+    if not grades:
+        return ["表样没有等次（grades）"]
+    mins = sorted(g.min for g in grades)
+    problems = []
+    if mins[0] != 0:
+        problems.append(f"等次未覆盖 0 分：最低的下限是 {mins[0]:g}")
+    if mins[-1] > 100:
+        problems.append(f"等次下限 {mins[-1]:g} 超过 100 分")
+    if len(set(mins)) != len(mins):
+        problems.append("两个等次的下限相同")
+    return problems

@@ -1,0 +1,58 @@
+"""Fixtures: the profile, a builder of filled workbooks, and LibreOffice when present."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+from builders import clean_fill
+
+from perfxl.check import Settings, check
+from perfxl.profile import load_profile
+from perfxl.read import read_report
+from perfxl.template import write_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SEED = SAMPLES / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+@pytest.fixture
+def profile():
+    return load_profile("gd-2020")
+
+
+@pytest.fixture
+def make(tmp_path, profile):
+    """``make(change)`` writes the clean project after ``change(fill)`` and returns its path."""
+    counter = iter(range(1000))
+
+    def build(change=None, name: str | None = None) -> Path:
+        fill = copy.deepcopy(clean_fill())
+        if change is not None:
+            change(fill)
+        path = tmp_path / (name or f"wb{next(counter)}.xlsx")
+        write_workbook(profile, path, year=2023, county="示例县", fill=fill)
+        return path
+
+    return build
+
+
+@pytest.fixture
+def findings_of():
+    """``findings_of(path)`` → the findings of one workbook, as (code, cell) pairs and records."""
+
+    def run(path: Path, **settings):
+        return check([read_report(path)], Settings(**settings))
+
+    return run
+
+
+@pytest.fixture
+def soffice():
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        pytest.skip("LibreOffice is not installed")
+    return exe
