@@ -70,13 +70,13 @@ def test_fill_then_read_recovers_every_value(make):
             assert got == typed, name
     details = report.details
     assert list(details["item"][:2]) == ["日常养护费", "应急抢修费"]
-    assert list(details["spent"][:2]) == [1_900_000, 950_000]
+    assert list(details["spent"][:2]) == [1_930_000, 950_000]
     figures = report.figures()
     assert figures["budget_total"] == 3_000_000
-    assert figures["spent_total"] == 2_850_000
+    assert figures["spent_total"] == 2_880_000
     assert figures["score_total"] == 96
     assert figures["grade"] == "优秀"
-    assert figures["rate_spent"] == pytest.approx(2_850_000 / 2_900_000)
+    assert figures["rate_spent"] == pytest.approx(2_880_000 / 2_900_000)
 
 
 def test_every_value_keeps_its_sheet_cell_and_raw_text(make):
@@ -91,10 +91,10 @@ def test_derived_figures_are_recomputed_not_trusted(make):
     cells = read_report(path).cells.set_index("name")
     stale = cells.loc["funds_rate_spent_total"]
     assert stale["value"] == 0.5 and bool(stale["has_formula"])
-    assert stale["expected"] == pytest.approx(2_850_000 / 2_900_000)
+    assert stale["expected"] == pytest.approx(2_880_000 / 2_900_000)
     typed = cells.loc["funds_balance_total"]
     assert typed["value"] == 12345 and not typed["has_formula"]
-    assert typed["expected"] == 50_000
+    assert typed["expected"] == 20_000
 
 
 def test_unparseable_text_stays_raw_never_zero(make):

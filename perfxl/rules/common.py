@@ -1,0 +1,52 @@
+"""Small helpers the rules share."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..check import Context, show
+
+
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def numeric(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.where(series.map(is_number)), errors="coerce")
+
+
+def tolerance(ctx: Context, type_: str) -> float:
+    s = ctx.settings
+    return {"rate": s.rate_tolerance, "score": s.score_tolerance}.get(type_, s.money_tolerance)
+
+
+def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
+    """Derived cells whose number differs from the recomputed one beyond the shown precision.
+
+    A blank cached value is not a mismatch (Excel and WPS recompute on opening); a blank
+    recomputed value (a rate over a zero base) with a number in the cell is.
+    """
+    value, expected = numeric(derived["value"]), numeric(derived["expected"])
+    tol = derived["type"].map(lambda t: tolerance(ctx, t))
+    differs = (value - expected).abs() >= tol - 1e-12
+    blank_expected = value.notna() & expected.isna() & (derived["status"] == "ok")
+    return derived[(value.notna() & expected.notna() & differs) | blank_expected]
+
+
+def mismatch_findings(ctx: Context, rows: pd.DataFrame, what_zh: str, what_en: str):
+    for _, row in rows.iterrows():
+        formula = row["has_formula"] is True
+        zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
+        en_tail = " (the formula's cached value is stale)" if formula else ""
+        yield ctx.finding(
+            row,
+            f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "
+            f"{show(row['value'], row['type'])}：{what_zh}{zh_tail}",
+            f"{row['label']} should be {show(row['expected'], row['type'])}, the sheet shows "
+            f"{show(row['value'], row['type'])}: {what_en}{en_tail}",
+            expected=show(row["expected"], row["type"]), actual=show(row["value"], row["type"]),
+            hint_zh="恢复模板公式，或按公式重新计算后填写。",
+            hint_en="Restore the template's formula or recompute the figure.",
+        )

@@ -1,0 +1,287 @@
+"""P — plausibility: figures that can all be true but need a word from the unit (warnings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from ..check import Context, rule, show
+from ..numbers import normalize_text
+from .common import is_number, numeric
+
+
+def _leaves(ctx: Context) -> pd.DataFrame:
+    """Leaf scores with their explanation beside them (one row per leaf per workbook)."""
+    tree = ctx.profile.tree
+    cells = ctx.cells
+    part = cells[(cells["section"] == "tree") & (cells["kind"] == "input")]
+    scores = part[part["column"] == tree.score_column.key].copy()
+    explains = [c.key for c in tree.columns if c.explains]
+    if explains:
+        notes = part[part["column"] == explains[0]].set_index(["workbook", "indicator"])
+        key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
+        scores["note_status"] = notes["status"].reindex(key).to_numpy()
+    else:
+        scores["note_status"] = "ok"
+    scores["score"] = numeric(scores["value"])
+    return scores
+
+
+def _problem_rows(ctx: Context) -> pd.DataFrame:
+    """The cells of the list where the unit writes its problems (the list that `explains`)."""
+    keys = [b.key for b in ctx.profile.blocks("list") if b.explains]
+    cells = ctx.cells
+    return cells[cells["block"].isin(keys) & (cells["item"] >= 0)]
+
+
+def _is_placeholder(ctx: Context, rows: pd.DataFrame) -> pd.Series:
+    marks = {normalize_text(p) for p in ctx.settings.placeholders}
+    text = rows["raw"].map(lambda v: normalize_text(str(v)).strip("。.，, "))
+    return (rows["status"] == "na") | text.isin(marks)
+
+
+@rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
+def problems_missing(ctx: Context):
+    """Points were not awarded, yet no problem is written in 存在问题及改进意见.
+
+    **What it checks.** When the leaf scores fall short of the full 100 (a deduction or a leaf
+    left blank), at least one real problem row (not 无 or `/`) must say why.
+
+    **Why it matters.** A deduction without a stated problem is a self-evaluation that found
+    nothing to improve — the first thing a reviewer sends back (the seed report's own case:
+    12 points not awarded and the section empty).
+
+    **How to fix.** Write the main problems behind the deductions and the improvement plan.
+    """
+    leaves = _leaves(ctx)
+    lost = (leaves["max"].astype(float) - leaves["score"].fillna(0)).groupby(
+        leaves["workbook"]).sum()
+    rows = _problem_rows(ctx)
+    real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx, rows)]
+    has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
+    first = rows.sort_values(["item", "col"]).groupby("workbook").head(1).set_index("workbook")
+    for wb in lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]:
+        if wb not in first.index:
+            continue
+        row = first.loc[wb].copy()
+        row["workbook"] = wb
+        yield ctx.finding(
+            row, f"共有 {lost[wb]:g} 分未得，但“存在问题及改进意见”未填写任何问题",
+            f"{lost[wb]:g} points were not awarded but no problem is written",
+            expected="至少 1 条问题及改进意见", actual="（空）",
+            hint_zh="写明扣分原因及改进计划；如确无问题，在说明栏写明理由。",
+            hint_en="Write the problems behind the deductions, or explain in the results sheet.",
+            field_name=row["block"],
+        )
+
+
+@rule("P002", "deduction-unexplained", "warning", "指标扣分或未评分却没有说明")
+def deduction_unexplained(ctx: Context):
+    """An indicator scored below its maximum, or left blank, without a word of explanation.
+
+    **What it checks.** Each leaf indicator whose 自评得分 is blank or below its 分值 has a
+    自评情况说明.
+
+    **Why it matters.** A blank score may mean "not applicable" or "forgot"; a deduction may
+    mean a real shortfall. Only the unit can say which (the seed leaves 经济效益 and 生态效益
+    blank without a word).
+
+    **How to fix.** Explain the score, or write why the indicator does not apply.
+    """
+    leaves = _leaves(ctx)
+    silent = leaves["note_status"].isin(["blank", "na"])
+    blank = leaves["score"].isna() & (leaves["status"] == "blank")
+    short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
+    for _, row in leaves[silent & (blank | short)].iterrows():
+        if is_number(row["score"]):
+            zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
+            en = f"{row['label']} scored {row['score']:g} of {row['max']:g} with no explanation"
+        else:
+            zh = f"{row['label'].split('（')[0]}未评分，也未说明原因（是否不适用？）"
+            en = f"{row['label']} is blank with no word on whether it applies"
+        yield ctx.finding(row, zh, en, expected=f"{row['max']:g} 分或说明原因",
+                          actual=show(row["value"]),
+                          hint_zh="在自评情况说明中写明理由。",
+                          hint_en="Explain in the 自评情况说明 column.")
+
+
+@rule("P003", "full-marks-low-rate", "warning", "资金到位率或支出实现率明显低于 100% 仍给满分")
+def full_marks_low_rate(ctx: Context):
+    """Full marks on a funds indicator (资金到位, 资金支付) while its rate is clearly below 100%.
+
+    **What it checks.** Each (score, rate) pair the profile links: the score at its maximum
+    while the recomputed rate is below `full_marks_rate` (default 99%, so a small balance such
+    as the seed's 16,050 of 2,700,000 is not flagged).
+
+    **Why it matters.** Funds not in place or not spent are exactly what these indicators score.
+
+    **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
+    """
+    for link in ctx.profile.checks.get("full_marks", []):
+        score = ctx.cells[ctx.cells["name"] == link["score"]].set_index("workbook")
+        rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
+        full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
+        low = rate < ctx.settings.full_marks_rate
+        rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
+        for wb in score.index[full & low]:
+            row = score.loc[wb].copy()
+            row["workbook"] = wb
+            yield ctx.finding(
+                row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
+                f"full marks on {row['label']} while {rate_label} is {show(rate[wb], 'rate')}",
+                expected=f"低于满分或说明原因（{rate_label} {show(rate[wb], 'rate')}）",
+                actual=show(row["value"]), hint_zh="按资金到位、支付情况扣分或说明。",
+                hint_en="Deduct or explain.",
+            )
+
+
+@rule("P004", "perfect-score", "warning", "自评满分（每项均为满分）")
+def perfect_score(ctx: Context):
+    """A total of 100, every indicator at full marks.
+
+    **What it checks.** The recomputed total equals the maximum of the tree.
+
+    **Why it matters.** A perfect self-score is the mark of a self-evaluation done as a
+    formality; reviewers ask for the evidence.
+
+    **How to fix.** Re-examine each indicator; attach evidence for full marks.
+    """
+    cells = ctx.cells
+    totals = cells[(cells["indicator"] == "total") & (cells["type"] == "score")]
+    top = totals["max"].astype(float)
+    for _, row in totals[numeric(totals["expected"]) >= top - 1e-9].iterrows():
+        yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
+                          "a perfect score: every indicator at full marks",
+                          expected="< 100 或附佐证材料", actual=show(row["expected"]),
+                          hint_zh="逐项核实，满分须有佐证材料。",
+                          hint_en="Check each indicator; attach evidence.")
+
+
+@rule("P005", "placeholder-problem", "warning", "存在问题只填了“无”“/”等")
+def placeholder_problem(ctx: Context):
+    """A problem row filled with 无, 暂无, `/` or `-` instead of a problem.
+
+    **What it checks.** The cells of 存在问题及改进意见 holding only a placeholder.
+
+    **Why it matters.** "无" is not a self-evaluation; it reads as the section skipped.
+
+    **How to fix.** Write the real problems, or leave the rows empty and explain why.
+    """
+    rows = _problem_rows(ctx)
+    marked = rows[_is_placeholder(ctx, rows)].sort_values(["col"])
+    for _, row in marked.groupby(["workbook", "item"]).head(1).iterrows():
+        yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
+                          f"{row['label']} holds only the placeholder {row['raw']!r}",
+                          expected="具体问题或留空并说明", actual=row["raw"],
+                          hint_zh="如实填写存在的问题。", hint_en="Write the real problems.")
+
+
+_AMOUNT = re.compile(
+    r"(共|合计|总计|总额|累计|支出|到位|拨付|安排|预算|投入|资金)[^0-9每]{0,6}?"
+    r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)"
+)
+
+
+@rule("P006", "amount-in-text-disagrees", "warning", "文字中提到的金额与表中金额不符")
+def amount_in_text_disagrees(ctx: Context):
+    """A total named in an explanation matches no figure of the tables.
+
+    **What it checks.** Amounts written as totals in the texts (e.g. "网络费共 2683950 元",
+    "资金到位 270万元") against every amount of the funds table and the detail, allowing
+    for the rounding the text shows (270万 matches 2,700,000).
+
+    **Why it matters.** An explanation that names a different amount from the table means one
+    of them is out of date.
+
+    **How to fix.** Make the text and the table agree.
+    """
+    cells = ctx.cells
+    money = cells[cells["type"] == "money"]
+    figures = pd.concat([
+        money[["workbook", "value"]].rename(columns={"value": "amount"}),
+        money[["workbook", "expected"]].rename(columns={"expected": "amount"}),
+    ])
+    figures = figures[figures["amount"].map(is_number)]
+    by_wb = figures.groupby("workbook")["amount"].apply(lambda s: sorted(set(s)))
+    texts = cells[(cells["type"] == "text") & (cells["status"] == "ok")
+                  & (cells["section"].isin(["tree", "list"]))]
+    for _, row in texts.iterrows():
+        text = normalize_text(str(row["value"]))
+        for m in _AMOUNT.finditer(text):
+            digits = m.group(2).replace(",", "")
+            unit = 10000 if m.group(3).startswith("万") else 1
+            amount = float(digits) * unit
+            decimals = len(digits.split(".")[1]) if "." in digits else 0
+            tol = max(ctx.settings.amount_tolerance, unit * 10 ** -decimals / 2)
+            known = by_wb.get(row["workbook"], [])
+            if known and not any(abs(amount - f) <= tol for f in known):
+                closest = min(known, key=lambda f: abs(amount - f))
+                yield ctx.finding(
+                    row, f"文字中的金额“{m.group(0)}”与表中任何金额都不符"
+                    f"（最接近的是 {show(closest, 'money')}）",
+                    f"the amount {m.group(0)!r} in the text matches no figure of the table "
+                    f"(closest {show(closest, 'money')})",
+                    expected=show(closest, "money"), actual=show(amount, "money"),
+                    hint_zh="核对文字与表中金额。", hint_en="Make the text and table agree.",
+                )
+
+
+@rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
+def filled_before_year_end(ctx: Context):
+    """The 填报日期 falls before the fiscal year has ended.
+
+    **What it checks.** The date field against 31 December of the 资金安排年份.
+
+    **Why it matters.** A self-evaluation of a year's spending cannot be made before the year
+    ends: the date is mistyped, or the report predates the final figures.
+
+    **How to fix.** Correct the date.
+    """
+    date_key, year_key = ctx.profile.roles.get("date"), ctx.profile.roles.get("year")
+    if not date_key or not year_key:
+        return
+    dates = ctx.cells[ctx.cells["name"] == date_key].set_index("workbook")
+    years = ctx.per_workbook(year_key).reindex(dates.index)
+    for wb, row in dates.iterrows():
+        year, date = years.get(wb), row["value"]
+        if isinstance(date, dt.date) and is_number(year) and date < dt.date(int(year) + 1, 1, 1):
+            row = row.copy()
+            row["workbook"] = wb
+            yield ctx.finding(row, f"填报日期 {date.isoformat()} 早于 {int(year)} 年度结束",
+                              f"filled on {date.isoformat()}, before fiscal year {int(year)} ended",
+                              expected=f"晚于 {int(year)}-12-31", actual=date.isoformat(),
+                              hint_zh="核对填报日期。", hint_en="Check the date.")
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+@rule("P008", "title-year-mismatch", "warning", "标题年份与资金安排年份不一致")
+def title_year_mismatch(ctx: Context):
+    """The year in the report's title differs from the 资金安排年份.
+
+    **What it checks.** The four-digit year in the title (e.g. "和平县 2020 年财政支出绩效自评报告")
+    against the year field.
+
+    **Why it matters.** Last year's form reused without updating the title is a common slip,
+    and the county summary sorts reports by year.
+
+    **How to fix.** Correct the title or the year.
+    """
+    title_key, year_key = ctx.profile.roles.get("title"), ctx.profile.roles.get("year")
+    if not title_key or not year_key:
+        return
+    titles = ctx.cells[ctx.cells["name"] == title_key].set_index("workbook")
+    years = ctx.per_workbook(year_key).reindex(titles.index)
+    for wb, row in titles.iterrows():
+        m = _YEAR.search(normalize_text(str(row["value"] or "")))
+        year = years.get(wb)
+        if m and is_number(year) and int(m.group(0)) != int(year):
+            row = row.copy()
+            row["workbook"] = wb
+            yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {int(year)} 不一致",
+                              f"the title says {m.group(0)}, the funds year is {int(year)}",
+                              expected=str(int(year)), actual=m.group(0),
+                              hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")
