@@ -1,0 +1,135 @@
+"""The command line as a user meets it: messages, exit codes, JSON, configuration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from perfxl.cli import main
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no configuration file found upward unless a test writes one
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_template_writes_the_workbook(run, tmp_path):
+    result = run("template", "--year", 2021, "--county", "和平县", "-o", tmp_path / "t.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "已生成" in result.output and (tmp_path / "t.xlsx").stat().st_size > 5000
+
+
+def test_template_without_output_says_how(run):
+    result = run("template")
+    assert result.exit_code == 2 and "-o" in result.output
+
+
+def test_fields_listing_as_json(run):
+    result = run("template", "--fields", "--format", "json")
+    doc = json.loads(result.output)
+    by_name = {f["name"]: f for f in doc["fields"]}
+    assert by_name["score_implementation"]["max"] == 15
+    assert by_name["funds_rate_in_place_total"] == {
+        "name": "funds_rate_in_place_total", "sheet": "项目概况", "cell": "D14",
+        "label": "实际到位率（合计）", "kind": "derived", "type": "rate", "max": None,
+    }
+
+
+def test_unknown_profile_is_a_usage_error(run, tmp_path):
+    result = run("template", "--profile", "xx-0", "-o", tmp_path / "t.xlsx")
+    assert result.exit_code == 2 and "未知的表样" in result.output
+
+
+def test_validate_clean_exits_0_errors_exit_1(run, make):
+    clean = make()
+    assert run("validate", clean).exit_code == 0
+    bad = make(lambda f: f.values.update(score_funds_paid=4))
+    result = run("validate", bad)
+    assert result.exit_code == 1
+    assert "错误 S001 自评得分!D11" in result.output
+    assert "共 1 个工作簿：1 个错误" in result.output
+
+
+def test_validate_orders_errors_before_warnings(run, make):
+    path = make(lambda f: (f.values.update(score_funds_paid=4), f.items.__setitem__("problems", [])))
+    lines = [ln for ln in run("validate", path).output.splitlines() if ln.startswith("  ")]
+    assert lines[0].lstrip().startswith("错误") and lines[-1].lstrip().startswith("警告")
+
+
+def test_validate_json_follows_the_schema(run, make):
+    path = make(lambda f: f.values.update(score_funds_paid=4))
+    doc = json.loads(run("validate", "--format", "json", path).output)
+    assert doc["schema"] == "perfxl.validate/1"
+    wb = doc["workbooks"][0]
+    assert wb["status"] == "errors" and wb["profile"] == "gd-2020"
+    assert {"project", "department", "budget_total", "spent_total", "score_total", "grade"} <= set(wb["figures"])
+    assert wb["figures"]["score_total"] == 97
+    finding = next(f for f in wb["findings"] if f["code"] == "S001")
+    assert set(finding) == {"workbook", "sheet", "cell", "code", "name", "severity", "message", "expected",
+                            "actual", "hint", "field", "explained"}
+
+
+def test_an_unreadable_file_exits_2_and_the_rest_is_checked(run, make, tmp_path):
+    good = make()
+    (tmp_path / "坏文件.xlsx").write_text("这不是工作簿", encoding="utf-8")
+    result = run("validate", tmp_path)
+    assert result.exit_code == 2
+    assert "坏文件.xlsx" in result.output and "无法读取" in result.output
+    assert good.name in result.output
+
+
+def test_missing_path_is_named(run):
+    result = run("validate", "nowhere.xlsx")
+    assert result.exit_code == 2 and "nowhere.xlsx" in result.output
+
+
+def test_english_on_request(run, make):
+    result = run("--lang", "en", "validate", make(lambda f: f.values.update(score_funds_paid=4)))
+    assert "error S001" in result.output and "1 workbooks: 1 errors" in result.output
+
+
+def test_rules_lists_the_catalogue_and_shows_a_page(run):
+    listing = run("rules").output
+    assert "P001" in listing and "problems-missing" in listing
+    page = run("rules", "P001").output
+    assert "**How to fix.**" in page
+
+
+def test_config_in_pyproject_selects_and_ignores(run, make, tmp_path):
+    path = make(lambda f: f.values.update(score_funds_paid=4, filler_phone="12345"))
+    (tmp_path / "pyproject.toml").write_text('[tool.perfxl]\nignore = ["S001"]\n', encoding="utf-8")
+    out = run("validate", path).output
+    assert "S001" not in out and "T002" in out
+    selected = run("validate", "--select", "S", path)  # the file's ignore still wins over --select
+    assert "T002" not in selected.output and "S001" not in selected.output
+    assert selected.exit_code == 0
+
+
+def test_perfxl_toml_thresholds_and_severity(run, make, tmp_path):
+    path = make(lambda f: f.values.update(funds_invested_local=1_950_000))  # 实际到位率 98.31%
+    assert "P003" in run("validate", path).output
+    (tmp_path / "perfxl.toml").write_text("full_marks_rate = 0.98\n", encoding="utf-8")
+    assert "P003" not in run("validate", path).output
+    (tmp_path / "perfxl.toml").write_text('[severity]\nP003 = "error"\n', encoding="utf-8")
+    result = run("validate", path)
+    assert "错误 P003" in result.output and result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("full_marks_rate = ", "配置文件无法读取"), ("colour = 1", "未知的配置项"),
+     ('select = ["Q"]', "不对应任何规则"), ('[severity]\nP003 = "fatal"', "severity"),
+     ('money_tolerance = "a"', "类型不对")],
+)
+def test_a_bad_config_file_is_named_with_its_cause(run, make, tmp_path, text, message):
+    (tmp_path / "perfxl.toml").write_text(text, encoding="utf-8")
+    result = run("validate", make())
+    assert result.exit_code == 2
+    assert "perfxl.toml" in result.output and message in result.output
