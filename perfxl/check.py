@@ -18,7 +18,7 @@ import pandas as pd
 
 from .findings import Finding, sort_findings
 from .profile import Profile
-from .read import Report
+from .read import Report, cells_frame
 
 
 @dataclass(frozen=True)
@@ -159,13 +159,14 @@ def show(value, type_: str = "") -> str:
 
 def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:
     """Every report's cells in one frame per profile, with a ``workbook`` column."""
-    groups: dict[str, tuple[Profile, list[pd.DataFrame]]] = {}
+    groups: dict[str, tuple[Profile, list, list]] = {}
     for report in reports:
-        frame = report.cells.assign(workbook=report.path)
-        groups.setdefault(report.profile.id, (report.profile, []))[1].append(frame)
+        _, records, workbooks = groups.setdefault(report.profile.id, (report.profile, [], []))
+        records.extend(report.records)
+        workbooks.extend([report.path] * len(report.records))
     return {
-        pid: (profile, pd.concat(frames, ignore_index=True))
-        for pid, (profile, frames) in groups.items()
+        pid: (profile, cells_frame(records, workbooks))
+        for pid, (profile, records, workbooks) in groups.items()
     }
 
 

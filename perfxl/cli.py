@@ -182,5 +182,91 @@ def rules(code):
         click.echo(f"  {r.code}  {r.name:<28} {labels[r.severity]:<4} {r.summary(_lang())}")
 
 
+def checked_at() -> str:
+    """When the check ran: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() \
+        else dt.datetime.now().astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _limits(jobs, timeout, memory):
+    from .validate import Limits
+
+    return Limits(jobs=jobs, timeout=timeout, memory_mb=memory)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总工作簿（.xlsx）")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="同时写出 JSON（供其他系统使用）")
+@click.option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对")
+@click.option("--annotate-to", type=click.Path(file_okay=False, path_type=Path),
+              help="把有问题的工作簿批注后另存到此文件夹，便于退回修改")
+@click.option("--jobs", type=int, default=None, help="并行进程数（默认等于 CPU 数）")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="每个文件的读取时限（秒）")
+@click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
+@click.option("--select", multiple=True, help="只运行这些规则（编号前缀）")
+@click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀）")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
+              config):
+    """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。"""
+    from .summarize import county_json
+    from .summarize import summarize as run_summary
+    from .summary_book import write_summary
+
+    settings = _settings(config, select, ignore)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="读取" if _lang() == "zh" else "reading",
+                                    file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        county = run_summary(paths, settings=settings, limits=_limits(jobs, timeout, memory),
+                             budget=budget, annotate_to=annotate_to, progress=progress,
+                             checked_at=checked_at(), lang=_lang())
+    except PerfxlError as exc:
+        raise Fail(exc.text(_lang())) from exc
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    try:
+        write_summary(county, output, lang=_lang())
+        if json_path:
+            _write_text(json_path, json.dumps(county_json(county), ensure_ascii=False, indent=2))
+    except (OSError, PerfxlError) as exc:
+        raise Fail(exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{exc}") from exc
+    for failure in county.annotate_failures:
+        click.echo(f"{failure.path}: {failure.reason if _lang() == 'zh' else failure.reason_en}", err=True)
+    t = county.totals
+    zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目，{t['errors']} 个错误，"
+          f"{t['unreadable']} 个无法读取，用时 {t['seconds']:.1f} 秒 → {output}")
+    en = (f"{t['workbooks']} files, {t['projects']} projects, {t['errors']} errors, "
+          f"{t['unreadable']} unreadable, {t['seconds']:.1f} s → {output}")
+    click.secho(zh if _lang() == "zh" else en, bold=True)
+    if t["unreadable"]:
+        sys.exit(2)
+    sys.exit(1 if t["errors"] else 0)
+
+
+def _write_text(path: Path, text: str) -> None:
+    from .atomic import atomic_write
+
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

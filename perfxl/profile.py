@@ -13,7 +13,7 @@ import math
 import operator
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +72,7 @@ class Formula:
                 raise ValueError(f"公式只能调用 min() 或 max()：{text!r}")
         return cls(text, node)
 
-    @property
+    @cached_property
     def names(self) -> set[str]:
         calls = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
         return {

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
@@ -20,6 +21,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from .derive import derive
 from .errors import NotAForm, UnreadableWorkbook
+from .guard import parse_xml
 from .layout import PROFILE_NAME, VERSION_NAME, Slot, layout_for
 from .numbers import parse
 from .profile import Profile, available_profiles, load_profile
@@ -34,13 +36,26 @@ NUMERIC = ("money", "rate", "score", "number")
 
 @dataclass
 class Report:
-    """One workbook as read: its profile, its identity and one frame of every cell perfxl knows."""
+    """One workbook as read: its profile, its identity and every cell perfxl knows.
+
+    The cells are kept as plain records (one tuple per cell, CELL_COLUMNS) and become a pandas
+    frame on first use, so a county of hundreds of workbooks is put into one frame at once
+    instead of paying pandas' overhead per file.
+    """
 
     path: str
     profile: Profile
-    cells: pd.DataFrame
+    records: list[tuple]
     template_version: str | None = None
     notes: list[str] = field(default_factory=list)  # how the workbook was located (fallbacks)
+    source: str = ""  # the file on disk when ``path`` is how the user knows it (a zip member)
+    _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = cells_frame(self.records)
+        return self._frame
 
     # --- views -------------------------------------------------------------------------------
     def section(self, name: str) -> pd.DataFrame:
@@ -116,13 +131,6 @@ class Report:
 # ----------------------------------------------------------------------------- the package
 
 
-def parse_xml(data: bytes):  # TODO(lead): use guard.parse_xml once it lands
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(data, parser)
-
-
 @dataclass
 class Package:
     """What the workbook's XML says that calamine does not: names, properties, formulas."""
@@ -138,27 +146,30 @@ class Package:
         if self.zip is None or part is None:
             return None
         data = self.zip.read(part)
-        with_f, errors = set(), set()
-        for m in _CELL.finditer(data):
-            attrs, body = m.group(1), m.group(3) or b""
-            ref = _ATTR_R.search(attrs)
-            if not ref:
-                continue
-            if _F_TAG.search(body):
-                with_f.add(ref.group(1).decode())
-            if _T_ERR.search(attrs):
-                errors.add(ref.group(1).decode())
-        return with_f, errors
+        return _marked_cells(data, _F_TAGS), _marked_cells(data, _T_ERR)
 
 
-_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
+def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
+    """The references of the cells in which a needle occurs (a <f> child, a t="e" attribute).
+
+    Formula and error cells are few, so each hit looks back for its cell's opening tag rather
+    than parsing the whole sheet (calamine has already read the values).
+    """
+    found = set()
+    for needle in needles:
+        at = data.find(needle)
+        while at >= 0:
+            start = data.rfind(b"c ", 0, at)  # "<c " or, in prefixed XML, "<x:c "
+            ref = _ATTR_R.search(data, start, data.find(b">", start) + 1) if start >= 0 else None
+            if ref:
+                found.add(ref.group(1).decode())
+            at = data.find(needle, at + 1)
+    return found
+
+
 _ATTR_R = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_T_ERR = re.compile(rb'\bt="e"')
-_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+_F_TAGS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>")
+_T_ERR = (b' t="e"',)
 
 
 def read_package(path: Path) -> Package:
@@ -168,27 +179,27 @@ def read_package(path: Path) -> Package:
     try:
         zf = zipfile.ZipFile(path)
         names = set(zf.namelist())
-        book = parse_xml(zf.read("xl/workbook.xml"))
-        rels = parse_xml(zf.read("xl/_rels/workbook.xml.rels"))
+        book = parse_xml(zf.read("xl/workbook.xml"), part="xl/workbook.xml", path=str(path))
+        rels = parse_xml(zf.read("xl/_rels/workbook.xml.rels"), part="workbook.xml.rels",
+                         path=str(path))
     except (KeyError, zipfile.BadZipFile, OSError) as exc:
         raise UnreadableWorkbook(f"工作簿结构不完整：{exc}", message_en=f"broken package: {exc}") \
             from exc
     targets = {}
     for rel in rels:
         target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else str(
-            PurePosixPath("xl") / target)
-        targets[rel.get("Id")] = _normalise(target)
-    for el in book.iter():
-        tag = _local(el.tag) if isinstance(el.tag, str) else ""
-        if tag == "sheet":
-            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-            if rid in targets and targets[rid] in names:
-                pkg.sheet_parts[el.get("name")] = targets[rid]
-        elif tag == "definedName" and el.get("localSheetId") is None:
+        targets[rel.get("Id")] = _normalise(target[1:] if target.startswith("/") else "xl/" + target)
+    ns = book.tag[: book.tag.index("}") + 1] if book.tag.startswith("{") else ""
+    for sheet in book.iterfind(f"{ns}sheets/{ns}sheet"):
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        if rid in targets and targets[rid] in names:
+            pkg.sheet_parts[sheet.get("name")] = targets[rid]
+    for el in book.iterfind(f"{ns}definedNames/{ns}definedName"):
+        if el.get("localSheetId") is None:
             pkg.names[el.get("name")] = (el.text or "").strip()
     if "docProps/custom.xml" in names:
-        for prop in parse_xml(zf.read("docProps/custom.xml")):
+        for prop in parse_xml(zf.read("docProps/custom.xml"), part="docProps/custom.xml",
+                              path=str(path)):
             value = next(iter(prop), None)
             if value is not None:
                 pkg.props[prop.get("name")] = (value.text or "").strip()
@@ -210,6 +221,7 @@ def _normalise(path: str) -> str:
 _REF = re.compile(r"^=?'?(.+?)'?!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
+@lru_cache(maxsize=4096)
 def _resolve(ref: str) -> tuple[str, int, int, int | None] | None:
     """``'项目概况'!$B$19:$B$22`` → (sheet, row, col, last_row), zero-based."""
     m = _REF.match(ref)
@@ -256,28 +268,38 @@ def read_report(path: str | Path, profile: Profile | None = None) -> Report:
     try:
         found, version, notes = identify(pkg, book.sheet_names)
         profile = profile or found
-        frame = _read_cells(profile, book, pkg, notes)
+        records = _read_cells(profile, book, pkg, notes)
     except (NotAForm, UnreadableWorkbook) as exc:
         exc.path = exc.path or str(path)
         raise
     finally:
         if pkg.zip is not None:
             pkg.zip.close()
-    return Report(str(path), profile, frame, version, notes)
+    return Report(str(path), profile, records, version, notes)
 
 
-def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> pd.DataFrame:
+def cells_frame(records: list[tuple], workbook: list[str] | None = None) -> pd.DataFrame:
+    """One frame of cell records (with a ``workbook`` column when given)."""
+    frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
+    if workbook is not None:
+        frame["workbook"] = workbook
+    return frame
+
+
+def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:
     layout = layout_for(profile)
     grids: dict[str, list[list]] = {}
     formulas: dict[str, tuple[set[str], set[str]] | None] = {}
+    names = set(book.sheet_names)
 
     def grid(sheet: str) -> list[list]:
-        if sheet not in grids:
-            if sheet not in book.sheet_names:
+        rows = grids.get(sheet)
+        if rows is None:
+            if sheet not in names:
                 raise NotAForm(f"缺少工作表“{sheet}”", message_en=f"sheet {sheet!r} is missing")
-            grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             formulas[sheet] = pkg.formulas(sheet)
-        return grids[sheet]
+        return rows
 
     def at(sheet: str, row: int, col: int):
         rows = grid(sheet)
@@ -285,7 +307,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> pd.Da
             return rows[row][col]
         return ""
 
-    records = []
+    records: list[list] = []
     located_by_layout = 0
     for slot in layout.slots:
         place = _resolve(pkg.names[slot.name]) if slot.name in pkg.names else None
@@ -303,9 +325,8 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> pd.Da
             records.append(_record(slot, sheet, row, col, at(sheet, row, col), formulas, -1))
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
-    frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
-    _recompute(profile, frame)
-    return frame
+    _recompute(profile, records)
+    return [tuple(r) for r in records]
 
 
 def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> list[int]:
@@ -314,23 +335,26 @@ def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> li
     A unit that inserts a row right after the last item row is outside the defined name's
     range; such rows are followed until an empty row or the text that follows the list.
     """
-    cols = [c + offset for c in area.columns.values()] + [offset]
+    cols = [c + offset for c in area.columns.values()]
+    stop = area.stop_text[:4] if area.stop_text else None
     out = list(range(first, last + 1))
     r = last + 1
     while r < len(rows):
-        cells = [rows[r][c] if c < len(rows[r]) else "" for c in cols]
-        texts = [str(v).strip() for v in cells if v not in ("", None)]
-        if not texts[1 if cells[-1] != "" else 0:] or (area.stop_text and any(
-                t.startswith(area.stop_text[:4]) for t in texts)):
+        texts = [str(rows[r][c]).strip() for c in [offset, *cols] if c < len(rows[r])]
+        content = [t for t in texts[1:] if t]  # the number column alone does not make a row
+        if not content or (stop and any(t.startswith(stop) for t in texts if t)):
             break
         out.append(r)
         r += 1
     return out
 
 
-def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int) -> tuple:
+_cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
+
+
+def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int) -> list:
     parsed = parse(slot.type, raw)
-    cell = xl_rowcol_to_cell(row, col)
+    cell = _cell_name(row, col)
     found = formulas.get(sheet)
     has_formula = None if found is None else cell in found[0]
     status = parsed.status
@@ -338,21 +362,27 @@ def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return (
+    return [
         slot.name, slot.section, slot.block, sheet, cell, row, col, slot.label, slot.kind,
         slot.type, slot.max, slot.max_length, slot.required, slot.grid_row, slot.grid_col,
         slot.indicator, slot.column, item, parsed.raw, parsed_value, status, has_formula, None,
-    )
+    ]
 
 
-def _recompute(profile: Profile, frame: pd.DataFrame) -> None:
+_NAME, _KIND, _ITEM, _BLOCK, _COLUMN, _VALUE, _EXPECTED = (
+    CELL_COLUMNS.index(c) for c in ("name", "kind", "item", "block", "column", "value", "expected"))
+
+
+def _recompute(profile: Profile, records: list[list]) -> None:
     """Fill ``expected`` on every derived cell from the inputs (cached values are not used)."""
-    inputs = frame[(frame["kind"] == "input") & (frame["item"] < 0)]
-    numbers = dict(zip(inputs["name"], inputs["value"], strict=True))
+    numbers: dict[str, object] = {}
     items: dict[str, dict[str, list]] = {}
-    listed = frame[frame["item"] >= 0]
-    for (block, column), part in listed.groupby(["block", "column"], sort=False):
-        items.setdefault(block, {})[column] = list(part["value"])
+    for r in records:
+        if r[_ITEM] >= 0:
+            items.setdefault(r[_BLOCK], {}).setdefault(r[_COLUMN], []).append(r[_VALUE])
+        elif r[_KIND] == "input":
+            numbers[r[_NAME]] = r[_VALUE]
     expected = derive(profile, numbers, items)
-    derived = frame["kind"] == "derived"
-    frame.loc[derived, "expected"] = frame.loc[derived, "name"].map(expected)
+    for r in records:
+        if r[_KIND] == "derived":
+            r[_EXPECTED] = expected.get(r[_NAME])

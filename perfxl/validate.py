@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .check import Settings, check
-from .errors import PerfxlError
+from .errors import UnreadableWorkbook
 from .findings import Finding
+from .guard import Failure, map_isolated, open_checked
+from .profile import load_profile
 from .read import Report, read_report
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
@@ -57,35 +59,58 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def read_checked(path: Path) -> Report:
-    """Read one workbook after the hostile-file checks."""
-    from .guard import open_checked
+@dataclass
+class Limits:
+    """How each file is read: in worker processes, each bounded in time and memory."""
 
+    jobs: int | None = None  # worker processes; None = one per CPU
+    timeout: float = 120.0  # seconds per file
+    memory_mb: int = 1536  # address space per worker
+    isolate: bool = True
+
+
+def read_checked(path: str) -> tuple[str, list[tuple], str | None, list[str]]:
+    """Read one workbook after the hostile-file checks (runs in a worker process).
+
+    Returns what pickles cheaply: the profile id, the cells frame, the template version and the
+    reader's notes; the parent rebuilds the :class:`Report` around them.
+    """
     open_checked(path)
-    return read_report(path)
+    try:
+        report = read_report(path)
+    except OSError as exc:
+        raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
+                                 message_en=f"cannot open the file: {exc.strerror or exc}") from exc
+    return report.profile.id, report.records, report.template_version, report.notes
+
+
+def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
+    """Yield ``(path, Report or Failure)`` for every path, in order, one bad file failing alone."""
+    limits = limits or Limits()
+    items = [str(p) for p in paths]
+    for path, got in map_isolated(read_checked, items, jobs=limits.jobs, timeout=limits.timeout,
+                                  memory_mb=limits.memory_mb, isolate=limits.isolate):
+        if isinstance(got, Failure):
+            yield path, got
+        else:
+            pid, records, version, notes = got
+            yield path, Report(path, load_profile(pid), records, version, notes)
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
-                   explanations: dict[str, dict] | None = None) -> list[WorkbookResult]:
+                   explanations: dict[str, dict] | None = None,
+                   limits: Limits | None = None) -> list[WorkbookResult]:
     """One result per workbook; ``explanations`` maps a path to {(code, field): text}."""
     settings = settings or Settings()
     results: dict[str, WorkbookResult] = {}
     reports: list[Report] = []
-    for path in collect_paths(paths):
-        try:
-            report = read_checked(path)
-        except PerfxlError as exc:
-            results[str(path)] = WorkbookResult(str(path), "unreadable", reason=exc.message,
-                                                reason_en=exc.message_en)
+    for path, got in read_many(collect_paths(paths), limits):
+        if isinstance(got, Failure):
+            results[path] = WorkbookResult(path, "unreadable", reason=got.reason_zh,
+                                           reason_en=got.reason_en)
             continue
-        except OSError as exc:
-            results[str(path)] = WorkbookResult(
-                str(path), "unreadable", reason=f"无法打开文件：{exc.strerror or exc}",
-                reason_en=f"cannot open the file: {exc.strerror or exc}")
-            continue
-        reports.append(report)
-        results[str(path)] = WorkbookResult(str(path), "ok", report.profile.id,
-                                            _plain(report.figures()))
+        reports.append(got)
+        results[path] = WorkbookResult(path, "ok", got.profile.id, _plain(got.figures()))
     findings = check(reports, settings)
     for f in findings:
         known = (explanations or {}).get(f.workbook, {})
