@@ -259,11 +259,7 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
 def read_report(path: str | Path, profile: Profile | None = None) -> Report:
     """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason."""
     path = Path(path)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own exception types and plain ones
-        raise UnreadableWorkbook(f"无法读取工作簿：{exc}", path=str(path),
-                                 message_en=f"cannot read workbook: {exc}") from exc
+    book = _open_book(path)
     pkg = read_package(path)
     try:
         found, version, notes = identify(pkg, book.sheet_names)
@@ -284,6 +280,23 @@ def cells_frame(records: list[tuple], workbook: list[str] | None = None) -> pd.D
     if workbook is not None:
         frame["workbook"] = workbook
     return frame
+
+
+def _open_book(path: Path) -> CalamineWorkbook:
+    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx)."""
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as first:
+        try:
+            with open(path, "rb") as fh:
+                return CalamineWorkbook.from_filelike(fh)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            raise UnreadableWorkbook(f"无法读取工作簿：{first}", path=str(path),
+                                     message_en=f"cannot read workbook: {first}") from first
 
 
 def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:

@@ -51,7 +51,7 @@ def _all_full_marks(fill):
 CASES = [
     # code, change, where, expected
     ("V001", _typed(funds_rate_in_place_total=0.99), "项目概况!D14", "100.00%"),
-    ("V002", _set(funds_spent_local="约185万"), "项目概况!F12", ""),
+    ("V002", _set(funds_spent_local="约185万"), "项目概况!F12", "1,850,000.00"),  # a guess, shown as one
     ("V003", _stale(funds_rate_budget_total="#DIV/0!"), "项目概况!D16", "96.00%"),
     ("V003", _typed(score_total="#REF!"), "自评得分!D24", "96"),
     ("F001", _typed(funds_rate_in_place_total=0.99), "项目概况!D14", "100.00%"),
@@ -75,7 +75,7 @@ CASES = [
     ("P003", _set(funds_invested_local=2_200_000), "自评得分!D10", "低于满分或说明原因（实际到位率（合计） 90.62%）"),
     ("P004", _all_full_marks, "自评得分!D24", "< 100 或附佐证材料"),
     ("P005", _problems(("无", "无")), "存在问题!B4", "具体问题或留空并说明"),
-    ("P006", _set(note_cost="养护资金共 1500000 元"), "自评得分!E17", "1,880,000.00"),
+    ("P006", _set(note_cost="养护资金共 1500000 元"), "自评得分!E17", "2,880,000.00"),
     ("P007", _set(fill_date=dt.date(2023, 11, 20)), "封面!B7", "晚于 2023-12-31"),
     ("P008", _set(title="示例县 2022 年财政支出绩效自评报告"), "封面!A1", "2023"),
 ]

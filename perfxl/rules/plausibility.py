@@ -73,7 +73,6 @@ def problems_missing(ctx: Context):
             expected="至少 1 条问题及改进意见", actual="（空）",
             hint_zh="写明扣分原因及改进计划；如确无问题，在说明栏写明理由。",
             hint_en="Write the problems behind the deductions, or explain in the results sheet.",
-            field_name=row["block"],
         )
 
 
@@ -205,6 +204,8 @@ def amount_in_text_disagrees(ctx: Context):
     ])
     figures = figures[figures["amount"].map(is_number)]
     by_wb = figures.groupby("workbook")["amount"].apply(lambda s: sorted(set(s)))
+    spent_name = ctx.profile.figures.get("spent_total", "")
+    spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
     texts = cells[(cells["type"] == "text") & (cells["status"] == "ok")
                   & (cells["section"].isin(["tree", "list"]))]
     for _, row in texts.iterrows():
@@ -217,13 +218,15 @@ def amount_in_text_disagrees(ctx: Context):
             tol = max(ctx.settings.amount_tolerance, unit * 10 ** -decimals / 2)
             known = by_wb.get(row["workbook"], [])
             if known and not any(abs(amount - f) <= tol for f in known):
-                closest = min(known, key=lambda f: abs(amount - f))
+                # What the text most likely names: the spending of the year, as the form has it.
+                target = spent.get(row["workbook"])
+                if target is None or not is_number(target):
+                    target = min(known, key=lambda f: abs(amount - f))
                 yield ctx.finding(
-                    row, f"文字中的金额“{m.group(0)}”与表中任何金额都不符"
-                    f"（最接近的是 {show(closest, 'money')}）",
+                    row, f"文字中的金额“{m.group(0)}”与表中金额都不符（实际支出为 {show(target, 'money')}）",
                     f"the amount {m.group(0)!r} in the text matches no figure of the table "
-                    f"(closest {show(closest, 'money')})",
-                    expected=show(closest, "money"), actual=show(amount, "money"),
+                    f"(spending is {show(target, 'money')})",
+                    expected=show(target, "money"), actual=show(amount, "money"),
                     hint_zh="核对文字与表中金额。", hint_en="Make the text and table agree.",
                 )
 

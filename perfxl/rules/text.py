@@ -110,7 +110,6 @@ def too_many_rows(ctx: Context):
                 f"{filled[wb]} rows filled, over the limit of {block.max_rows}",
                 expected=f"≤ {block.max_rows} 条", actual=f"{filled[wb]} 条",
                 hint_zh="只列主要问题。", hint_en="List the main ones only.",
-                field_name=block.key,
             )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..check import Context, rule, show
+from ..numbers import normalize_text, parse
 
 NUMERIC_TYPES = ("money", "rate", "score", "number", "year")
 
@@ -52,13 +55,29 @@ def unparseable_number(ctx: Context):
     cells = ctx.cells
     rows = cells[(cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)]
     for _, row in rows.iterrows():
+        guess = _guess(row["type"], row["raw"])
+        maybe_zh = f"，可能是 {show(guess, row['type'])}" if guess is not None else ""
+        maybe_en = f"; perhaps {show(guess, row['type'])}" if guess is not None else ""
         yield ctx.finding(
             row,
-            f"{row['label']}填写的“{row['raw']}”不是可识别的数字",
-            f"{row['label']}: {row['raw']!r} is not a number",
-            actual=row["raw"], hint_zh="只填写数字，金额单位为元，如 2700000。",
+            f"{row['label']}填写的“{row['raw']}”不是可识别的数字{maybe_zh}",
+            f"{row['label']}: {row['raw']!r} is not a number{maybe_en}",
+            expected=show(guess, row["type"]) if guess is not None else "", actual=row["raw"],
+            hint_zh="只填写数字，金额单位为元，如 2700000。",
             hint_en="Type the number alone, amounts in yuan, e.g. 2700000.",
         )
+
+
+_NUMBER_INSIDE = re.compile(r"[0-9][0-9,.]*\s*(?:万元|万|元|%)?")
+
+
+def _guess(type_: str, raw: str):
+    """The one number inside a text such as 约2084万 (a hint for the clerk, never used)."""
+    found = _NUMBER_INSIDE.findall(normalize_text(raw))
+    if len(found) != 1:
+        return None
+    parsed = parse(type_, found[0])
+    return parsed.value if parsed.status == "ok" else None
 
 
 @rule("V003", "error-value", "error", "单元格中有 #REF!、#DIV/0! 等错误值")
