@@ -67,3 +67,4 @@ class County:
     reconciliation: pd.DataFrame | None = None
     narrative: list[str] = field(default_factory=list)
     checked_at: str = ""
+    annotate_failures: list[Failure] = field(default_factory=list)

@@ -15,11 +15,17 @@ from .profile import Profile
 
 
 def _num(value) -> float:
-    return float(value) if isinstance(value, int | float) and not math.isnan(value) else 0.0
+    """Blank counts as 0 (as in Excel); an unknown figure (NaN: unreadable) stays unknown."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
 
 
 def _clean(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else round(value, 10)
+    """A derived value: None when blank (a rate over a zero base), NaN when unknown."""
+    if value is None:
+        return None
+    return value if math.isnan(value) else round(value, 10)
 
 
 def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
@@ -73,5 +79,5 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     total = math.fsum(rollup(r) for r in tree.roots)
     out[tree_name(score, "total")] = _clean(total)
     any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in leaves)
-    out["grade"] = profile.grade_for(round(total, 10)) if any_score else None
+    out["grade"] = profile.grade_for(round(total, 10)) if any_score and not math.isnan(total) else None
     return out

@@ -9,6 +9,7 @@ are then recomputed from the inputs: the cached value is kept beside, never trus
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -382,8 +383,10 @@ def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int
     ]
 
 
-_NAME, _KIND, _ITEM, _BLOCK, _COLUMN, _VALUE, _EXPECTED = (
-    CELL_COLUMNS.index(c) for c in ("name", "kind", "item", "block", "column", "value", "expected"))
+_NAME, _KIND, _ITEM, _BLOCK, _COLUMN, _VALUE, _STATUS, _EXPECTED = (
+    CELL_COLUMNS.index(c)
+    for c in ("name", "kind", "item", "block", "column", "value", "status", "expected"))
+_UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown
 
 
 def _recompute(profile: Profile, records: list[list]) -> None:
@@ -391,10 +394,11 @@ def _recompute(profile: Profile, records: list[list]) -> None:
     numbers: dict[str, object] = {}
     items: dict[str, dict[str, list]] = {}
     for r in records:
+        value = math.nan if r[_STATUS] in _UNKNOWN else r[_VALUE]
         if r[_ITEM] >= 0:
-            items.setdefault(r[_BLOCK], {}).setdefault(r[_COLUMN], []).append(r[_VALUE])
+            items.setdefault(r[_BLOCK], {}).setdefault(r[_COLUMN], []).append(value)
         elif r[_KIND] == "input":
-            numbers[r[_NAME]] = r[_VALUE]
+            numbers[r[_NAME]] = value
     expected = derive(profile, numbers, items)
     for r in records:
         if r[_KIND] == "derived":

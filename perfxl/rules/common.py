@@ -31,7 +31,9 @@ def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
     value, expected = numeric(derived["value"]), numeric(derived["expected"])
     tol = derived["type"].map(lambda t: tolerance(ctx, t))
     differs = (value - expected).abs() >= tol - 1e-12
-    blank_expected = value.notna() & expected.isna() & (derived["status"] == "ok")
+    # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
+    # which V002/V003 report — nothing to compare then.
+    blank_expected = value.notna() & derived["expected"].map(lambda v: v is None) & (derived["status"] == "ok")
     return derived[(value.notna() & expected.notna() & differs) | blank_expected]
 
 

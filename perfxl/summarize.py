@@ -1,0 +1,556 @@
+"""Consolidate a folder (or zips) of submissions into the county summary.
+
+Every workbook is read in an isolated worker (one bad file fails alone), then the whole county
+is checked in one pass of the rules over one set of frames per profile, and the summary is
+computed from the recomputed figures — never from cached values, never the mean of rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from .check import Settings, batch_cells, run_rules
+from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, RECONCILE_COLUMNS, County, Failure
+from .errors import PerfxlError
+from .findings import Finding, sort_findings
+from .guard import Limits as PackageLimits
+from .guard import check_package
+from .layout import grid_name, layout_for
+from .read import Report
+from .validate import WORKBOOK_SUFFIXES, Limits, collect_paths, read_many
+
+MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
+FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
+UNGRADED = "未评定"
+
+
+@dataclass
+class Source:
+    """One submitted workbook: where it is on disk and how the user knows it."""
+
+    path: Path  # a real file (extracted from a zip when it came in one)
+    shown: str  # as the user knows it: folder/file, or archive.zip/member
+    mtime: float = 0.0
+
+
+@dataclass
+class Inputs:
+    sources: list[Source] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    tempdir: tempfile.TemporaryDirectory | None = None
+
+    def close(self) -> None:
+        if self.tempdir is not None:
+            self.tempdir.cleanup()
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's real name: UTF-8 when flagged, else the GBK that Chinese Windows writes."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for encoding in ("utf-8", "gbk", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def safe_relative(name: str) -> PurePosixPath | None:
+    """A member name as a path that stays inside the folder it is extracted to (or None)."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts) or re.match(r"^[A-Za-z]:", parts[0]):
+        return None
+    clean = [unicodedata.normalize("NFC", p) for p in parts]
+    return PurePosixPath(*clean)
+
+
+ARCHIVE_LIMITS = PackageLimits(max_members=100_000, max_total_mb=8192)  # a county's submissions
+
+
+def gather(paths: Iterable[str | Path], limits: PackageLimits = ARCHIVE_LIMITS) -> Inputs:
+    """Files, folders (recursively) and .zip archives of submissions, in a stable order."""
+    inputs = Inputs()
+    for p in map(Path, paths):
+        archives = sorted(p.rglob("*.zip")) if p.is_dir() else ([p] if p.suffix.lower() == ".zip" else [])
+        for f in collect_paths([p]) if p.is_dir() or p.suffix.lower() != ".zip" else []:
+            inputs.sources.append(Source(f, str(f), _mtime(f)))
+        for archive in archives:
+            _extract(archive, inputs, limits)
+    return inputs
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _extract(archive: Path, inputs: Inputs, limits: PackageLimits) -> None:
+    try:
+        check_package(archive, limits)
+        zf = zipfile.ZipFile(archive)
+    except (PerfxlError, OSError, zipfile.BadZipFile) as exc:
+        reason = exc.message if isinstance(exc, PerfxlError) else f"压缩包无法打开：{exc}"
+        inputs.failures.append(Failure(str(archive), reason, str(exc)))
+        return
+    if inputs.tempdir is None:
+        inputs.tempdir = tempfile.TemporaryDirectory(prefix="perfxl-")
+    root = Path(inputs.tempdir.name) / f"{len(list(Path(inputs.tempdir.name).iterdir())):04d}"
+    with zf:
+        for info in sorted(zf.infolist(), key=lambda i: zip_member_name(i)):
+            name = zip_member_name(info)
+            shown = f"{archive}/{name}"
+            if info.is_dir() or PurePosixPath(name).suffix.lower() not in WORKBOOK_SUFFIXES:
+                continue
+            rel = safe_relative(name)
+            if rel is None:
+                inputs.failures.append(Failure(shown, "压缩包内的文件路径不安全（含 .. 或绝对路径），已跳过",
+                                               "unsafe path inside the archive, skipped"))
+                continue
+            if rel.name.startswith(("~$", ".")):
+                continue
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
+                inputs.failures.append(Failure(shown, f"无法从压缩包中取出：{exc}", str(exc)))
+                continue
+            stamp = dt.datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
+            inputs.sources.append(Source(target, shown, stamp))
+
+
+# ----------------------------------------------------------------------------- the county
+
+
+def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
+              limits: Limits | None = None, budget: Path | None = None,
+              annotate_to: Path | None = None, progress: Callable[[int, int], None] | None = None,
+              checked_at: str = "", lang: str = "zh") -> County:
+    """The county summary of every workbook under ``paths``.
+
+    With ``annotate_to``, every workbook with findings is also written there, annotated, under
+    its path as shown (zip members under the archive's name), never outside that folder.
+    """
+    started = time.monotonic()
+    settings = settings or Settings()
+    inputs = gather(paths)
+    try:
+        by_real = {str(s.path): s for s in inputs.sources}
+        reports: list[Report] = []
+        failures = list(inputs.failures)
+        total = len(inputs.sources)
+        for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
+            source = by_real[path]
+            if isinstance(got, Report):
+                got.path = source.shown
+                got.source = str(source.path)
+                reports.append(got)
+            else:
+                failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
+            if progress:
+                progress(done, total)
+        mtimes = {s.shown: s.mtime for s in inputs.sources}
+        county = build_county(reports, failures, settings, budget=budget, mtimes=mtimes)
+        county.checked_at = checked_at
+        if annotate_to is not None:
+            county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)
+    finally:
+        inputs.close()
+    county.totals["seconds"] = round(time.monotonic() - started, 2)
+    return county
+
+
+def annotate_copies(county: County, reports: list[Report], folder: Path, lang: str = "zh") -> list[Failure]:
+    """Annotated copies of every workbook with findings, ready to send back to the unit."""
+    from .annotate import annotate_workbook
+
+    by_wb: dict[str, list[Finding]] = {}
+    for f in county.findings:
+        by_wb.setdefault(f.workbook, []).append(f)
+    failures = []
+    for report in reports:
+        findings = by_wb.get(report.path)
+        if not findings:
+            continue
+        rel = safe_relative(report.path.replace(".zip/", "/")) or PurePosixPath(Path(report.path).name)
+        target = folder.joinpath(*rel.parts)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            annotate_workbook(report.source or report.path, findings, out=target,
+                              checked_at=county.checked_at, lang=lang)
+        except (PerfxlError, OSError) as exc:
+            msg = exc.message if isinstance(exc, PerfxlError) else str(exc)
+            failures.append(Failure(report.path, f"批注副本未能写出：{msg}", f"annotated copy not written: {exc}"))
+    return failures
+
+
+def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
+                 budget: Path | None = None, mtimes: dict[str, float] | None = None) -> County:
+    findings: list[Finding] = []
+    for profile, cells in batch_cells(reports).values():
+        findings.extend(run_rules(profile, cells, settings))
+    findings = sort_findings(findings)
+    profile = reports[0].profile if reports else None
+    projects = _projects(reports, findings, mtimes or {})
+    counted = projects[projects["counted"]]
+    grades = _grades(counted, [g.label for g in profile.grades] if profile else [])
+    county = County(
+        title=_title(reports),
+        profile=",".join(sorted({r.profile.id for r in reports})),
+        projects=projects,
+        departments=_departments(counted, profile),
+        grades=grades,
+        score_bins=_score_bins(counted, profile),
+        findings=findings,
+        failures=sorted(failures, key=lambda f: f.path),
+        totals=_totals(projects, counted, grades, failures, profile),
+        top_findings=_top_findings(findings),
+        reconciliation=reconcile(counted, read_budget(budget)) if budget else None,
+    )
+    from .narrative import narrate
+
+    county.narrative = narrate(county)
+    return county
+
+
+def _title(reports: list[Report]) -> str:
+    counties = Counter(str(r.value("county") or "").strip() for r in reports) - Counter({"": 0})
+    years = Counter(r.figure("year") for r in reports if isinstance(r.figure("year"), int))
+    county = counties.most_common(1)[0][0] if counties else ""
+    year = years.most_common(1)[0][0] if years else ""
+    return f"{county}{year}{'年度' if year else ''}财政支出绩效自评汇总".strip()
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, float]) -> pd.DataFrame:
+    by_wb: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_wb.setdefault(f.workbook, []).append(f)
+    rows = []
+    for r in reports:
+        fig = r.figures()
+        own = by_wb.get(r.path, [])
+        problems = r.problems
+        first = next((str(p) for p in problems.get("problem", []) if isinstance(p, str) and p.strip()), "")
+        rows.append({
+            "department": str(fig.get("department") or "").strip(),
+            "project": str(fig.get("project") or "").strip(),
+            "path": r.path,
+            "year": fig.get("year"),
+            "fill_date": fig.get("fill_date") if isinstance(fig.get("fill_date"), dt.date) else None,
+            **{k: _num(fig.get(k)) for k in FIGURES},
+            "grade": fig.get("grade") or UNGRADED,
+            "errors": sum(f.severity == "error" for f in own),
+            "warnings_open": sum(f.severity == "warning" and not f.explained for f in own),
+            "warnings_explained": sum(f.severity == "warning" and bool(f.explained) for f in own),
+            "main_problem": first,
+            "duplicate": "",
+            "counted": True,
+            "_mtime": mtimes.get(r.path, 0.0),
+        })
+    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "_mtime"])
+    frame = frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
+                          **{k: float for k in FIGURES}, "_mtime": float})
+    _mark_duplicates(frame)
+    return frame.drop(columns="_mtime").sort_values(["department", "project", "path"],
+                                                    ignore_index=True)
+
+
+def _num(value) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+
+
+def _mark_duplicates(frame: pd.DataFrame) -> None:
+    """The same department + project twice: the later one (填报日期, then file time) counts."""
+    if frame.empty:
+        return
+    key = frame["department"].map(_norm) + "\x00" + frame["project"].map(_norm)
+    order = frame.assign(_key=key, _date=frame["fill_date"].map(
+        lambda d: d.toordinal() if isinstance(d, dt.date) else -1))
+    for _, group in order[order.duplicated("_key", keep=False)].groupby("_key"):
+        ranked = group.sort_values(["_date", "_mtime", "path"])
+        kept = ranked.index[-1]
+        for idx in ranked.index:
+            others = "、".join(Path(p).name for p in ranked.loc[ranked.index != idx, "path"])
+            if idx == kept:
+                frame.loc[idx, "duplicate"] = f"与 {others} 重复，以本表为准"
+            else:
+                frame.loc[idx, "duplicate"] = f"与 {others} 重复，未计入汇总"
+                frame.loc[idx, "counted"] = False
+
+
+def _rate_formulas(profile) -> dict[str, tuple]:
+    """Each rate figure's formula and the figures it divides (e.g. in_place / invested)."""
+    if profile is None:
+        return {}
+    slots = {s.name: s for s in layout_for(profile).slots}
+    figure_of = {name: key for key, name in profile.figures.items()}
+    out = {}
+    for key, name in profile.figures.items():
+        slot = slots.get(name)
+        if slot is None or slot.section != "grid" or key in MONEY:
+            continue
+        block = profile.block(slot.block)
+        row = next(r for r in block.rows if r.key == slot.grid_row)
+        if row.formula is not None:
+            refs = {k: figure_of.get(grid_name(block, k, slot.grid_col)) for k in row.formula.names}
+            if all(refs.values()):
+                out[key] = (row.formula, refs)
+    return out
+
+
+def weighted_rates(projects: pd.DataFrame, profile, by: str | None = None) -> pd.DataFrame:
+    """Rates from summed amounts with the form's own formulas: funds-weighted, never the mean
+    of project rates.  Each rate sums only the projects whose figures it needs are all known,
+    so an unreadable amount leaves its project out of that rate instead of counting as 0.
+    """
+    groups = projects.groupby(by, sort=True) if by else None
+    out = pd.DataFrame(index=groups.size().index if by else [0])
+    for key, (formula, refs) in _rate_formulas(profile).items():
+        cols = list(dict.fromkeys(refs.values()))
+        known = projects[projects[cols].notna().all(axis=1)]
+        sums = known.groupby(by, sort=True)[cols].sum() if by else known[cols].sum().to_frame().T
+        sums = sums.reindex(out.index)
+        out[key] = formula.evaluate({k: sums[c].to_numpy(float) for k, c in refs.items()})
+    return out
+
+
+def _departments(counted: pd.DataFrame, profile) -> pd.DataFrame:
+    if counted.empty:
+        return pd.DataFrame(columns=DEPARTMENT_COLUMNS)
+    grouped = counted.groupby("department", sort=True)
+    frame = grouped[MONEY].sum(min_count=1)
+    frame["projects"] = grouped.size()
+    frame["mean_score"] = grouped["score_total"].mean()
+    frame["errors"] = grouped["errors"].sum()
+    frame = frame.join(weighted_rates(counted, profile, by="department")).reset_index()
+    frame["rank"] = frame["mean_score"].rank(ascending=False, method="min").astype("Int64")
+    return frame[DEPARTMENT_COLUMNS].sort_values(["rank", "department"], ignore_index=True)
+
+
+def _grades(counted: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
+    order = bands + ([UNGRADED] if (counted["grade"] == UNGRADED).any() else [])
+    grouped = counted.groupby("grade")
+    frame = pd.DataFrame({
+        "grade": order,
+        "projects": [int(grouped.size().get(g, 0)) for g in order],
+        "budget_total": [float(counted.loc[counted["grade"] == g, "budget_total"].sum()) for g in order],
+        "spent_total": [float(counted.loc[counted["grade"] == g, "spent_total"].sum()) for g in order],
+    })
+    return frame
+
+
+def _score_bins(counted: pd.DataFrame, profile) -> pd.DataFrame:
+    mins = sorted({g.min for g in profile.grades}, reverse=True) if profile else [90, 80, 70, 60, 0]
+    labels, counts, upper = [], [], None
+    scores = counted["score_total"].dropna()
+    for low in mins:
+        label = f"{low:g}–{upper:g}" if upper is not None else f"{low:g}–100"
+        if low == 0:
+            label = f"{upper:g} 以下" if upper is not None else "全部"
+        in_band = (scores >= low) & ((scores < upper) if upper is not None else True)
+        labels.append(label)
+        counts.append(int(in_band.sum()))
+        upper = low
+    return pd.DataFrame({"band": labels, "projects": counts})
+
+
+def _totals(projects, counted, grades, failures, profile) -> dict:
+    budget, spent = counted["budget_total"].sum(), counted["spent_total"].sum()
+    in_place = counted["in_place_total"].sum()
+    scores = counted["score_total"].dropna()
+    rates = {k: _plain(float(v)) for k, v in weighted_rates(counted, profile).iloc[0].items()}
+    return {
+        **rates,
+        "workbooks": int(len(projects) + len(failures)),
+        "projects": len(counted),
+        "departments": int(counted["department"].nunique()),
+        "budget_total": float(budget),
+        "in_place_total": float(in_place),
+        "spent_total": float(spent),
+        "execution_rate": _execution_rate(counted),
+        "mean_score": float(scores.mean()) if len(scores) else None,
+        "median_score": float(scores.median()) if len(scores) else None,
+        "share_with_errors": float((projects["errors"] > 0).mean()) if len(projects) else None,
+        "errors": int(projects["errors"].sum()),
+        "warnings_open": int(projects["warnings_open"].sum()),
+        "unreadable": len(failures),
+        "duplicates": int((~projects["counted"]).sum()),
+        "by_grade": {g: int(n) for g, n in zip(grades["grade"], grades["projects"], strict=True)},
+    }
+
+
+def _execution_rate(counted: pd.DataFrame) -> float | None:
+    """Σ spent ÷ Σ budget over the projects where both are known (funds-weighted)."""
+    known = counted[counted["spent_total"].notna() & counted["budget_total"].notna()]
+    budget = known["budget_total"].sum()
+    return float(known["spent_total"].sum() / budget) if budget > 0 else None
+
+
+def _top_findings(findings: list[Finding]) -> pd.DataFrame:
+    if not findings:
+        return pd.DataFrame(columns=["code", "name", "severity", "count", "workbooks"])
+    frame = pd.DataFrame([(f.code, f.name, f.severity, f.workbook) for f in findings],
+                         columns=["code", "name", "severity", "workbook"])
+    top = frame.groupby(["code", "name", "severity"]).agg(count=("workbook", "size"),
+                                                         workbooks=("workbook", "nunique"))
+    return top.reset_index().sort_values(["count", "code"], ascending=[False, True], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- budget list
+
+
+_BUDGET_HEADERS = {
+    "department": ("部门", "单位", "预算单位", "主管部门", "department"),
+    "project": ("项目", "项目名称", "project"),
+    "approved": ("批复预算", "预算", "预算数", "金额", "预算金额", "年初预算", "approved", "budget"),
+}
+
+
+def read_budget(path: Path) -> pd.DataFrame:
+    """The finance system's list of approved projects: department, project, approved budget."""
+    from .numbers import parse_money
+
+    try:
+        if path.suffix.lower() == ".csv":
+            raw = None
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    raw = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            if raw is None:
+                raise ValueError("无法识别文件编码")
+        else:
+            raw = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+    except Exception as exc:
+        raise PerfxlError(f"预算清单无法读取：{exc}", path=str(path),
+                          message_en=f"cannot read the budget list: {exc}") from exc
+    columns = {}
+    for key, names in _BUDGET_HEADERS.items():
+        found = next((c for c in raw.columns if _norm(c) in names), None)
+        if found is None:
+            found = next((c for c in raw.columns if any(n in _norm(c) for n in names)), None)
+        if found is None:
+            raise PerfxlError(f"预算清单缺少“{names[0]}”列（现有列：{'、'.join(map(str, raw.columns))}）",
+                              path=str(path), message_en=f"the budget list has no {key} column")
+        columns[found] = key
+    frame = raw.rename(columns=columns)[list(_BUDGET_HEADERS)]
+    frame["approved"] = frame["approved"].map(lambda v: parse_money(v).value)
+    frame = frame[frame["project"].str.strip() != ""]
+    return frame.reset_index(drop=True)
+
+
+def reconcile(counted: pd.DataFrame, approved: pd.DataFrame, tolerance: float = 0.01) -> pd.DataFrame:
+    """Budgeted projects with no submission, submissions not in the list, budget differences."""
+    left = approved.assign(_key=approved["department"].map(_norm) + "\x00" + approved["project"].map(_norm))
+    right = counted.assign(_key=counted["department"].map(_norm) + "\x00" + counted["project"].map(_norm))
+    merged = left.merge(right[["_key", "department", "project", "budget_total", "path"]], on="_key",
+                        how="outer", suffixes=("_list", ""), indicator=True)
+    rows = []
+    for _, m in merged.iterrows():
+        approved_v, submitted = m.get("approved"), m.get("budget_total")
+        if m["_merge"] == "left_only":
+            status = "未报送"
+        elif m["_merge"] == "right_only":
+            status = "不在预算清单"
+        elif isinstance(approved_v, float) and isinstance(submitted, float) and \
+                abs(approved_v - submitted) <= tolerance:
+            status = "一致"
+        else:
+            status = "预算不一致"
+        both = m["_merge"] == "both"
+        rows.append({
+            "department": m["department_list"] if m["_merge"] != "right_only" else m["department"],
+            "project": m["project_list"] if m["_merge"] != "right_only" else m["project"],
+            "approved": approved_v if m["_merge"] != "right_only" else None,
+            "submitted": submitted if m["_merge"] != "left_only" else None,
+            "difference": (submitted - approved_v) if both and _is_num(submitted) and _is_num(approved_v)
+            else None,
+            "status": status,
+            "path": m["path"] if m["_merge"] != "left_only" else "",
+        })
+    order = {"预算不一致": 0, "未报送": 1, "不在预算清单": 2, "一致": 3}
+    frame = pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
+    return frame.sort_values(["status", "department", "project"], key=lambda s: s.map(order)
+                             if s.name == "status" else s, ignore_index=True)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, int | float) and not (isinstance(v, float) and math.isnan(v))
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+def county_json(county: County) -> dict:
+    """The summary for other systems (schema ``perfxl.summary/1``, documented in README.md)."""
+    def records(frame: pd.DataFrame | None):
+        if frame is None:
+            return None
+        out = []
+        for row in frame.to_dict("records"):
+            out.append({k: _plain(v) for k, v in row.items()})
+        return out
+
+    return {
+        "schema": "perfxl.summary/1",
+        "title": county.title,
+        "profile": county.profile,
+        "checked_at": county.checked_at,
+        "totals": {k: _plain(v) for k, v in county.totals.items() if k != "seconds"},
+        "projects": records(county.projects),
+        "departments": records(county.departments),
+        "grades": records(county.grades),
+        "findings": [f.to_dict() for f in county.findings],
+        "failures": [{"path": f.path, "reason": f.reason} for f in county.failures],
+        "reconciliation": records(county.reconciliation),
+        "narrative": county.narrative,
+    }
+
+
+def _plain(v):
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        return _plain(v.item())
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if v is pd.NA:
+        return None
+    return v
+
+
+def relative_to_cwd(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
