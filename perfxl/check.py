@@ -165,7 +165,7 @@ def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFr
         records.extend(report.records)
         workbooks.extend([report.path] * len(report.records))
     return {
-        pid: (profile, cells_frame(records, workbooks))
+        pid: (profile, cells_frame(profile, records, workbooks))
         for pid, (profile, records, workbooks) in groups.items()
     }
 

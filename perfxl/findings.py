@@ -7,7 +7,7 @@ summary are all views of a list of these.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from dataclasses import field as dataclass_field
 
 SEVERITIES = ("error", "warning", "info")
@@ -67,3 +67,15 @@ def _cell_key(cell: str) -> tuple[int, int]:
     for ch in letters.upper():
         col = col * 26 + ord(ch) - 64
     return (int(digits) if digits else 0, col)
+
+
+def explain(findings, explanations: dict[str, dict]) -> list[Finding]:
+    """Mark the warnings a unit explained (``explanations``: workbook → {(code, field): text}).
+
+    Only warnings can be explained; an error stands whatever is written beside it.
+    """
+    out = []
+    for f in findings:
+        text = explanations.get(f.workbook, {}).get(f.key) if f.severity == "warning" else None
+        out.append(replace(f, explained=text) if text else f)
+    return out

@@ -39,8 +39,8 @@ NUMERIC = ("money", "rate", "score", "number")
 class Report:
     """One workbook as read: its profile, its identity and every cell perfxl knows.
 
-    The cells are kept as plain records (one tuple per cell, CELL_COLUMNS) and become a pandas
-    frame on first use, so a county of hundreds of workbooks is put into one frame at once
+    The cells are kept as plain records (one tuple per cell, RECORD_COLUMNS) and become a pandas
+    frame (CELL_COLUMNS) on first use, so a county of hundreds of workbooks is put into one frame at once
     instead of paying pandas' overhead per file.
     """
 
@@ -50,12 +50,14 @@ class Report:
     template_version: str | None = None
     notes: list[str] = field(default_factory=list)  # how the workbook was located (fallbacks)
     source: str = ""  # the file on disk when ``path`` is how the user knows it (a zip member)
+    sheet_names: list[str] = field(default_factory=list)
+    explanations: dict = field(default_factory=dict)  # (code, field) → the unit's explanation
     _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def cells(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = cells_frame(self.records)
+            self._frame = cells_frame(self.profile, self.records)
         return self._frame
 
     # --- views -------------------------------------------------------------------------------
@@ -105,23 +107,37 @@ class Report:
         out["parent"] = [parents.get(k) for k in out.index]
         return out
 
-    def value(self, name: str):
-        row = self.cells[self.cells["name"] == name]
-        return None if row.empty else row["value"].iloc[0]
-
     def figures(self) -> dict[str, object]:
         """The key figures (project, department, budget, spending, score, grade…).
 
-        Derived figures are the recomputed ones, never the cached values.
+        Derived figures are the recomputed ones, never the cached values.  Read from the
+        records, so a county's worth of reports never builds a frame per workbook.
         """
-        out = {"project": self.figure("project"), "department": self.figure("department"),
-               "year": self.figure("year"), "fill_date": self.figure("date")}
-        by_name = self.cells.drop_duplicates("name").set_index("name")
-        for key, name in self.profile.figures.items():
-            if name in by_name.index:
-                row = by_name.loc[name]
-                out[key] = row["expected"] if row["kind"] == "derived" else row["value"]
+        wanted = {self.profile.roles.get(r): r for r in ("project", "department", "year", "date")}
+        wanted.pop(None, None)
+        keys = {name: key for key, name in self.profile.figures.items()}
+        slots = layout_for(self.profile).slots
+        out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
+        for r in self.records:
+            slot = slots[r[_SLOT]]
+            if slot.name in wanted:
+                out["fill_date" if wanted[slot.name] == "date" else wanted[slot.name]] = r[_VALUE]
+            if slot.name in keys and r[_ITEM] < 0:
+                out[keys[slot.name]] = r[_EXPECTED] if slot.kind == "derived" else r[_VALUE]
         return out
+
+    def first_text(self, block: str, column: str) -> str:
+        """The first filled text of an open list's column (e.g. the first 主要问题)."""
+        slots = layout_for(self.profile).slots
+        for r in self.records:
+            slot = slots[r[_SLOT]]
+            if slot.block == block and slot.column == column and r[_ITEM] >= 0 and r[_STATUS] == "ok":
+                return str(r[_VALUE]).strip()
+        return ""
+
+    def value(self, name: str):
+        slots = layout_for(self.profile).slots
+        return next((r[_VALUE] for r in self.records if slots[r[_SLOT]].name == name), None)
 
     def figure(self, role: str):
         """A value by its role in the profile (project, department, year, date, title)."""
@@ -272,14 +288,30 @@ def read_report(path: str | Path, profile: Profile | None = None) -> Report:
     finally:
         if pkg.zip is not None:
             pkg.zip.close()
-    return Report(str(path), profile, records, version, notes)
+    return Report(str(path), profile, records, version, notes, sheet_names=list(book.sheet_names))
 
 
-def cells_frame(records: list[tuple], workbook: list[str] | None = None) -> pd.DataFrame:
-    """One frame of cell records (with a ``workbook`` column when given)."""
-    frame = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
+@lru_cache(maxsize=16)
+def slot_table(profile: Profile) -> pd.DataFrame:
+    """What the profile fixes about each slot, one row per slot, strings as categories."""
+    slots = layout_for(profile).slots
+    table = pd.DataFrame([[getattr(s, c if c != "max" else "max") for c in SLOT_COLUMNS] for s in slots],
+                         columns=SLOT_COLUMNS)
+    for c in SLOT_COLUMNS:
+        if table[c].dtype == object and c != "required":
+            table[c] = table[c].astype("category")
+    return table
+
+
+def cells_frame(profile: Profile, records: list, workbook: list[str] | None = None) -> pd.DataFrame:
+    """One frame (CELL_COLUMNS, plus ``workbook`` when given) of many workbooks' records."""
+    frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+    fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
+    for c in SLOT_COLUMNS:
+        frame[c] = fixed[c]
+    frame = frame[CELL_COLUMNS]
     if workbook is not None:
-        frame["workbook"] = workbook
+        frame["workbook"] = pd.Categorical(workbook)
     return frame
 
 
@@ -323,7 +355,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
 
     records: list[list] = []
     located_by_layout = 0
-    for slot in layout.slots:
+    for index, slot in enumerate(layout.slots):
         place = _resolve(pkg.names[slot.name]) if slot.name in pkg.names else None
         if place is None:
             located_by_layout += 1
@@ -334,9 +366,9 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             rows = _list_rows(grid(sheet), row, last if last is not None else row, area,
                               col - area.columns[slot.column])
             for i, r in enumerate(rows):
-                records.append(_record(slot, sheet, r, col, at(sheet, r, col), formulas, i))
+                records.append(_record(index, slot, sheet, r, col, at(sheet, r, col), formulas, i))
         else:
-            records.append(_record(slot, sheet, row, col, at(sheet, row, col), formulas, -1))
+            records.append(_record(index, slot, sheet, row, col, at(sheet, row, col), formulas, -1))
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
     _recompute(profile, records)
@@ -366,7 +398,7 @@ def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> li
 _cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
 
 
-def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int) -> list:
+def _record(index: int, slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int) -> list:
     parsed = parse(slot.type, raw)
     cell = _cell_name(row, col)
     found = formulas.get(sheet)
@@ -376,30 +408,34 @@ def _record(slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return [
-        slot.name, slot.section, slot.block, sheet, cell, row, col, slot.label, slot.kind,
-        slot.type, slot.max, slot.max_length, slot.required, slot.grid_row, slot.grid_col,
-        slot.indicator, slot.column, item, parsed.raw, parsed_value, status, has_formula, None,
-    ]
+    return [index, sheet, cell, row, col, item, parsed.raw, parsed_value, status, has_formula, None]
 
 
-_NAME, _KIND, _ITEM, _BLOCK, _COLUMN, _VALUE, _STATUS, _EXPECTED = (
-    CELL_COLUMNS.index(c)
-    for c in ("name", "kind", "item", "block", "column", "value", "status", "expected"))
+# A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
+# up through its slot, so thousands of workbooks share one copy of it.
+RECORD_COLUMNS = ["slot", "sheet", "cell", "row", "col", "item", "raw", "value", "status",
+                  "has_formula", "expected"]
+_SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
+    RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "expected"))
+SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
+                "required", "grid_row", "grid_col", "indicator", "column"]
 _UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown
 
 
 def _recompute(profile: Profile, records: list[list]) -> None:
     """Fill ``expected`` on every derived cell from the inputs (cached values are not used)."""
+    slots = layout_for(profile).slots
     numbers: dict[str, object] = {}
     items: dict[str, dict[str, list]] = {}
     for r in records:
+        slot = slots[r[_SLOT]]
         value = math.nan if r[_STATUS] in _UNKNOWN else r[_VALUE]
         if r[_ITEM] >= 0:
-            items.setdefault(r[_BLOCK], {}).setdefault(r[_COLUMN], []).append(value)
-        elif r[_KIND] == "input":
-            numbers[r[_NAME]] = value
+            items.setdefault(slot.block, {}).setdefault(slot.column, []).append(value)
+        elif slot.kind == "input":
+            numbers[slot.name] = value
     expected = derive(profile, numbers, items)
     for r in records:
-        if r[_KIND] == "derived":
-            r[_EXPECTED] = expected.get(r[_NAME])
+        slot = slots[r[_SLOT]]
+        if slot.kind == "derived":
+            r[_EXPECTED] = expected.get(slot.name)

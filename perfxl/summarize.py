@@ -26,7 +26,7 @@ import pandas as pd
 from .check import Settings, batch_cells, run_rules
 from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, RECONCILE_COLUMNS, County, Failure
 from .errors import PerfxlError
-from .findings import Finding, sort_findings
+from .findings import Finding, explain, sort_findings
 from .guard import Limits as PackageLimits
 from .guard import check_package
 from .layout import grid_name, layout_for
@@ -211,7 +211,7 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
     findings: list[Finding] = []
     for profile, cells in batch_cells(reports).values():
         findings.extend(run_rules(profile, cells, settings))
-    findings = sort_findings(findings)
+    findings = sort_findings(explain(findings, {r.path: r.explanations for r in reports}))
     profile = reports[0].profile if reports else None
     projects = _projects(reports, findings, mtimes or {})
     counted = projects[projects["counted"]]
@@ -252,11 +252,11 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
     for f in findings:
         by_wb.setdefault(f.workbook, []).append(f)
     rows = []
+    problems = next((b for b in reports[0].profile.blocks("list") if b.explains), None) if reports else None
     for r in reports:
         fig = r.figures()
         own = by_wb.get(r.path, [])
-        problems = r.problems
-        first = next((str(p) for p in problems.get("problem", []) if isinstance(p, str) and p.strip()), "")
+        first = r.first_text(problems.key, problems.columns[0].key) if problems else ""
         rows.append({
             "department": str(fig.get("department") or "").strip(),
             "project": str(fig.get("project") or "").strip(),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import Settings, check
 from .errors import UnreadableWorkbook
-from .findings import Finding
+from .findings import Finding, explain
 from .guard import Failure, map_isolated, open_checked
 from .profile import load_profile
 from .read import Report, read_report
@@ -78,10 +78,20 @@ def read_checked(path: str) -> tuple[str, list[tuple], str | None, list[str]]:
     open_checked(path)
     try:
         report = read_report(path)
+        explanations = _explanations(path, report.sheet_names)
     except OSError as exc:
         raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
                                  message_en=f"cannot open the file: {exc.strerror or exc}") from exc
-    return report.profile.id, report.records, report.template_version, report.notes
+    return report.profile.id, report.records, report.template_version, report.notes, explanations
+
+
+def _explanations(path: str, sheet_names: list[str]) -> dict:
+    """What the unit wrote in 说明 on a results sheet perfxl added on an earlier run."""
+    from .annotate import RESULT_NAMES, read_explanations
+
+    if not set(RESULT_NAMES.values()) & set(sheet_names) or not path.lower().endswith((".xlsx", ".xlsm")):
+        return {}
+    return read_explanations(path)
 
 
 def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
@@ -93,8 +103,9 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
         if isinstance(got, Failure):
             yield path, got
         else:
-            pid, records, version, notes = got
-            yield path, Report(path, load_profile(pid), records, version, notes)
+            pid, records, version, notes, explanations = got
+            yield path, Report(path, load_profile(pid), records, version, notes,
+                               explanations=explanations)
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
@@ -111,11 +122,8 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
             continue
         reports.append(got)
         results[path] = WorkbookResult(path, "ok", got.profile.id, _plain(got.figures()))
-    findings = check(reports, settings)
-    for f in findings:
-        known = (explanations or {}).get(f.workbook, {})
-        if f.severity == "warning" and known.get(f.key):
-            f = replace(f, explained=known[f.key])
+    known = {r.path: r.explanations for r in reports} | (explanations or {})
+    for f in explain(check(reports, settings), known):
         results[f.workbook].findings.append(f)
     for r in results.values():
         if r.status == "ok" and r.errors:

@@ -208,6 +208,7 @@ def amount_in_text_disagrees(ctx: Context):
     spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
     texts = cells[(cells["type"] == "text") & (cells["status"] == "ok")
                   & (cells["section"].isin(["tree", "list"]))]
+    texts = texts[texts["raw"].astype(str).str.contains("元|万", regex=True)]  # only texts naming money
     for _, row in texts.iterrows():
         text = normalize_text(str(row["value"]))
         for m in _AMOUNT.finditer(text):
