@@ -156,7 +156,8 @@ def _sniff(p: Path) -> tuple[str, str, str]:
     except FileNotFoundError:
         raise _fail("文件不存在", "the file does not exist", p) from None
     except PermissionError:
-        raise _fail("没有读取该文件的权限", "no permission to read the file", p) from None
+        raise _fail("没有读取该文件的权限（文件可能正被 Excel、WPS 等程序打开或锁定，请关闭后重试）",
+                    "no permission to read the file (another program such as Excel may hold it)", p) from None
     except OSError as exc:
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None

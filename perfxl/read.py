@@ -191,8 +191,9 @@ _T_ERR = (b' t="e"',)
 
 def read_package(path: Path) -> Package:
     pkg = Package()
-    if not zipfile.is_zipfile(path):
-        return pkg
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
+            return pkg
     try:
         zf = zipfile.ZipFile(path)
         names = set(zf.namelist())
@@ -263,7 +264,13 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
             raise NotAForm(f"表样 {pid!r} 不是本程序认识的表样（可用："
                            f"{'、'.join(available_profiles())}）",
                            message_en=f"unknown form profile {pid!r}")
-        return load_profile(pid), version, notes
+        profile = load_profile(pid)
+        if version is not None and version != profile.version:
+            raise NotAForm(f"模板版本 {version} 与当前表样 {pid} 的版本 {profile.version} 不符，"
+                           "请用最新模板（perfxl template）重新填报",
+                           message_en=f"template version {version} is not the current version "
+                           f"{profile.version} of {pid}: refill the current template")
+        return profile, version, notes
     for candidate in available_profiles():
         profile = load_profile(candidate)
         if all(s.name in sheet_names for s in profile.sheets):

@@ -7,12 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from builders import clean_fill
 
 from perfxl.check import Settings, check
 from perfxl.profile import load_profile
 from perfxl.read import read_report
 from perfxl.template import write_workbook
+
+from builders import clean_fill
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -8,7 +8,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import hostile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +24,8 @@ from perfxl.guard import (
     safe_xml_parser,
     sniff,
 )
+
+import hostile
 
 CORPUS = Path("/work/shared/corpus")
 

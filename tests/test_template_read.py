@@ -8,12 +8,13 @@ import zipfile
 
 import openpyxl
 import pytest
-from builders import clean_fill
 from python_calamine import CalamineWorkbook
 
 from perfxl.layout import layout_for
 from perfxl.read import read_report
 from perfxl.template import write_template
+
+from builders import clean_fill
 
 
 def sha(path) -> str:

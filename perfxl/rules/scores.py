@@ -66,6 +66,10 @@ def grade_mismatch(ctx: Context):
     shown = grades["value"].fillna("").astype(str).str.replace(" ", "", regex=False)
     expected = grades["expected"].fillna("").astype(str)
     bad = (shown != expected) & (expected != "") & (shown != "")
+    # Legacy .xls: calamine gives a text formula's cached result as 0, and whether the cell
+    # still holds its formula cannot be told; only a text shown there is compared.
+    legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
+    bad &= ~legacy_number
     for _, row in grades[bad].iterrows():
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
