@@ -1,0 +1,94 @@
+"""Write a file so that it is either wholly the new version or wholly the old one.
+
+The new content goes to a temporary file in the same folder (so the final rename never crosses
+a file system), is flushed to disk, then replaces the target in one ``os.replace``.  Whatever
+fails on the way, the original is left as it was and the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import WriteError
+
+LOCKED = "文件正被其他程序（如 Excel/WPS）打开或锁定，请关闭后重试"
+LOCKED_EN = "the file is open or locked by another program (Excel/WPS?); close it and retry"
+
+
+def atomic_write(path, write_fn: Callable[[Path], None], *, durable: bool = True) -> None:
+    """Call ``write_fn(tmp_path)`` to write the new file, then put it in place of ``path``.
+
+    ``durable`` flushes the file and its folder to disk (turned off only to time the work
+    itself).  Raises :class:`WriteError` with a message naming the file."""
+    path = Path(path)
+    if path.is_symlink():  # replace the file the link points to, not the link itself
+        path = path.resolve()
+    folder = path.parent
+    if path.exists() and not os.access(path, os.W_OK):  # a read-only file says "leave me"
+        raise WriteError("文件是只读的，未写入", path=str(path), message_en="the file is read-only")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".perfxl-tmp", dir=folder)
+    except PermissionError as exc:
+        raise WriteError("没有写入该文件夹的权限", path=str(path),
+                         message_en="no permission to write in this folder") from exc
+    except OSError as exc:
+        raise WriteError(f"无法在该文件夹中创建文件：{exc.strerror or exc}", path=str(path),
+                         message_en=f"cannot create a file in this folder: {exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write_fn(tmp)
+        _keep_mode(path, tmp)
+        if durable:
+            with open(tmp, "rb+") as stream:
+                os.fsync(stream.fileno())
+        try:
+            os.replace(tmp, path)
+        except PermissionError as exc:
+            raise WriteError(LOCKED, path=str(path), message_en=LOCKED_EN) from exc
+        if durable:
+            _sync_folder(folder)
+    except WriteError:
+        _remove(tmp)
+        raise
+    except OSError as exc:
+        _remove(tmp)
+        raise WriteError(f"写入失败：{exc.strerror or exc}", path=str(path),
+                         message_en=f"write failed: {exc}") from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _keep_mode(path: Path, tmp: Path) -> None:
+    # mkstemp makes the file private (0600); the replacement should keep the original's mode
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
+
+
+def _sync_folder(folder: Path) -> None:
+    # the rename itself is durable only once the folder entry is on disk (POSIX only)
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink()
