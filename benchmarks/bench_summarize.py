@@ -78,8 +78,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def peak_memory(folder: Path, jobs: int | None, out: Path) -> tuple[int, float]:
-    cmd = [sys.executable, "-m", "perfxl.cli", "summarize", str(folder), "-o", str(out)]
+def peak_memory(folder: Path, jobs: int | None, out: Path, extra: list[str] | None = None) -> tuple[int, float]:
+    """Peak resident memory of ``perfxl summarize`` (all its processes) and its wall time."""
+    cmd = [sys.executable, "-m", "perfxl.cli", "summarize", str(folder), "-o", str(out), *(extra or [])]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     start = time.perf_counter()

@@ -132,7 +132,10 @@ def _settings(config, select, ignore):
 @click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀；优先于 --select）")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）")
-def validate(paths, fmt, select, ignore, config):
+@click.option("--annotate", is_flag=True, help="把批注写回工作簿（原地、原子地写入）")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="把批注写入此文件夹中的副本（同名），原文件不动")
+def validate(paths, fmt, select, ignore, config, annotate, out_dir):
     """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。"""
     from .output import console_lines, to_json
     from .validate import collect_paths, validate_paths
@@ -145,15 +148,80 @@ def validate(paths, fmt, select, ignore, config):
                    else "no workbooks found (.xlsx/.xlsm/.xls)")
     settings = _settings(config, select, ignore)
     results = validate_paths(paths, settings)
+    notes_failed = _write_notes(results, out_dir) if annotate or out_dir else False
     if fmt == "json":
         click.echo(to_json(results))
     else:
         color = None if sys.stdout.isatty() else False
         for text, kind in console_lines(results, _lang()):
             click.secho(text, color=color, **STYLE.get(kind, {}))
-    if any(r.status == "unreadable" for r in results):
+    if notes_failed or any(r.status == "unreadable" for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.errors for r in results) else 0)
+
+
+NOTES_NEED_XLSX = {
+    "zh": "批注只能写入 .xlsx/.xlsm 工作簿：请用 Excel 或 WPS 打开此文件，“另存为” Excel 工作簿（.xlsx）后再运行",
+    "en": "notes can only be written into .xlsx/.xlsm workbooks: open the file in Excel or WPS and "
+          "save it as an Excel workbook (.xlsx), then run again",
+}
+
+
+def _write_notes(results, out_dir: Path | None) -> bool:
+    """Write each readable workbook's findings into it (or a copy in ``out_dir``)."""
+    from .annotate import annotate_workbook
+
+    failed = False
+    stamp = checked_at()
+    for r in results:
+        if r.status == "unreadable":
+            continue
+        path = Path(r.path)
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            click.secho(f"{path}: {NOTES_NEED_XLSX[_lang()]}", fg="yellow", err=True)
+            failed = True
+            continue
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            done = annotate_workbook(path, r.findings, out=out_dir, checked_at=stamp, lang=_lang())
+        except (PerfxlError, OSError) as exc:
+            text = exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{path}: {exc}"
+            click.secho(text, fg="red", err=True)
+            failed = True
+            continue
+        r.findings = done.findings
+        click.echo(("已写入批注 → {p}（{n} 处）" if _lang() == "zh" else "notes written → {p} ({n} cells)")
+                   .format(p=done.path, n=done.comments), err=True)
+    return failed
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--keep-explanations", is_flag=True, help="保留结果表中单位填写的说明")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="把清理后的副本写入此文件夹，原文件不动")
+def clean(paths, keep_explanations, out_dir):
+    """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。"""
+    from .annotate import clean_workbook
+    from .validate import collect_paths
+
+    failed = False
+    for path in collect_paths(paths):
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            continue
+        try:
+            if out_dir is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+            changed = clean_workbook(path, out=out_dir, keep_explanations=keep_explanations)
+        except (PerfxlError, OSError) as exc:
+            click.secho(exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{path}: {exc}", fg="red",
+                        err=True)
+            failed = True
+            continue
+        words = ("已清理", "无需清理") if _lang() == "zh" else ("cleaned", "nothing to clean")
+        click.echo(f"{words[0] if changed else words[1]}: {path}")
+    sys.exit(2 if failed else 0)
 
 
 @main.command()

@@ -67,6 +67,14 @@ def with_property(src: Path, dst: Path, name: str, value: str) -> Path:
                    if n == "docProps/custom.xml" else (None if n == "" else d))
 
 
+def far_cell(src: Path, dst: Path) -> Path:
+    """A good form with one value in the sheet's last cell: calamine tries to allocate 512 GB."""
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    last = f"xl/worksheets/sheet{len(load_profile('gd-2020').sheets)}.xml"
+    return rewrite(src, dst, lambda n, d: None if n == "" else
+                   (d.replace(b"</sheetData>", far + b"</sheetData>") if n == last else d))
+
+
 def million_rows(src: Path, dst: Path) -> Path:
     """A good form whose last sheet carries a million more rows (a column beside the problems)."""
     rows = "".join(f'<row r="{r}"><c r="D{r}"><v>{r}</v></c></row>' for r in range(20, 1_000_020)).encode()
@@ -101,6 +109,7 @@ def build(folder: Path) -> dict[str, str]:
     xlsx(add("压缩炸弹.xlsx", "zip bomb"), zeros_mb=300)  # 300 MB of zeros in ~300 KB
     xlsx(add("实体炸弹.xlsx", "XML entity bomb"), sheet=BILLION_LAUGHS)
     million_rows(template, add("百万行.xlsx", "good: a form with a million more rows"))
+    far_cell(template, add("远端单元格.xlsx", "a cell at XFD1048576 (reader abort)"))
     good(add("引用错误.xlsx", "#REF! in cells"), "示例县引用错误项目",
          lambda f: f.stale.update(funds_rate_spent_total="#REF!"))
     made["引用错误.xlsx"] = "good with errors"
