@@ -1,0 +1,108 @@
+"""Notes from the command line: annotate in place or into copies, explain, clean."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from perfxl.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.fixture
+def flagged(make):
+    """A project with an error (资金支付 4 of 3) and a warning (a deduction left unexplained)."""
+    def change(fill):
+        fill.values["score_funds_paid"] = 4
+        del fill.values["note_scientific"]
+
+    return make(change)
+
+
+def test_annotate_in_place_then_the_notes_are_in_the_workbook(flagged, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = run("validate", "--annotate", flagged)
+    assert result.exit_code == 1
+    wb = openpyxl.load_workbook(flagged)
+    assert wb.sheetnames[0] == "校验结果"
+    comment = wb["自评得分"]["D11"].comment
+    assert comment is not None and "S001" in comment.text and comment.author == "perfxl"
+    before = digest(flagged)
+    run("validate", "--annotate", flagged)
+    assert digest(flagged) == before, "annotating twice gives the same workbook as once"
+
+
+def test_out_writes_copies_and_leaves_the_input_untouched(flagged, tmp_path):
+    before = digest(flagged)
+    result = run("validate", "--out", tmp_path / "退回", flagged)
+    assert result.exit_code == 1
+    assert digest(flagged) == before
+    copy = tmp_path / "退回" / flagged.name
+    assert openpyxl.load_workbook(copy).sheetnames[0] == "校验结果"
+
+
+def test_an_explained_warning_is_reported_as_explained(flagged):
+    run("validate", "--annotate", flagged)
+    wb = openpyxl.load_workbook(flagged)  # the unit opens its file and writes in 说明
+    ws = wb["校验结果"]
+    header = next(r for r in ws.iter_rows() if any(c.value == "说明" for c in r))
+    col = {c.value: c.column for c in header}
+    for row in ws.iter_rows(min_row=header[0].row + 1):
+        rule = str(row[col["规则"] - 1].value or "")
+        if rule.startswith(("P002", "S001")):
+            ws.cell(row[0].row, col["说明"], "该指标暂无可量化数据，已在报告中说明")
+    wb.save(flagged)
+    doc = json.loads(run("validate", "--format", "json", flagged).output)
+    counts = doc["workbooks"][0]["counts"]
+    assert counts == {"errors": 1, "warnings_open": 0, "warnings_explained": 1}  # errors stand
+    explained = next(f for f in doc["workbooks"][0]["findings"] if f["code"] == "P002")
+    assert explained["explained"].startswith("该指标")
+    assert "已说明" in run("validate", flagged).output
+
+
+def test_clean_gives_back_the_workbook(flagged, tmp_path):
+    original = tmp_path / "原件.xlsx"
+    shutil.copy(flagged, original)
+    run("validate", "--annotate", flagged)
+    assert run("clean", flagged).exit_code == 0
+    assert parts(flagged) == parts(original)
+
+
+def test_fixing_the_value_removes_its_note(make, tmp_path):
+    bad = make(lambda f: f.values.update(score_funds_paid=4), name="表.xlsx")
+    run("validate", "--annotate", bad)
+    fixed = make(name="fixed.xlsx")  # the unit corrects D11 to 3
+    shutil.copy(fixed, bad)
+    original = parts(bad)
+    run("validate", "--annotate", bad)
+    assert openpyxl.load_workbook(bad)["自评得分"]["D11"].comment is None
+    sheet = next(n for n in original if n.endswith("sheet3.xml"))
+    assert parts(bad)[sheet] == original[sheet]
+
+
+def test_notes_need_xlsx_and_say_how(tmp_path, flagged, soffice):
+    subprocess.run([soffice, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(flagged)],
+                   check=True, capture_output=True, timeout=180)
+    xls = tmp_path / flagged.with_suffix(".xls").name
+    result = run("validate", "--annotate", xls)  # click mixes stderr into output
+    assert result.exit_code == 2
+    assert "另存为" in result.output and ".xlsx" in result.output
