@@ -232,6 +232,20 @@ def amount_in_text_disagrees(ctx: Context):
                 )
 
 
+def _beside_year(ctx: Context, role: str):
+    """Each workbook's field of ``role`` (a row, with ``workbook``) and its 资金安排年份."""
+    key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
+    if not key or not year_key:
+        return
+    rows = ctx.cells[ctx.cells["name"] == key].set_index("workbook")
+    years = ctx.per_workbook(year_key).reindex(rows.index)
+    for wb, row in rows.iterrows():
+        if is_number(years.get(wb)):
+            row = row.copy()
+            row["workbook"] = wb
+            yield row, int(years[wb])
+
+
 @rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
 def filled_before_year_end(ctx: Context):
     """The 填报日期 falls before the fiscal year has ended.
@@ -243,19 +257,12 @@ def filled_before_year_end(ctx: Context):
 
     **How to fix.** Correct the date.
     """
-    date_key, year_key = ctx.profile.roles.get("date"), ctx.profile.roles.get("year")
-    if not date_key or not year_key:
-        return
-    dates = ctx.cells[ctx.cells["name"] == date_key].set_index("workbook")
-    years = ctx.per_workbook(year_key).reindex(dates.index)
-    for wb, row in dates.iterrows():
-        year, date = years.get(wb), row["value"]
-        if isinstance(date, dt.date) and is_number(year) and date < dt.date(int(year) + 1, 1, 1):
-            row = row.copy()
-            row["workbook"] = wb
-            yield ctx.finding(row, f"填报日期 {date.isoformat()} 早于 {int(year)} 年度结束",
-                              f"filled on {date.isoformat()}, before fiscal year {int(year)} ended",
-                              expected=f"晚于 {int(year)}-12-31", actual=date.isoformat(),
+    for row, year in _beside_year(ctx, "date"):
+        date = row["value"]
+        if isinstance(date, dt.date) and date < dt.date(year + 1, 1, 1):
+            yield ctx.finding(row, f"填报日期 {date.isoformat()} 早于 {year} 年度结束",
+                              f"filled on {date.isoformat()}, before fiscal year {year} ended",
+                              expected=f"晚于 {year}-12-31", actual=date.isoformat(),
                               hint_zh="核对填报日期。", hint_en="Check the date.")
 
 
@@ -274,18 +281,10 @@ def title_year_mismatch(ctx: Context):
 
     **How to fix.** Correct the title or the year.
     """
-    title_key, year_key = ctx.profile.roles.get("title"), ctx.profile.roles.get("year")
-    if not title_key or not year_key:
-        return
-    titles = ctx.cells[ctx.cells["name"] == title_key].set_index("workbook")
-    years = ctx.per_workbook(year_key).reindex(titles.index)
-    for wb, row in titles.iterrows():
+    for row, year in _beside_year(ctx, "title"):
         m = _YEAR.search(normalize_text(str(row["value"] or "")))
-        year = years.get(wb)
-        if m and is_number(year) and int(m.group(0)) != int(year):
-            row = row.copy()
-            row["workbook"] = wb
-            yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {int(year)} 不一致",
-                              f"the title says {m.group(0)}, the funds year is {int(year)}",
-                              expected=str(int(year)), actual=m.group(0),
+        if m and int(m.group(0)) != year:
+            yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {year} 不一致",
+                              f"the title says {m.group(0)}, the funds year is {year}",
+                              expected=str(year), actual=m.group(0),
                               hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")
