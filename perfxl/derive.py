@@ -41,23 +41,23 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
             for r in block.rows
             for c in block.columns
         }
-        for r in block.rows:
-            if r.formula is None:
-                for c in block.columns:
-                    if c.formula is not None:
-                        cell[(r.key, c.key)] = c.formula.evaluate(
-                            {k: cell[(r.key, k)] for k in c.formula.names}
-                        )
-        for r in block.rows:
-            if r.formula is not None:
-                for c in block.columns:
-                    cell[(r.key, c.key)] = r.formula.evaluate(
-                        {k: cell[(k, c.key)] for k in r.formula.names}
-                    )
-        for r in block.rows:
-            for c in block.columns:
-                if block.cell_formula(r, c) is not None:
-                    out[grid_name(block, r.key, c.key)] = _clean(cell[(r.key, c.key)])
+        rules = {(r.key, c.key): block.cell_rule(r, c) for r in block.rows for c in block.columns}
+        rules = {k: v for k, v in rules.items() if v is not None and not v.blank}
+        # Derived cells may build on one another ((5) on 合计, a score on a rate): evaluate in
+        # passes until nothing changes, as a spreadsheet's recalculation would.
+        for _ in range(len(rules) + 1):
+            changed = False
+            for (rk, ck), rule in rules.items():
+                along = {k: cell[(k, ck)] for k in rule.formula.names} if rule.axis == "column" \
+                    else {k: cell[(rk, k)] for k in rule.formula.names}
+                value = rule.formula.evaluate(along)
+                old = cell[(rk, ck)]
+                if not (value == old or (math.isnan(value) and isinstance(old, float) and math.isnan(old))):
+                    cell[(rk, ck)], changed = value, True
+            if not changed:
+                break
+        for (rk, ck) in rules:
+            out[grid_name(block, rk, ck)] = _clean(cell[(rk, ck)])
     for block in profile.blocks("list"):
         columns = items.get(block.key, {})
         for c in block.columns:
@@ -77,6 +77,8 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
         return value
 
     total = math.fsum(rollup(r) for r in tree.roots)
+    for add in tree.total_adds:  # e.g. the national table's 执行率 score, outside the tree
+        total += _num(out.get(add["name"], inputs.get(add["name"])))
     out[tree_name(score, "total")] = _clean(total)
     any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in leaves)
     out["grade"] = profile.grade_for(round(total, 10)) if any_score and not math.isnan(total) else None

@@ -224,17 +224,21 @@ def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         if block.code_header:
             sl.statics.append(Static(name, r_i, col0 + 1, r.code, "code"))
         for c_i, c in enumerate(block.columns, start=first_data):
-            formula = block.cell_formula(r, c)
+            rule = block.cell_rule(r, c)
+            if rule is not None and rule.blank:
+                sl.statics.append(Static(name, r_i, c_i, "", "code"))
+                continue
             excel = None
-            if formula is r.formula and formula is not None:
-                excel = formula.to_excel({k: refs[(k, c.key)] for k in formula.names})
-            elif formula is not None:
-                excel = formula.to_excel({k: refs[(r.key, k)] for k in formula.names})
+            if rule is not None:
+                names = rule.formula.names
+                excel = rule.formula.to_excel(
+                    {k: refs[(k, c.key)] for k in names} if rule.axis == "column"
+                    else {k: refs[(r.key, k)] for k in names})
             sl.slots.append(
                 Slot(
                     name=grid_name(block, r.key, c.key), sheet=name, row=r_i, col=c_i,
                     label=f"{r.label}（{c.label.replace(' ', '')}）",
-                    kind="derived" if formula else "input", type=block.cell_type(r, c),
+                    kind="derived" if rule else "input", type=block.cell_type(r, c),
                     block=block.key, section="grid", formula=excel,
                     grid_row=r.key, grid_col=c.key,
                 )
@@ -347,12 +351,13 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         row = place(root, row)
     total = tree_name(score, "total")
     roots = ",".join(cell_of[r.key] for r in block.roots)
+    adds = "".join(f"+N({a['name']})" for a in block.total_adds)  # defined names, any sheet
     sl.statics.append(Static(name, row, 0, block.total_label, "label", last_col=score_col - 1))
     sl.slots.append(
         Slot(
             name=total, sheet=name, row=row, col=score_col, label=block.total_label,
             kind="derived", type="score", block=block.key, section="tree", max=100,
-            indicator="total", column=score.key, formula=f"=SUM({roots})",
+            indicator="total", column=score.key, formula=f"=SUM({roots}){adds}",
         )
     )
     if block.grade_label:

@@ -172,6 +172,16 @@ class Row:
     type: str | None = None
 
 
+@dataclass(frozen=True)
+class GridRule:
+    """A derived grid cell: ``formula`` over the cells along ``axis`` ("row": the other columns
+    of its row; "column": the other rows of its column); ``blank`` cells are not on the form."""
+
+    formula: Formula | None
+    axis: str = "row"
+    blank: bool = False
+
+
 @dataclass
 class Indicator:
     key: str
@@ -216,10 +226,28 @@ class Block:
     total_label: str = "合计"
     grade_label: str = ""
     indicators: list[Indicator] = field(default_factory=list)
+    cells: dict[tuple[str, str], GridRule] = field(default_factory=dict)
+    total_adds: list[dict] = field(default_factory=list)  # tree: figures added to the total
+
+    def cell_rule(self, row: Row, column: Column) -> GridRule | None:
+        """How a grid cell is made, or None for an input.
+
+        A cell of its own in ``cells`` wins (a formula over its row's columns, a fixed value,
+        or blank); then the row's formula (over the rows of its column: (5) = (3) − (4)); then
+        the column's (over the columns of its row: 合计 = 上级 + 本级).
+        """
+        own = self.cells.get((row.key, column.key))
+        if own is not None:
+            return own
+        if row.formula is not None:
+            return GridRule(row.formula, "column")
+        if column.formula is not None:
+            return GridRule(column.formula, "row")
+        return None
 
     def cell_formula(self, row: Row, column: Column) -> Formula | None:
-        """The grid rule: a row's formula wins, else the column's, else it is an input."""
-        return row.formula or column.formula
+        rule = self.cell_rule(row, column)
+        return rule.formula if rule is not None else None
 
     def cell_type(self, row: Row, column: Column) -> str:
         if row.type:
@@ -363,6 +391,8 @@ def _build(data: dict, source: str) -> Profile:
                 total_label=b.get("total_label", "合计"),
                 grade_label=b.get("grade_label", ""),
                 indicators=[Indicator(**i) for i in b.get("indicators", [])],
+                cells={(c["row"], c["column"]): _grid_cell(c) for c in b.get("cells", [])},
+                total_adds=b.get("total_adds", []),
             )
             if kind == "grid":
                 block.rows = [Row(**{**r, "formula": _formula(r.get("formula"))}) for r in b["rows"]]
@@ -387,6 +417,14 @@ def _build(data: dict, source: str) -> Profile:
         checks=data.get("checks", {}),
         figures=data.get("figures", {}),
     )
+
+
+def _grid_cell(spec: dict) -> GridRule:
+    if spec.get("blank"):
+        return GridRule(None, blank=True)
+    if "value" in spec:
+        return GridRule(Formula.parse(repr(float(spec["value"]))))
+    return GridRule(Formula.parse(spec["formula"]), spec.get("axis", "row"))
 
 
 def _link_tree(block: Block) -> None:
@@ -467,6 +505,13 @@ def _check_grid(block: Block, sheet: Sheet, where: str) -> list[str]:
     for c in block.columns:
         if c.formula and not c.formula.names <= col_keys:
             problems.append(f"{where}：列 {c.key} 的公式引用了不存在的列 {c.formula.names - col_keys}")
+    for (r, c), rule in block.cells.items():
+        if r not in row_keys or c not in col_keys:
+            problems.append(f"{where}：单元格 ({r}, {c}) 不在表中")
+        elif rule.formula is not None:
+            keys = col_keys if rule.axis == "row" else row_keys
+            if not rule.formula.names <= keys:
+                problems.append(f"{where}：单元格 ({r}, {c}) 的公式引用了不存在的键 {rule.formula.names - keys}")
     return problems
 
 
@@ -491,9 +536,11 @@ def _check_tree(block: Block, sheet: Sheet, where: str) -> list[str]:
             problems.append(f"指标 {ind.label} 的层级 {ind.level} 超出表头 {len(block.headers)} 级")
         if ind.is_leaf and ind.level == 1:
             problems.append(f"一级指标 {ind.label} 没有下级指标")
-    total = sum(i.max for i in block.leaves)
+    adds = sum(float(a.get("max", 0)) for a in block.total_adds)
+    total = sum(i.max for i in block.leaves) + adds
     if not math.isclose(total, 100, abs_tol=1e-9):
-        problems.append(f"全部末级指标分值合计 {total:g} 分，应为 100 分")
+        extra = f"（另加 {adds:g} 分）" if adds else ""
+        problems.append(f"全部末级指标分值合计 {total - adds:g} 分{extra}，应为 100 分")
     return problems
 
 

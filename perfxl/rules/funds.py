@@ -12,8 +12,10 @@ def _grid_derived(ctx: Context, by_row_formula: bool):
     for block in profile.blocks("grid"):
         for r in block.rows:
             for c in block.columns:
-                formula = block.cell_formula(r, c)
-                if formula is not None and (formula is r.formula) == by_row_formula:
+                rule = block.cell_rule(r, c)
+                # A column formula (合计 = 上级 + 本级) sums a row's sources: F002; the rest F001.
+                by_column = rule is not None and rule.formula is c.formula and rule.axis == "row"
+                if rule is not None and not rule.blank and by_column != by_row_formula:
                     keys.add(f"{block.key}_{r.key}_{c.key}")
     return ctx.cells[ctx.cells["name"].isin(keys)]
 
