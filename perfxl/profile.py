@@ -36,7 +36,7 @@ class ProfileError(ValueError):
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _EXCEL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
-_FUNCS = {"min": (np.fmin, "MIN"), "max": (np.fmax, "MAX")}
+_FUNCS = {"min": (np.minimum, "MIN"), "max": (np.maximum, "MAX")}  # NaN (unknown) stays unknown
 
 
 @dataclass(frozen=True)
@@ -261,6 +261,10 @@ class Block:
     @property
     def leaves(self) -> list[Indicator]:
         return [i for i in self.indicators if i.is_leaf]
+
+    def block_max(self, key: str) -> float:
+        """The maximum of one indicator of this tree."""
+        return next(i.max for i in self.indicators if i.key == key)
 
     @property
     def score_column(self) -> Column:

@@ -286,8 +286,10 @@ def read_report(path: str | Path, profile: Profile | None = None) -> Report:
     book = _open_book(path)
     pkg = read_package(path)
     try:
-        found, version, notes = identify(pkg, book.sheet_names)
-        profile = profile or found
+        if profile is None:
+            profile, version, notes = identify(pkg, book.sheet_names)
+        else:  # a profile given by the caller (a draft, a file of the office's own)
+            version, notes = pkg.props.get(VERSION_NAME), []
         records = _read_cells(profile, book, pkg, notes)
     except (NotAForm, UnreadableWorkbook) as exc:
         exc.path = exc.path or str(path)
