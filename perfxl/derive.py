@@ -9,6 +9,7 @@ is blank (``None``), as the template's ``IF(N(base)=0,"",…)`` shows it.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from .layout import grid_name, list_name, tree_name
 from .profile import Profile
@@ -28,6 +29,35 @@ def _clean(value: float) -> float | None:
     return value if math.isnan(value) else round(value, 10)
 
 
+@lru_cache(maxsize=64)
+def _grid_order(block) -> tuple:
+    """The grid's derived cells in an order where each comes after the cells it uses."""
+    rules = {(r.key, c.key): block.cell_rule(r, c) for r in block.rows for c in block.columns}
+    rules = {k: v for k, v in rules.items() if v is not None and not v.blank}
+
+    def uses(key, rule):
+        rk, ck = key
+        return [(k, ck) if rule.axis == "column" else (rk, k) for k in rule.formula.names]
+
+    done: dict = {}
+    visiting: set = set()
+
+    def visit(key):
+        if key in done or key not in rules:
+            return
+        if key in visiting:
+            raise ValueError(f"表格公式循环引用：{key}")
+        visiting.add(key)
+        for dep in uses(key, rules[key]):
+            visit(dep)
+        visiting.discard(key)
+        done[key] = rules[key]
+
+    for key in rules:
+        visit(key)
+    return tuple(done.items())
+
+
 def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
     """Derived values by defined name.
 
@@ -41,21 +71,11 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
             for r in block.rows
             for c in block.columns
         }
-        rules = {(r.key, c.key): block.cell_rule(r, c) for r in block.rows for c in block.columns}
-        rules = {k: v for k, v in rules.items() if v is not None and not v.blank}
-        # Derived cells may build on one another ((5) on 合计, a score on a rate): evaluate in
-        # passes until nothing changes, as a spreadsheet's recalculation would.
-        for _ in range(len(rules) + 1):
-            changed = False
-            for (rk, ck), rule in rules.items():
-                along = {k: cell[(k, ck)] for k in rule.formula.names} if rule.axis == "column" \
-                    else {k: cell[(rk, k)] for k in rule.formula.names}
-                value = rule.formula.evaluate(along)
-                old = cell[(rk, ck)]
-                if not (value == old or (math.isnan(value) and isinstance(old, float) and math.isnan(old))):
-                    cell[(rk, ck)], changed = value, True
-            if not changed:
-                break
+        for (rk, ck), rule in _grid_order(block):
+            along = {k: cell[(k, ck)] for k in rule.formula.names} if rule.axis == "column" \
+                else {k: cell[(rk, k)] for k in rule.formula.names}
+            cell[(rk, ck)] = rule.formula.evaluate(along)
+        rules = dict(_grid_order(block))
         for (rk, ck) in rules:
             out[grid_name(block, rk, ck)] = _clean(cell[(rk, ck)])
     for block in profile.blocks("list"):

@@ -202,7 +202,7 @@ class Grade:
     min: float
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: derived facts are cached per block
 class Block:
     kind: str
     key: str = ""

@@ -163,7 +163,8 @@ class Package:
         if self.zip is None or part is None:
             return None
         data = self.zip.read(part)
-        return _marked_cells(data, _F_TAGS), _marked_cells(data, _T_ERR)
+        prefixed = b"<x:" in data[:1000] or b":worksheet" in data[:1000]  # namespace-prefixed XML
+        return _marked_cells(data, _F_TAGS_PREFIXED if prefixed else _F_TAGS), _marked_cells(data, _T_ERR)
 
 
 def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
@@ -185,8 +186,13 @@ def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
 
 
 _ATTR_R = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_F_TAGS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>")
+_F_TAGS = (b"<f>", b"<f ", b"<f/>")
+_F_TAGS_PREFIXED = (*_F_TAGS, b":f>", b":f ", b":f/>")
 _T_ERR = (b' t="e"',)
+
+
+_META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
+_META_CACHE: dict[tuple, tuple] = {}  # the parts' CRCs → what they say (a county shares one template)
 
 
 def read_package(path: Path) -> Package:
@@ -196,13 +202,27 @@ def read_package(path: Path) -> Package:
             return pkg
     try:
         zf = zipfile.ZipFile(path)
-        names = set(zf.namelist())
-        book = parse_xml(zf.read("xl/workbook.xml"), part="xl/workbook.xml", path=str(path))
-        rels = parse_xml(zf.read("xl/_rels/workbook.xml.rels"), part="workbook.xml.rels",
-                         path=str(path))
+        infos = {i.filename: i for i in zf.infolist()}
+        key = tuple((infos[n].CRC, infos[n].file_size) if n in infos else None for n in _META_PARTS)
+        meta = _META_CACHE.get(key)
+        if meta is None:
+            meta = _read_meta(zf, set(infos), str(path))
+            if len(_META_CACHE) > 256:
+                _META_CACHE.clear()
+            _META_CACHE[key] = meta
     except (KeyError, zipfile.BadZipFile, OSError) as exc:
         raise UnreadableWorkbook(f"工作簿结构不完整：{exc}", message_en=f"broken package: {exc}") \
             from exc
+    pkg.names, pkg.sheet_parts, pkg.props = (dict(m) for m in meta)
+    pkg.zip = zf
+    return pkg
+
+
+def _read_meta(zf: zipfile.ZipFile, names: set[str], path: str) -> tuple[dict, dict, dict]:
+    """Defined names, sheet parts and custom properties, from the package's XML."""
+    book = parse_xml(zf.read("xl/workbook.xml"), part="xl/workbook.xml", path=path)
+    rels = parse_xml(zf.read("xl/_rels/workbook.xml.rels"), part="workbook.xml.rels", path=path)
+    defined, parts, props = {}, {}, {}
     targets = {}
     for rel in rels:
         target = rel.get("Target", "")
@@ -211,18 +231,16 @@ def read_package(path: Path) -> Package:
     for sheet in book.iterfind(f"{ns}sheets/{ns}sheet"):
         rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
         if rid in targets and targets[rid] in names:
-            pkg.sheet_parts[sheet.get("name")] = targets[rid]
+            parts[sheet.get("name")] = targets[rid]
     for el in book.iterfind(f"{ns}definedNames/{ns}definedName"):
         if el.get("localSheetId") is None:
-            pkg.names[el.get("name")] = (el.text or "").strip()
+            defined[el.get("name")] = (el.text or "").strip()
     if "docProps/custom.xml" in names:
-        for prop in parse_xml(zf.read("docProps/custom.xml"), part="docProps/custom.xml",
-                              path=str(path)):
+        for prop in parse_xml(zf.read("docProps/custom.xml"), part="docProps/custom.xml", path=path):
             value = next(iter(prop), None)
             if value is not None:
-                pkg.props[prop.get("name")] = (value.text or "").strip()
-    pkg.zip = zf
-    return pkg
+                props[prop.get("name")] = (value.text or "").strip()
+    return defined, parts, props
 
 
 def _normalise(path: str) -> str:
