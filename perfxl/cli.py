@@ -135,7 +135,10 @@ def _settings(config, select, ignore):
 @click.option("--annotate", is_flag=True, help="把批注写回工作簿（原地、原子地写入）")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="把批注写入此文件夹中的副本（同名），原文件不动")
-def validate(paths, fmt, select, ignore, config, annotate, out_dir):
+@click.option("--jobs", type=int, default=None, help="并行进程数（默认等于 CPU 数）")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="每个文件的读取时限（秒）")
+@click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
+def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory):
     """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。"""
     from .output import console_lines, to_json
     from .validate import collect_paths, validate_paths
@@ -147,7 +150,7 @@ def validate(paths, fmt, select, ignore, config, annotate, out_dir):
         raise Fail("没有找到工作簿（.xlsx/.xlsm/.xls）" if _lang() == "zh"
                    else "no workbooks found (.xlsx/.xlsm/.xls)")
     settings = _settings(config, select, ignore)
-    results = validate_paths(paths, settings)
+    results = validate_paths(paths, settings, limits=_limits(jobs, timeout, memory))
     notes_failed = _write_notes(results, out_dir) if annotate or out_dir else False
     if fmt == "json":
         click.echo(to_json(results))

@@ -190,11 +190,12 @@ def annotate_copies(county: County, reports: list[Report], folder: Path, lang: s
     for f in county.findings:
         by_wb.setdefault(f.workbook, []).append(f)
     failures = []
-    for report in reports:
-        findings = by_wb.get(report.path)
-        if not findings:
-            continue
-        rel = safe_relative(report.path.replace(".zip/", "/")) or PurePosixPath(Path(report.path).name)
+    flagged = [r for r in reports if by_wb.get(r.path)]
+    shown = [r.path.replace(".zip/", "/") for r in flagged]  # a zip's members under its name
+    root = os.path.commonpath([os.path.dirname(p) for p in shown]) if shown else ""
+    for report, path in zip(flagged, shown, strict=True):
+        findings = by_wb[report.path]
+        rel = safe_relative(os.path.relpath(path, root) if root else path) or PurePosixPath(Path(path).name)
         target = folder.joinpath(*rel.parts)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -200,3 +200,21 @@ def test_settings_apply_to_the_summary_as_to_validate(make):
     path = make(lambda f: f.values.update(score_funds_paid=4))
     assert summarize([path], limits=INLINE).totals["errors"] == 1
     assert summarize([path], limits=INLINE, settings=Settings(ignore=["S"])).totals["errors"] == 0
+
+
+def test_annotated_copies_to_send_back(make, tmp_path):
+    bad = make(lambda f: (_project(f, "壬局", "要退回的项目", 1000, 900), f.values.update(score_funds_paid=4)),
+               name="退回.xlsx")
+    fine = make(lambda f: _project(f, "壬局", "没问题的项目", 1000, 1000), name="通过.xlsx")
+    before = bad.read_bytes()
+    with zipfile.ZipFile(tmp_path / "收件.zip", "w") as zf:
+        zf.write(bad, "壬局/压缩包里退回.xlsx")
+    out = tmp_path / "退回件"
+    county = summarize([bad, fine, tmp_path / "收件.zip"], limits=INLINE, annotate_to=out,
+                       checked_at="2024-04-01 09:30")
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    assert written == ["收件/壬局/压缩包里退回.xlsx", "退回.xlsx"]  # under their folders, never outside
+    assert bad.read_bytes() == before, "the submission itself is untouched"
+    copy = out / "退回.xlsx"
+    assert openpyxl.load_workbook(copy).sheetnames[0] == "校验结果"
+    assert county.annotate_failures == []
