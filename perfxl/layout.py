@@ -96,7 +96,7 @@ class SheetLayout:
     rows: int = 0
 
 
-@dataclass
+@dataclass(eq=False)  # one per profile and row counts, cached: compared by identity
 class Layout:
     profile: Profile
     sheets: list[SheetLayout]

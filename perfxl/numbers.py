@@ -306,6 +306,10 @@ def parse_date(raw: object) -> Parsed:
 
 def parse_text(raw: object) -> Parsed:
     """Text stripped of surrounding whitespace, as typed (not normalised); numbers as shown."""
+    if isinstance(raw, str) and len(raw) > 24:
+        text = raw.strip()
+        if len(text) > 24:  # longer than any error value or n/a mark: no normalising needed
+            return Parsed(text, "ok", raw)
     got = _run(raw, _text)
     return Parsed(raw.strip(), "ok", raw) if got.status == "ok" and isinstance(raw, str) else got
 

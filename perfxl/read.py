@@ -23,8 +23,8 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from .derive import derive
 from .errors import NotAForm, UnreadableWorkbook
 from .guard import parse_xml
-from .layout import PROFILE_NAME, VERSION_NAME, Slot, layout_for
-from .numbers import parse
+from .layout import PROFILE_NAME, VERSION_NAME, layout_for
+from .numbers import PARSERS
 from .profile import Profile, available_profiles, load_profile
 
 CELL_COLUMNS = [
@@ -374,28 +374,26 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             formulas[sheet] = pkg.formulas(sheet)
         return rows
 
-    def at(sheet: str, row: int, col: int):
-        rows = grid(sheet)
-        if row < len(rows) and col < len(rows[row]):
-            return rows[row][col]
-        return ""
-
     records: list[list] = []
     located_by_layout = 0
-    for index, slot in enumerate(layout.slots):
+    for index, slot, parser in _plan(layout):
         place = _resolve(pkg.names[slot.name]) if slot.name in pkg.names else None
         if place is None:
             located_by_layout += 1
             place = (slot.sheet, slot.row, slot.col, slot.last_row)
         sheet, row, col, last = place
+        rows = grid(sheet)
+        found = formulas[sheet]
         if slot.section == "list" and slot.kind == "input":
             area = layout.lists[slot.block]
-            rows = _list_rows(grid(sheet), row, last if last is not None else row, area,
-                              col - area.columns[slot.column])
-            for i, r in enumerate(rows):
-                records.append(_record(index, slot, sheet, r, col, at(sheet, r, col), formulas, i))
+            item_rows = _list_rows(rows, row, last if last is not None else row, area,
+                                   col - area.columns[slot.column])
+            for i, r in enumerate(item_rows):
+                raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
+                records.append(_record(index, parser(raw), sheet, r, col, found, i))
         else:
-            records.append(_record(index, slot, sheet, row, col, at(sheet, row, col), formulas, -1))
+            raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
+            records.append(_record(index, parser(raw), sheet, row, col, found, -1))
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
     _recompute(profile, records)
@@ -425,10 +423,14 @@ def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> li
 _cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
 
 
-def _record(index: int, slot: Slot, sheet: str, row: int, col: int, raw, formulas, item: int) -> list:
-    parsed = parse(slot.type, raw)
+@lru_cache(maxsize=16)
+def _plan(layout) -> tuple:
+    """Each slot with its index and the parser of its type, worked out once per layout."""
+    return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
+
+
+def _record(index: int, parsed, sheet: str, row: int, col: int, found, item: int) -> list:
     cell = _cell_name(row, col)
-    found = formulas.get(sheet)
     has_formula = None if found is None else cell in found[0]
     status = parsed.status
     if found is not None and cell in found[1] and status != "error":
