@@ -1,8 +1,11 @@
-"""Consolidate a folder (or zips) of submissions into the county summary.
+"""Summarize: compute the county summary from a folder (or zips) of submissions.
 
-Every workbook is read in an isolated worker (one bad file fails alone), then the whole county
-is checked in one pass of the rules over one set of frames per profile, and the summary is
-computed from the recomputed figures — never from cached values, never the mean of rates.
+The workbooks come from :func:`perfxl.inputs.gather`; every one is read in an isolated worker
+(one bad file fails alone), then the whole county is checked in one pass of the rules over one
+set of frames per profile, and the summary is computed from the recomputed figures — never from
+cached values, never the mean of rates.  A budget list is matched by :mod:`perfxl.reconcile`.
+The summary's outputs besides the workbook (:mod:`perfxl.summary_book`) live here too: the
+annotated copies to send back to the units and the JSON for other systems.
 """
 
 from __future__ import annotations
@@ -10,135 +13,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import re
-import shutil
-import tempfile
 import time
-import unicodedata
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
 from .check import Settings, batch_cells, run_rules
-from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, RECONCILE_COLUMNS, County, Failure
+from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, County, Failure
 from .errors import PerfxlError
 from .findings import Finding, explain, sort_findings
-from .guard import Limits as PackageLimits
-from .guard import check_package
+from .inputs import gather, safe_relative
 from .layout import grid_name, layout_for
 from .read import Report
-from .validate import WORKBOOK_SUFFIXES, Limits, collect_paths, read_many
+from .reconcile import name_key, read_budget, reconcile
+from .validate import Limits, read_many
 
 MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
 FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
 UNGRADED = "未评定"
-
-
-@dataclass
-class Source:
-    """One submitted workbook: where it is on disk and how the user knows it."""
-
-    path: Path  # a real file (extracted from a zip when it came in one)
-    shown: str  # as the user knows it: folder/file, or archive.zip/member
-    mtime: float = 0.0
-
-
-@dataclass
-class Inputs:
-    sources: list[Source] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    tempdir: tempfile.TemporaryDirectory | None = None
-
-    def close(self) -> None:
-        if self.tempdir is not None:
-            self.tempdir.cleanup()
-
-
-# ----------------------------------------------------------------------------- inputs
-
-
-def zip_member_name(info: zipfile.ZipInfo) -> str:
-    """A zip member's real name: UTF-8 when flagged, else the GBK that Chinese Windows writes."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    raw = info.filename.encode("cp437", errors="replace")
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
-
-
-def safe_relative(name: str) -> PurePosixPath | None:
-    """A member name as a path that stays inside the folder it is extracted to (or None)."""
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts) or re.match(r"^[A-Za-z]:", parts[0]):
-        return None
-    clean = [unicodedata.normalize("NFC", p) for p in parts]
-    return PurePosixPath(*clean)
-
-
-ARCHIVE_LIMITS = PackageLimits(max_members=100_000, max_total_mb=8192)  # a county's submissions
-
-
-def gather(paths: Iterable[str | Path], limits: PackageLimits = ARCHIVE_LIMITS) -> Inputs:
-    """Files, folders (recursively) and .zip archives of submissions, in a stable order."""
-    inputs = Inputs()
-    for p in map(Path, paths):
-        archives = sorted(p.rglob("*.zip")) if p.is_dir() else ([p] if p.suffix.lower() == ".zip" else [])
-        for f in collect_paths([p]) if p.is_dir() or p.suffix.lower() != ".zip" else []:
-            inputs.sources.append(Source(f, str(f), _mtime(f)))
-        for archive in archives:
-            _extract(archive, inputs, limits)
-    return inputs
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def _extract(archive: Path, inputs: Inputs, limits: PackageLimits) -> None:
-    try:
-        check_package(archive, limits)
-        zf = zipfile.ZipFile(archive)
-    except (PerfxlError, OSError, zipfile.BadZipFile) as exc:
-        reason = exc.message if isinstance(exc, PerfxlError) else f"压缩包无法打开：{exc}"
-        inputs.failures.append(Failure(str(archive), reason, str(exc)))
-        return
-    if inputs.tempdir is None:
-        inputs.tempdir = tempfile.TemporaryDirectory(prefix="perfxl-")
-    root = Path(inputs.tempdir.name) / f"{len(list(Path(inputs.tempdir.name).iterdir())):04d}"
-    with zf:
-        for info in sorted(zf.infolist(), key=lambda i: zip_member_name(i)):
-            name = zip_member_name(info)
-            shown = f"{archive}/{name}"
-            if info.is_dir() or PurePosixPath(name).suffix.lower() not in WORKBOOK_SUFFIXES:
-                continue
-            rel = safe_relative(name)
-            if rel is None:
-                inputs.failures.append(Failure(shown, "压缩包内的文件路径不安全（含 .. 或绝对路径），已跳过",
-                                               "unsafe path inside the archive, skipped"))
-                continue
-            if rel.name.startswith(("~$", ".")):
-                continue
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
-                inputs.failures.append(Failure(shown, f"无法从压缩包中取出：{exc}", str(exc)))
-                continue
-            stamp = dt.datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
-            inputs.sources.append(Source(target, shown, stamp))
 
 
 # ----------------------------------------------------------------------------- the county
@@ -244,10 +138,6 @@ def _title(reports: list[Report]) -> str:
     return f"{county}{year}{'年度' if year else ''}财政支出绩效自评汇总".strip()
 
 
-def _norm(text) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
-
-
 def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, float]) -> pd.DataFrame:
     by_wb: dict[str, list[Finding]] = {}
     for f in findings:
@@ -290,7 +180,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     """The same department + project twice: the later one (填报日期, then file time) counts."""
     if frame.empty:
         return
-    key = frame["department"].map(_norm) + "\x00" + frame["project"].map(_norm)
+    key = frame["department"].map(name_key) + "\x00" + frame["project"].map(name_key)
     order = frame.assign(_key=key, _date=frame["fill_date"].map(
         lambda d: d.toordinal() if isinstance(d, dt.date) else -1))
     for _, group in order[order.duplicated("_key", keep=False)].groupby("_key"):
@@ -421,90 +311,6 @@ def _top_findings(findings: list[Finding]) -> pd.DataFrame:
     top = frame.groupby(["code", "name", "severity"]).agg(count=("workbook", "size"),
                                                          workbooks=("workbook", "nunique"))
     return top.reset_index().sort_values(["count", "code"], ascending=[False, True], ignore_index=True)
-
-
-# ----------------------------------------------------------------------------- budget list
-
-
-_BUDGET_HEADERS = {
-    "department": ("部门", "单位", "预算单位", "主管部门", "department"),
-    "project": ("项目", "项目名称", "project"),
-    "approved": ("批复预算", "预算", "预算数", "金额", "预算金额", "年初预算", "approved", "budget"),
-}
-
-
-def read_budget(path: Path) -> pd.DataFrame:
-    """The finance system's list of approved projects: department, project, approved budget."""
-    from .numbers import parse_money
-
-    try:
-        if path.suffix.lower() == ".csv":
-            raw = None
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    raw = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            if raw is None:
-                raise ValueError("无法识别文件编码")
-        else:
-            raw = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
-    except Exception as exc:
-        raise PerfxlError(f"预算清单无法读取：{exc}", path=str(path),
-                          message_en=f"cannot read the budget list: {exc}") from exc
-    columns = {}
-    for key, names in _BUDGET_HEADERS.items():
-        found = next((c for c in raw.columns if _norm(c) in names), None)
-        if found is None:
-            found = next((c for c in raw.columns if any(n in _norm(c) for n in names)), None)
-        if found is None:
-            raise PerfxlError(f"预算清单缺少“{names[0]}”列（现有列：{'、'.join(map(str, raw.columns))}）",
-                              path=str(path), message_en=f"the budget list has no {key} column")
-        columns[found] = key
-    frame = raw.rename(columns=columns)[list(_BUDGET_HEADERS)]
-    frame["approved"] = frame["approved"].map(lambda v: parse_money(v).value)
-    frame = frame[frame["project"].str.strip() != ""]
-    return frame.reset_index(drop=True)
-
-
-def reconcile(counted: pd.DataFrame, approved: pd.DataFrame, tolerance: float = 0.01) -> pd.DataFrame:
-    """Budgeted projects with no submission, submissions not in the list, budget differences."""
-    left = approved.assign(_key=approved["department"].map(_norm) + "\x00" + approved["project"].map(_norm))
-    right = counted.assign(_key=counted["department"].map(_norm) + "\x00" + counted["project"].map(_norm))
-    merged = left.merge(right[["_key", "department", "project", "budget_total", "path"]], on="_key",
-                        how="outer", suffixes=("_list", ""), indicator=True)
-    rows = []
-    for _, m in merged.iterrows():
-        approved_v, submitted = m.get("approved"), m.get("budget_total")
-        if m["_merge"] == "left_only":
-            status = "未报送"
-        elif m["_merge"] == "right_only":
-            status = "不在预算清单"
-        elif isinstance(approved_v, float) and isinstance(submitted, float) and \
-                abs(approved_v - submitted) <= tolerance:
-            status = "一致"
-        else:
-            status = "预算不一致"
-        both = m["_merge"] == "both"
-        rows.append({
-            "department": m["department_list"] if m["_merge"] != "right_only" else m["department"],
-            "project": m["project_list"] if m["_merge"] != "right_only" else m["project"],
-            "approved": approved_v if m["_merge"] != "right_only" else None,
-            "submitted": submitted if m["_merge"] != "left_only" else None,
-            "difference": (submitted - approved_v) if both and _is_num(submitted) and _is_num(approved_v)
-            else None,
-            "status": status,
-            "path": m["path"] if m["_merge"] != "left_only" else "",
-        })
-    order = {"预算不一致": 0, "未报送": 1, "不在预算清单": 2, "一致": 3}
-    frame = pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
-    return frame.sort_values(["status", "department", "project"], key=lambda s: s.map(order)
-                             if s.name == "status" else s, ignore_index=True)
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, int | float) and not (isinstance(v, float) and math.isnan(v))
 
 
 # ----------------------------------------------------------------------------- JSON

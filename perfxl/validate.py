@@ -14,7 +14,8 @@ from pathlib import Path
 from .check import Settings, check
 from .errors import UnreadableWorkbook
 from .findings import Finding, explain
-from .guard import Failure, map_isolated, open_checked
+from .guard import open_checked
+from .isolate import Failure, map_isolated
 from .profile import load_profile
 from .read import Report, read_report
 

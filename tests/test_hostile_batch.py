@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl.cli import main
-from perfxl.guard import Failure
+from perfxl.isolate import Failure
 from perfxl.read import Report
 from perfxl.validate import Limits, collect_paths, read_many
 

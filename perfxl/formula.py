@@ -1,0 +1,116 @@
+"""Formula: the small expression language of derived figures, compiled to Excel and evaluated.
+
+A profile writes a derived figure over the keys of one table as ``in_place / invested`` or
+``min(rate * weight, weight)``: keys, numbers, ``+ - * /``, ``min()`` and ``max()``, nothing
+else.  :class:`Formula` checks the text once, writes it into the template as an Excel formula
+(a division over a zero base shows blank, never ``#DIV/0!``), and evaluates it over plain
+floats or whole numpy/pandas columns (missing → NaN, x ÷ 0 → NaN).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_EXCEL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_FUNCS = {"min": (np.minimum, "MIN"), "max": (np.maximum, "MAX")}  # NaN (unknown) stays unknown
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A derived figure over the keys of one table: ``in_place / invested``.
+
+    The same expression is written into the template as an Excel formula and evaluated by the
+    reader over plain floats or whole pandas columns (missing → NaN, x ÷ 0 → NaN).
+    """
+
+    text: str
+    tree: ast.expr = field(repr=False, compare=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Formula:
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError as exc:
+            raise ValueError(f"公式无法解析：{text!r}") from exc
+        for sub in ast.walk(node):
+            ok = isinstance(
+                sub,
+                ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.Call | ast.Load
+                | ast.operator | ast.unaryop,
+            )
+            if not ok or (isinstance(sub, ast.Constant) and not isinstance(sub.value, int | float)):
+                raise ValueError(f"公式只能使用键名、数字、+ - * /、min()、max()：{text!r}")
+            if isinstance(sub, ast.BinOp) and type(sub.op) not in _EXCEL_OPS:
+                raise ValueError(f"公式只能使用 + - * /：{text!r}")
+            if isinstance(sub, ast.Call) and (
+                not isinstance(sub.func, ast.Name) or sub.func.id not in _FUNCS
+            ):
+                raise ValueError(f"公式只能调用 min() 或 max()：{text!r}")
+        return cls(text, node)
+
+    @cached_property
+    def names(self) -> set[str]:
+        calls = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
+        return {
+            n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in calls
+        }
+
+    def evaluate(self, values):
+        """Evaluate over a mapping of key → float (or numpy/pandas column)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = self._eval(self.tree, values)
+        if isinstance(result, float | int | np.floating):
+            result = float(result)
+            return math.nan if math.isinf(result) else result
+        return np.where(np.isinf(result), np.nan, result)
+
+    def _eval(self, node, values):
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            value = values[node.id]
+            return math.nan if value is None else value
+        if isinstance(node, ast.UnaryOp):
+            return -self._eval(node.operand, values)
+        if isinstance(node, ast.Call):
+            fn = _FUNCS[node.func.id][0]
+            args = [self._eval(a, values) for a in node.args]
+            out = args[0]
+            for arg in args[1:]:
+                out = fn(out, arg)
+            return out
+        left, right = self._eval(node.left, values), self._eval(node.right, values)
+        if isinstance(node.op, ast.Div):
+            return np.divide(left, right) if not _is_zero_scalar(right) else math.nan
+        return _BINOPS[type(node.op)](left, right)
+
+    def to_excel(self, refs: dict[str, str]) -> str:
+        """The Excel formula, with each key replaced by its cell reference."""
+        return "=" + self._excel(self.tree, refs)
+
+    def _excel(self, node, refs) -> str:
+        if isinstance(node, ast.Constant):
+            return repr(node.value)
+        if isinstance(node, ast.Name):
+            return refs[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return "-" + self._excel(node.operand, refs)
+        if isinstance(node, ast.Call):
+            args = ",".join(self._excel(a, refs) for a in node.args)
+            return f"{_FUNCS[node.func.id][1]}({args})"
+        left, right = self._excel(node.left, refs), self._excel(node.right, refs)
+        if isinstance(node.op, ast.Div):
+            # A rate over an empty or zero base is shown blank, never #DIV/0!.
+            return f'IF(N({right})=0,"",{left}/{right})'
+        return f"({left}{_EXCEL_OPS[type(node.op)]}{right})"
+
+
+def _is_zero_scalar(value) -> bool:
+    return isinstance(value, float | int) and value == 0
