@@ -26,10 +26,11 @@ from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from perfxl import annotate as annotate_mod
-from perfxl import ooxml
-from perfxl.annotate import annotate_workbook
+from perfxl import opc
+from perfxl.annotate import AnnotateResult, annotate_workbook
 from perfxl.findings import Finding
+from perfxl.notes_add import add_notes
+from perfxl.notes_strip import strip
 
 SHEETS = ["封面", "表1 项目资金", "表2 绩效指标", "表3 自评说明"]
 
@@ -105,9 +106,9 @@ def main() -> None:
         cells = sum(1 for n in SHEETS for row in book.get_sheet_by_name(n).to_python()
                     for v in row if v not in ("", None))
         # the zip container alone: deflating and writing what annotate produces
-        with ooxml.Package(src) as pkg:
-            annotate_mod._strip(pkg)
-            annotate_mod._add(pkg, findings, {}, "2024-05-01 10:00", "zh")
+        with opc.Package(src) as pkg:
+            strip(pkg)
+            add_notes(pkg, findings, AnnotateResult(src), "2024-05-01 10:00", "zh")
             t = medians({"read": read, "fast": lambda: annotate(False), "full": annotate,
                          "zip": lambda: pkg.save(Path(tmp) / "zip-only.xlsx")}, args.runs)
         t_read, t_fast, t_full, t_zip = t["read"], t["fast"], t["full"], t["zip"]

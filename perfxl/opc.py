@@ -1,0 +1,286 @@
+"""A workbook's zip as an OPC package: parts read on demand, edited in memory, written back.
+
+Parts nobody edits are copied compressed, as stored, without being inflated, in their original
+order; the parts perfxl writes are deflated once.  Part names are matched case-insensitively,
+as OPC wants, and each part's relationships are read (and cached) here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UnreadableWorkbook, WriteError
+from .xmlspan import Span, kids, root
+
+MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
+
+
+@dataclass
+class Rel:
+    id: str
+    type: str
+    target: str  # the resolved part name, or the raw target when external
+    external: bool
+    span: Span
+
+
+def rels_part(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    target = target.replace("\\", "/")
+    if not target.startswith("/") and "." not in target.rpartition("/")[0]:
+        folder = source.rpartition("/")[0]  # the common case, without posixpath's cost
+        return f"{folder}/{target}" if folder else target
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target)).lstrip("/")
+
+
+def relative(source: str, target: str) -> str:
+    """``target``'s path relative to ``source``'s folder (both part names)."""
+    here = source.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
+
+
+# ---------------------------------------------------------------- the zip package
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # parts perfxl creates carry no wall-clock time
+
+
+@lru_cache(maxsize=4096)
+def _key(name: str) -> str:
+    # OPC part names are case-insensitive; some writers use backslashes (calamine #530)
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+class Package:
+    """A workbook's zip: parts read on demand, edited in memory, written back in order."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except PermissionError as exc:
+            raise UnreadableWorkbook(
+                "文件正被其他程序（如 Excel/WPS）打开或锁定，或没有读取权限，请关闭后重试",
+                path=str(path), message_en="the file is locked or not readable",
+            ) from exc
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise UnreadableWorkbook(
+                "不是有效的 xlsx/xlsm 文件（可能已损坏、被加密或并非 Excel 文件）",
+                path=str(path), message_en="not a valid xlsx/xlsm file (damaged or encrypted?)",
+            ) from exc
+        self.infos = {}
+        self.order: list[str] = []
+        for info in self._zip.infolist():
+            problem = ("文件内容已加密" if info.flag_bits & 1 else
+                       f"部件 {info.filename} 重复出现，文件已损坏"  # OPC forbids it
+                       if _key(info.filename) in self.infos else "")
+            if problem:
+                self._zip.close()
+                raise UnreadableWorkbook(problem, path=str(path),
+                                         message_en="encrypted or duplicate part")
+            self.infos[_key(info.filename)] = info
+            self.order.append(_key(info.filename))
+        self._fp = open(path, "rb")  # noqa: SIM115 - held for raw copying, closed in close()
+        self._read: dict[str, bytes] = {}
+        self.new: dict[str, bytes] = {}  # parts edited or created, by key
+        self.spelled: dict[str, str] = {}  # how a created part's name is written
+        self.deleted: set[str] = set()
+        self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
+
+    def close(self) -> None:
+        self._zip.close()
+        self._fp.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def has(self, part: str) -> bool:
+        key = _key(part)
+        return key not in self.deleted and (key in self.new or key in self.infos)
+
+    def parts(self) -> list[str]:
+        names = [k for k in self.order if k not in self.deleted]
+        return names + sorted(k for k in self.new if k not in self.infos and k not in self.deleted)
+
+    def original(self, part: str) -> bytes:
+        """A part as stored in the file, inflated (at most MAX_PART bytes: no zip bombs)."""
+        key = _key(part)
+        if key not in self._read:
+            info = self.infos[key]
+            blob = self._blob(info)
+            try:
+                if info.compress_type == zipfile.ZIP_STORED:
+                    data = blob
+                elif info.compress_type == zipfile.ZIP_DEFLATED:
+                    data = zlib.decompressobj(-15).decompress(blob, MAX_PART + 1)
+                else:
+                    raise zipfile.BadZipFile(f"compression method {info.compress_type}")
+            except (zlib.error, zipfile.BadZipFile) as exc:
+                raise self._damaged(info) from exc
+            if len(data) > MAX_PART:
+                raise UnreadableWorkbook(f"部件 {info.filename} 过大（疑似压缩炸弹）",
+                                         path=str(self.path), message_en="part too large")
+            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                raise self._damaged(info)
+            self._read[key] = data
+        return self._read[key]
+
+    def _damaged(self, info) -> UnreadableWorkbook:
+        return UnreadableWorkbook(f"部件 {info.filename} 已损坏", path=str(self.path),
+                                  message_en=f"damaged part {info.filename}")
+
+    def _blob(self, info: zipfile.ZipInfo) -> bytes:
+        """The stored (compressed) bytes of an entry, read straight from the file."""
+        self._fp.seek(info.header_offset)
+        local = self._fp.read(_LOCAL.size)
+        if len(local) < _LOCAL.size or local[:4] != b"PK\3\4":
+            raise self._damaged(info)
+        name_len, extra_len = struct.unpack("<2H", local[26:30])
+        self._fp.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
+        blob = self._fp.read(info.compress_size)
+        if len(blob) != info.compress_size:
+            raise self._damaged(info)
+        return blob
+
+    def read(self, part: str) -> bytes:
+        key = _key(part)
+        if key in self.deleted:
+            raise KeyError(part)
+        return self.new[key] if key in self.new else self.original(key)
+
+    def write(self, part: str, data: bytes) -> None:
+        key = _key(part)
+        self.deleted.discard(key)
+        self.new[key] = data
+        if key not in self.infos:
+            self.spelled[key] = part.lstrip("/")
+
+    def delete(self, part: str) -> None:
+        key = _key(part)
+        self.new.pop(key, None)
+        if key in self.infos:
+            self.deleted.add(key)
+
+    @property
+    def changed(self) -> bool:
+        if self.deleted or any(k not in self.infos for k in self.new):
+            return True
+        return any(self.original(k) != v for k, v in self.new.items())
+
+    def save(self, dest) -> None:
+        """Write the package: unchanged parts copied raw, in their original order."""
+        entries, offset = [], 0
+        with open(dest, "wb") as out:
+            for key in self.parts():
+                info = self.infos.get(key)
+                if info is not None and (key not in self.new or self.new[key] == self.original(key)):
+                    head, blob = self._raw(info)
+                else:
+                    head, blob = self._packed(key, info)
+                out.write(head)
+                out.write(blob)
+                entries.append((head, offset))
+                offset += len(head) + len(blob)
+            central = b"".join(self._central(head, off) for head, off in entries)
+            if len(entries) > 0xFFFF or offset > 0xFFFFFFFF:  # would need zip64 records
+                raise WriteError("文件过大（超过 4 GB 或 65535 个部件），无法写入",
+                                 path=str(dest), message_en="too large to write (zip64)")
+            out.write(central)
+            out.write(_END.pack(b"PK\5\6", 0, 0, len(entries), len(entries),
+                                len(central), offset, 0))
+
+    def _raw(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
+        blob = self._blob(info)
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        head = self._local(info, name, info.compress_type, info.CRC, len(blob), info.file_size)
+        return head, blob
+
+    def _packed(self, key: str, info: zipfile.ZipInfo | None) -> tuple[bytes, bytes]:
+        data = self.new[key]
+        if info is None:  # a part perfxl adds: fixed time, deflated, UTF-8 name
+            info = zipfile.ZipInfo(self.spelled.get(key, key), FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.flag_bits = 0x800
+            info.create_system = 0
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        # stored stays stored; anything else is deflated, one-shot at the fastest level (time
+        # matters more than a few bytes here)
+        method = info.compress_type if info.compress_type == zipfile.ZIP_STORED else (
+            zipfile.ZIP_DEFLATED)
+        blob = data if method == zipfile.ZIP_STORED else zlib.compress(data, 1, -15)
+        return self._local(info, name, method, zlib.crc32(data), len(blob), len(data)), blob
+
+    @staticmethod
+    def _local(info, name, method, crc, csize, usize) -> bytes:
+        y, mo, d, h, mi, s = info.date_time
+        dostime = h << 11 | mi << 5 | s // 2
+        dosdate = max(y - 1980, 0) << 9 | mo << 5 | d
+        flags = info.flag_bits & 0x800  # sizes are known up front: no data descriptor
+        version = 20
+        head = _LOCAL.pack(b"PK\3\4", version, flags, method, dostime, dosdate,
+                           crc & 0xFFFFFFFF, csize, usize, len(name), 0)
+        return head + name
+
+    @staticmethod
+    def _central(local: bytes, offset: int) -> bytes:
+        (_sig, version, flags, method, dostime, dosdate, crc, csize, usize, name_len,
+         _extra) = _LOCAL.unpack(local[: _LOCAL.size])
+        name = local[_LOCAL.size: _LOCAL.size + name_len]
+        return _CENTRAL.pack(b"PK\1\2", version, version, flags, method, dostime, dosdate,
+                             crc, csize, usize, name_len, 0, 0, 0, 0, 0, offset) + name
+
+    # ------------------------------------------------------------ package-level helpers
+
+    def main_part(self) -> str:
+        """The workbook part the package's root relationships point to."""
+        for rel in self.rels(""):
+            if rel.type.endswith("/officeDocument") and not rel.external:
+                return rel.target
+        raise UnreadableWorkbook("找不到工作簿主部件", path=str(self.path),
+                                 message_en="no workbook part")
+
+    def rels(self, part: str) -> list[Rel]:
+        """The relationships of ``part`` ("" for the package's own); do not modify."""
+        name = "_rels/.rels" if part == "" else rels_part(part)
+        if not self.has(name):
+            return []
+        data = self.read(name)
+        cached = self._rels.get(name)
+        if cached is not None and cached[0] is data:
+            return cached[1]
+        top = root(data)
+        out = []
+        for el in kids(data, top):
+            if el.name != "Relationship":
+                continue
+            target = el.get("Target", "")
+            external = el.get("TargetMode", "") == "External"
+            out.append(Rel(el.get("Id", ""), el.get("Type", ""),
+                           target if external else resolve(part or "/", target), external, el))
+        self._rels[name] = (data, out)
+        return out
+
+    def name_of(self, part: str) -> str:
+        """A part's name as stored in the zip (case and all)."""
+        info = self.infos.get(_key(part))
+        return info.filename if info is not None else _key(part)
