@@ -64,6 +64,9 @@ class Formula:
 
     def evaluate(self, values):
         """Evaluate over a mapping of key → float (or numpy/pandas column)."""
+        if all(type(values[k]) in (float, int) or values[k] is None for k in self.names):
+            result = self._scalar(self.tree, values)  # one workbook: plain floats, no numpy
+            return math.nan if math.isinf(result) else result
         with np.errstate(divide="ignore", invalid="ignore"):
             result = self._eval(self.tree, values)
         if isinstance(result, float | int | np.floating):
@@ -89,6 +92,24 @@ class Formula:
         left, right = self._eval(node.left, values), self._eval(node.right, values)
         if isinstance(node.op, ast.Div):
             return np.divide(left, right) if not _is_zero_scalar(right) else math.nan
+        return _BINOPS[type(node.op)](left, right)
+
+    def _scalar(self, node, values) -> float:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            value = values[node.id]
+            return math.nan if value is None else float(value)
+        if isinstance(node, ast.UnaryOp):
+            return -self._scalar(node.operand, values)
+        if isinstance(node, ast.Call):
+            args = [self._scalar(a, values) for a in node.args]
+            if any(math.isnan(a) for a in args):
+                return math.nan
+            return min(args) if node.func.id == "min" else max(args)
+        left, right = self._scalar(node.left, values), self._scalar(node.right, values)
+        if isinstance(node.op, ast.Div):
+            return math.nan if right == 0 else left / right
         return _BINOPS[type(node.op)](left, right)
 
     def to_excel(self, refs: dict[str, str]) -> str:

@@ -225,7 +225,9 @@ def profiles_dir() -> Path:
     return Path(__file__).parent / "profiles"
 
 
+@lru_cache(maxsize=1)
 def available_profiles() -> list[str]:
+    """The ids of the profiles shipped with perfxl (read once: the folder is part of the install)."""
     return sorted(p.stem for p in profiles_dir().glob("*.toml"))
 
 
