@@ -24,7 +24,7 @@ from .derive import derive
 from .errors import NotAForm, UnreadableWorkbook
 from .guard import parse_xml
 from .layout import PROFILE_NAME, VERSION_NAME, layout_for
-from .numbers import PARSERS
+from .numbers import PARSERS, Parsed
 from .profile import Profile, available_profiles, load_profile
 
 CELL_COLUMNS = [
@@ -376,24 +376,27 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
 
     records: list[list] = []
     located_by_layout = 0
+    names_ = pkg.names
     for index, slot, parser in _plan(layout):
-        place = _resolve(pkg.names[slot.name]) if slot.name in pkg.names else None
+        ref = names_.get(slot.name)
+        place = _resolve(ref) if ref is not None else None
         if place is None:
             located_by_layout += 1
             place = (slot.sheet, slot.row, slot.col, slot.last_row)
         sheet, row, col, last = place
-        rows = grid(sheet)
+        rows = grids.get(sheet) or grid(sheet)
         found = formulas[sheet]
-        if slot.section == "list" and slot.kind == "input":
+        listed = slot.section == "list" and slot.kind == "input"
+        if listed:
             area = layout.lists[slot.block]
             item_rows = _list_rows(rows, row, last if last is not None else row, area,
                                    col - area.columns[slot.column])
-            for i, r in enumerate(item_rows):
-                raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
-                records.append(_record(index, parser(raw), sheet, r, col, found, i))
         else:
-            raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
-            records.append(_record(index, parser(raw), sheet, row, col, found, -1))
+            item_rows = (row,)
+        for i, r in enumerate(item_rows):
+            raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
+            parsed = _BLANK if raw == "" else parser(raw)
+            records.append(_record(index, parsed, sheet, r, col, found, i if listed else -1))
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
     _recompute(profile, records)
@@ -421,6 +424,9 @@ def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> li
 
 
 _cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
+
+
+_BLANK = Parsed(None, "blank", "")
 
 
 @lru_cache(maxsize=16)
