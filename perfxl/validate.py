@@ -7,6 +7,7 @@ exception that stops the rest.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,15 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
             yield path, got
         else:
             pid, records, version, notes, explanations = got
-            yield path, Report(path, load_profile(pid), records, version, notes,
+            yield path, Report(path, load_profile(pid), _shared(records), version, notes,
                                explanations=explanations)
+
+
+def _shared(records: list[tuple]) -> list[tuple]:
+    """Records with their sheet names, cell references and statuses interned: a county of
+    thousands of workbooks then holds one copy of each instead of one per workbook."""
+    intern = sys.intern
+    return [(r[0], intern(r[1]), intern(r[2]), *r[3:8], intern(r[8]), *r[9:]) for r in records]
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
