@@ -333,6 +333,8 @@ def slot_table(profile: Profile) -> pd.DataFrame:
 def cells_frame(profile: Profile, records: list, workbook: list[str] | None = None) -> pd.DataFrame:
     """One frame (CELL_COLUMNS, plus ``workbook`` when given) of many workbooks' records."""
     frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+    for c in ("sheet", "status"):  # few distinct values: categories compare fastest
+        frame[c] = frame[c].astype("category")
     fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
     for c in SLOT_COLUMNS:
         frame[c] = fixed[c]

@@ -14,7 +14,9 @@ def is_number(value) -> bool:
 
 
 def numeric(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.where(series.map(is_number)), errors="coerce")
+    """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
+    return pd.Series([v if type(v) in (float, int) else math.nan for v in series], index=series.index,
+                     dtype=float)
 
 
 def tolerance(ctx: Context, type_: str) -> float:
@@ -29,11 +31,14 @@ def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
     recomputed value (a rate over a zero base) with a number in the cell is.
     """
     value, expected = numeric(derived["value"]), numeric(derived["expected"])
-    tol = derived["type"].map(lambda t: tolerance(ctx, t))
+    s = ctx.settings
+    tol = derived["type"].astype(str).map({"rate": s.rate_tolerance, "score": s.score_tolerance}) \
+        .fillna(s.money_tolerance)
     differs = (value - expected).abs() >= tol - 1e-12
     # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
     # which V002/V003 report — nothing to compare then.
-    blank_expected = value.notna() & derived["expected"].map(lambda v: v is None) & (derived["status"] == "ok")
+    is_none = pd.Series([v is None for v in derived["expected"]], index=derived.index, dtype=bool)
+    blank_expected = value.notna() & is_none & (derived["status"] == "ok")
     return derived[(value.notna() & expected.notna() & differs) | blank_expected]
 
 

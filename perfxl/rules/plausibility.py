@@ -237,13 +237,12 @@ def _beside_year(ctx: Context, role: str):
     key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
     if not key or not year_key:
         return
-    rows = ctx.cells[ctx.cells["name"] == key].set_index("workbook")
-    years = ctx.per_workbook(year_key).reindex(rows.index)
-    for wb, row in rows.iterrows():
-        if is_number(years.get(wb)):
-            row = row.copy()
-            row["workbook"] = wb
-            yield row, int(years[wb])
+    year_rows = ctx.cells[ctx.cells["name"] == year_key]
+    years = dict(zip(year_rows["workbook"], year_rows["value"], strict=True))
+    for _, row in ctx.cells[ctx.cells["name"] == key].iterrows():
+        year = years.get(row["workbook"])
+        if is_number(year):
+            yield row, int(year)
 
 
 @rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
