@@ -27,7 +27,7 @@ from python_calamine import CalamineWorkbook
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from perfxl import opc
-from perfxl.annotate import AnnotateResult, annotate_workbook
+from perfxl.annotate import AnnotateResult, _explain, annotate_workbook
 from perfxl.findings import Finding
 from perfxl.notes_add import add_notes
 from perfxl.notes_strip import strip
@@ -108,7 +108,8 @@ def main() -> None:
         # the zip container alone: deflating and writing what annotate produces
         with opc.Package(src) as pkg:
             strip(pkg)
-            add_notes(pkg, findings, AnnotateResult(src), "2024-05-01 10:00", "zh")
+            result = AnnotateResult(src)
+            add_notes(pkg, _explain(findings, {}, result), result, "2024-05-01 10:00", "zh")
             t = medians({"read": read, "fast": lambda: annotate(False), "full": annotate,
                          "zip": lambda: pkg.save(Path(tmp) / "zip-only.xlsx")}, args.runs)
         t_read, t_fast, t_full, t_zip = t["read"], t["fast"], t["full"], t["zip"]

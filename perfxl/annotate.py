@@ -16,7 +16,9 @@ the record (plus a digest of each edited part) is kept in the results sheet.  Ta
 out replays the record backwards, which gives back the original bytes, as long as nobody else
 rewrote the parts meanwhile; if someone did (the unit saved in Excel), perfxl finds its things by
 the marks above and removes them one by one instead.  Annotating is always: take out the old
-notes, then write the new ones, so doing it twice gives the same bytes as doing it once.
+notes, then write the new ones, so doing it twice gives the same bytes as doing it once; and
+when the results sheet already lists exactly the findings to write, its 校验时间 is kept rather
+than the new one, so that holds for two checks a minute apart too.
 
 The modules, in the order the data flows through them:
 

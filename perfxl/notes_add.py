@@ -159,6 +159,8 @@ def _add_sheet_notes(pkg, book, edits, sheet, index, items, dxf, lang) -> tuple[
 
 
 def _add_comments(pkg, book, edits, sheet, rel, noted, lang) -> None:
+    """The notes on the ``noted`` cells: after the unit's own in the sheet's comments part
+    (``rel``), or in a part of perfxl's own when the sheet has none."""
     if rel is None:
         part = ox.free_part(pkg, "xl/perfxl_comments{}.xml")
         body = "".join(_comment(c, fs, 0, lang, "") for c, fs in noted)

@@ -146,7 +146,9 @@ class Edits:
     def relate(self, source: str, kind: str, target: str, rel_ns: str) -> str:
         """Add a relationship from ``source``; return its id."""
         name = rels_part(source)
-        taken = self.ids.setdefault(name, {r.id for r in self.pkg.rels(source)})
+        taken = self.ids.get(name)
+        if taken is None:  # read once: a rels part this run created need not be parsed back
+            taken = self.ids[name] = {r.id for r in self.pkg.rels(source)}
         rid = free_id(taken, "perfxl")
         taken.add(rid)
         xml = (f'<Relationship Id="{rid}" Type="{rel_ns}/{kind}" '

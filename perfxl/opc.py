@@ -20,6 +20,9 @@ from .xmlspan import Span, kids, root
 MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
 
 
+# ---------------------------------------------------------------- relationships and paths
+
+
 @dataclass
 class Rel:
     id: str
@@ -30,8 +33,8 @@ class Rel:
 
 
 def rels_part(part: str) -> str:
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", base + ".rels")
+    folder, slash, base = part.rpartition("/")
+    return f"{folder}{slash}_rels/{base}.rels"
 
 
 def resolve(source: str, target: str) -> str:
