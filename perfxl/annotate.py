@@ -91,8 +91,9 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
             checked_at = listed["checked_at"]  # nothing new to report: the file stays as it is
         add_notes(pkg, result.findings, result, checked_at, lang)
         result.changed = pkg.changed
-        if result.changed or dest != path:
-            atomic_write(dest, pkg.save, durable=durable)
+        data = pkg.to_bytes() if result.changed or dest != path else None
+    if data is not None:  # the source is closed by now, so it can be replaced (Windows too)
+        atomic_write(dest, lambda tmp: Path(tmp).write_bytes(data), durable=durable)
     return result
 
 
@@ -120,8 +121,9 @@ def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
                 findings = _explain([row_finding(r, path.name) for r in rows], typed, result)
                 add_notes(pkg, findings, result, kept["checked_at"], kept["lang"], notes=False)
         changed = pkg.changed
-        if changed or dest != path:
-            atomic_write(dest, pkg.save)
+        data = pkg.to_bytes() if changed or dest != path else None
+    if data is not None:
+        atomic_write(dest, lambda tmp: Path(tmp).write_bytes(data))
     return changed
 
 

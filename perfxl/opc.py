@@ -7,6 +7,7 @@ as OPC wants, and each part's relationships are read (and cached) here.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import struct
 import zipfile
@@ -190,27 +191,33 @@ class Package:
             return True
         return any(self.original(k) != v for k, v in self.new.items())
 
-    def save(self, dest) -> None:
-        """Write the package: unchanged parts copied raw, in their original order."""
+    def to_bytes(self) -> bytes:
+        """The whole package, written to memory (so the source can be closed before the target
+        is replaced: Windows will not replace a file that is still open)."""
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
+
+    def save(self, out) -> None:
+        """Write the package to a binary file: unchanged parts copied raw, in their order."""
         entries, offset = [], 0
-        with open(dest, "wb") as out:
-            for key in self.parts():
-                info = self.infos.get(key)
-                if info is not None and (key not in self.new or self.new[key] == self.original(key)):
-                    head, blob = self._raw(info)
-                else:
-                    head, blob = self._packed(key, info)
-                out.write(head)
-                out.write(blob)
-                entries.append((head, offset))
-                offset += len(head) + len(blob)
-            central = b"".join(self._central(head, off) for head, off in entries)
-            if len(entries) > 0xFFFF or offset > 0xFFFFFFFF:  # would need zip64 records
-                raise WriteError("文件过大（超过 4 GB 或 65535 个部件），无法写入",
-                                 path=str(dest), message_en="too large to write (zip64)")
-            out.write(central)
-            out.write(_END.pack(b"PK\5\6", 0, 0, len(entries), len(entries),
-                                len(central), offset, 0))
+        for key in self.parts():
+            info = self.infos.get(key)
+            if info is not None and (key not in self.new or self.new[key] == self.original(key)):
+                head, blob = self._raw(info)
+            else:
+                head, blob = self._packed(key, info)
+            out.write(head)
+            out.write(blob)
+            entries.append((head, offset))
+            offset += len(head) + len(blob)
+        central = b"".join(self._central(head, off) for head, off in entries)
+        if len(entries) > 0xFFFF or offset > 0xFFFFFFFF:  # would need zip64 records
+            raise WriteError("文件过大（超过 4 GB 或 65535 个部件），无法写入",
+                             message_en="too large to write (zip64)")
+        out.write(central)
+        out.write(_END.pack(b"PK\5\6", 0, 0, len(entries), len(entries),
+                            len(central), offset, 0))
 
     def _raw(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
         blob = self._blob(info)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
 
+from .atomic import atomic_write
 from .derive import derive
 from .layout import PROFILE_NAME, VERSION_NAME, Layout, Slot, layout_for
 from .profile import Profile
@@ -76,13 +76,7 @@ def write_workbook(profile: Profile, path: str | Path, *, year: int | None = Non
     counts = {k: len(v) for k, v in fill.items.items()}
     layout = layout_for(profile, counts)
     path = Path(path)
-    # Written beside the target and moved into place, so a failure never leaves half a file.
-    tmp = path.with_name(f".{path.name}.perfxl-tmp")
-    try:
-        _write(profile, layout, tmp, year, county, fill)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, lambda tmp: _write(profile, layout, tmp, year, county, fill))
     return path
 
 

@@ -348,11 +348,13 @@ def test_keep_explanations(rich):
 def test_failure_mid_write_leaves_original(rich, monkeypatch):
     before = rich.read_bytes()
 
-    def broken(self, dest):
-        Path(dest).write_bytes(b"PK half a zip")
+    real = Path.write_bytes
+
+    def broken(self, data):  # the disk fills up half way through the new file
+        real(self, data[: len(data) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ooxml.Package, "save", broken)
+    monkeypatch.setattr(Path, "write_bytes", broken)
     with pytest.raises(WriteError) as caught:
         annotate_workbook(rich, findings(), checked_at=WHEN)
     assert "写入失败" in caught.value.message and str(rich) in caught.value.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -153,3 +154,9 @@ def test_calamine_sees_the_cached_values_xlsxwriter_stored(make):
     assert sheet[total.row][total.col] == 96
     with zipfile.ZipFile(path) as zf:
         assert "docProps/custom.xml" in zf.namelist()
+
+
+def test_the_committed_template_is_the_one_perfxl_writes(tmp_path, profile):
+    committed = Path(__file__).resolve().parents[1] / "workbook_templates" / "gd-2020.xlsx"
+    fresh = write_template(profile, tmp_path / "gd-2020.xlsx")
+    assert sha(fresh) == sha(committed), "regenerate: perfxl template -o workbook_templates/gd-2020.xlsx"
