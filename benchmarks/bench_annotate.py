@@ -111,7 +111,7 @@ def main() -> None:
             result = AnnotateResult(src)
             add_notes(pkg, _explain(findings, {}, result), result, "2024-05-01 10:00", "zh")
             t = medians({"read": read, "fast": lambda: annotate(False), "full": annotate,
-                         "zip": lambda: pkg.save(Path(tmp) / "zip-only.xlsx")}, args.runs)
+                         "zip": lambda: (Path(tmp) / "zip-only.xlsx").write_bytes(pkg.to_bytes())}, args.runs)
         t_read, t_fast, t_full, t_zip = t["read"], t["fast"], t["full"], t["zip"]
         print(f"workbook: {len(SHEETS)} sheets, {cells} filled cells, {len(findings)} findings, "
               f"{src.stat().st_size} bytes; medians of {args.runs} runs")
