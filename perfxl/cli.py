@@ -207,6 +207,7 @@ def _write_notes(results, out_dir: Path | None) -> bool:
 def clean(paths, keep_explanations, out_dir):
     """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。"""
     from .annotate import clean_workbook
+    from .guard import open_checked
     from .validate import collect_paths
 
     failed = False
@@ -214,6 +215,7 @@ def clean(paths, keep_explanations, out_dir):
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             continue
         try:
+            open_checked(path)  # the same plain reason as validate for a file that is not sound
             if out_dir is not None:
                 out_dir.mkdir(parents=True, exist_ok=True)
             changed = clean_workbook(path, out=out_dir, keep_explanations=keep_explanations)

@@ -83,3 +83,16 @@ def test_every_corpus_file_ends_with_a_report_or_a_reason():
         assert isinstance(got, Report | Failure), path
         if isinstance(got, Failure):
             assert got.reason_zh and "Traceback" not in got.reason_zh, path
+
+
+def test_annotate_and_clean_name_each_bad_file_and_do_the_rest(inbox, tmp_path):
+    folder, made = inbox
+    out = tmp_path / "批注副本"
+    annotated = CliRunner().invoke(main, ["validate", "--out", str(out), str(folder)])
+    assert annotated.exit_code == 2 and "Traceback" not in annotated.output
+    good = sorted(n for n, what in made.items() if what.startswith("good") and n.endswith((".xlsx", ".xlsm")))
+    assert sorted(p.name for p in out.iterdir()) == good
+    cleaned = CliRunner().invoke(main, ["clean", str(out), str(folder)])
+    assert cleaned.exit_code == 2 and "Traceback" not in cleaned.output
+    assert "文件已加密" in cleaned.output and "文件为空" in cleaned.output and "实体炸弹" in cleaned.output
+    assert all(f"已清理: {out / n}" in cleaned.output for n in good)
