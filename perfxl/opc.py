@@ -290,7 +290,3 @@ class Package:
         self._rels[name] = (data, out)
         return out
 
-    def name_of(self, part: str) -> str:
-        """A part's name as stored in the zip (case and all)."""
-        info = self.infos.get(_key(part))
-        return info.filename if info is not None else _key(part)

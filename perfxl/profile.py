@@ -142,10 +142,6 @@ class Block:
             return GridRule(column.formula, "row")
         return None
 
-    def cell_formula(self, row: Row, column: Column) -> Formula | None:
-        rule = self.cell_rule(row, column)
-        return rule.formula if rule is not None else None
-
     def cell_type(self, row: Row, column: Column) -> str:
         if row.type:
             return row.type

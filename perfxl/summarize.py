@@ -28,7 +28,7 @@ from .inputs import gather, safe_relative
 from .layout import grid_name, layout_for
 from .read import Report
 from .reconcile import name_key, read_budget, reconcile
-from .validate import Limits, read_many
+from .validate import Limits, plain, read_many
 
 MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
 FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
@@ -275,7 +275,7 @@ def _totals(projects, counted, grades, failures, profile) -> dict:
     budget, spent = counted["budget_total"].sum(), counted["spent_total"].sum()
     in_place = counted["in_place_total"].sum()
     scores = counted["score_total"].dropna()
-    rates = {k: _plain(float(v)) for k, v in weighted_rates(counted, profile).iloc[0].items()}
+    rates = {k: plain(float(v)) for k, v in weighted_rates(counted, profile).iloc[0].items()}
     return {
         **rates,
         "workbooks": int(len(projects) + len(failures)),
@@ -323,7 +323,7 @@ def county_json(county: County) -> dict:
             return None
         out = []
         for row in frame.to_dict("records"):
-            out.append({k: _plain(v) for k, v in row.items()})
+            out.append({k: plain(v) for k, v in row.items()})
         return out
 
     return {
@@ -331,7 +331,7 @@ def county_json(county: County) -> dict:
         "title": county.title,
         "profile": county.profile,
         "checked_at": county.checked_at,
-        "totals": {k: _plain(v) for k, v in county.totals.items() if k != "seconds"},
+        "totals": {k: plain(v) for k, v in county.totals.items() if k != "seconds"},
         "projects": records(county.projects),
         "departments": records(county.departments),
         "grades": records(county.grades),
@@ -340,24 +340,3 @@ def county_json(county: County) -> dict:
         "reconciliation": records(county.reconciliation),
         "narrative": county.narrative,
     }
-
-
-def _plain(v):
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if hasattr(v, "item"):  # numpy scalars
-        return _plain(v.item())
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if v is pd.NA:
-        return None
-    return v
-
-
-def relative_to_cwd(path: str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path

@@ -6,11 +6,14 @@ exception that stops the rest.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from .check import Settings, check
 from .errors import UnreadableWorkbook
@@ -130,7 +133,7 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
                                            reason_en=got.reason_en)
             continue
         reports.append(got)
-        results[path] = WorkbookResult(path, "ok", got.profile.id, _plain(got.figures()))
+        results[path] = WorkbookResult(path, "ok", got.profile.id, plain(got.figures()))
     known = {r.path: r.explanations for r in reports} | (explanations or {})
     for f in explain(check(reports, settings), known):
         results[f.workbook].findings.append(f)
@@ -140,13 +143,14 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
     return list(results.values())
 
 
-def _plain(figures: dict) -> dict:
-    """JSON-friendly figures: NaN → None, dates → ISO text."""
-    out = {}
-    for k, v in figures.items():
-        if isinstance(v, float) and math.isnan(v):
-            v = None
-        elif hasattr(v, "isoformat"):
-            v = v.isoformat()
-        out[k] = v
-    return out
+def plain(v):
+    """A value as JSON can hold it: NaN and NA → None, dates → ISO text, numpy → Python."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if hasattr(v, "item") and not isinstance(v, str | bytes):  # numpy scalars
+        return plain(v.item())
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
