@@ -27,23 +27,26 @@ def calamine_all_sheets(path: Path) -> None:
         book.get_sheet_by_name(name).to_python()
 
 
-def median_seconds(fn, path: Path, runs: int) -> float:
-    fn(path)  # warm up imports and caches
-    times = []
+def medians(fns, path: Path, runs: int) -> list[float]:
+    """Median seconds of each function, the runs interleaved so that a busy moment of the
+    machine weighs on both alike."""
+    for fn in fns:
+        fn(path)  # warm up imports and caches
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn(path)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn(path)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("workbook", nargs="?", type=Path, default=DEFAULT)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
-    base = median_seconds(calamine_all_sheets, args.workbook, args.runs)
-    ours = median_seconds(read_report, args.workbook, args.runs)
+    base, ours = medians([calamine_all_sheets, read_report], args.workbook, args.runs)
     print(f"workbook            {args.workbook.name}")
     print(f"calamine, all sheets {base * 1000:8.2f} ms")
     print(f"perfxl read_report   {ours * 1000:8.2f} ms")

@@ -65,7 +65,7 @@ class Formula:
     def evaluate(self, values):
         """Evaluate over a mapping of key → float (or numpy/pandas column)."""
         if all(type(values[k]) in (float, int) or values[k] is None for k in self.names):
-            result = self._scalar(self.tree, values)  # one workbook: plain floats, no numpy
+            result = self._compiled(values)  # one workbook: plain floats, no numpy
             return math.nan if math.isinf(result) else result
         with np.errstate(divide="ignore", invalid="ignore"):
             result = self._eval(self.tree, values)
@@ -94,23 +94,25 @@ class Formula:
             return np.divide(left, right) if not _is_zero_scalar(right) else math.nan
         return _BINOPS[type(node.op)](left, right)
 
-    def _scalar(self, node, values) -> float:
+    @cached_property
+    def _compiled(self):
+        """The expression as a Python function of plain floats (unknown → NaN, x ÷ 0 → NaN)."""
+        # Safe to compile: parse() admits only names, numbers, + - * / and min()/max().
+        return eval(f"lambda v: {self._python(self.tree)}", dict(_SCALAR))
+
+    def _python(self, node) -> str:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return repr(float(node.value))
         if isinstance(node, ast.Name):
-            value = values[node.id]
-            return math.nan if value is None else float(value)
+            return f"_n(v[{node.id!r}])"
         if isinstance(node, ast.UnaryOp):
-            return -self._scalar(node.operand, values)
+            return f"(-{self._python(node.operand)})"
         if isinstance(node, ast.Call):
-            args = [self._scalar(a, values) for a in node.args]
-            if any(math.isnan(a) for a in args):
-                return math.nan
-            return min(args) if node.func.id == "min" else max(args)
-        left, right = self._scalar(node.left, values), self._scalar(node.right, values)
+            return f"_{node.func.id}({', '.join(self._python(a) for a in node.args)})"
+        left, right = self._python(node.left), self._python(node.right)
         if isinstance(node.op, ast.Div):
-            return math.nan if right == 0 else left / right
-        return _BINOPS[type(node.op)](left, right)
+            return f"_div({left}, {right})"
+        return f"({left} {_EXCEL_OPS[type(node.op)]} {right})"
 
     def to_excel(self, refs: dict[str, str]) -> str:
         """The Excel formula, with each key replaced by its cell reference."""
@@ -131,6 +133,23 @@ class Formula:
             # A rate over an empty or zero base is shown blank, never #DIV/0!.
             return f'IF(N({right})=0,"",{left}/{right})'
         return f"({left}{_EXCEL_OPS[type(node.op)]}{right})"
+
+
+def _scalar_min(*args: float) -> float:
+    return math.nan if any(math.isnan(a) for a in args) else min(args)
+
+
+def _scalar_max(*args: float) -> float:
+    return math.nan if any(math.isnan(a) for a in args) else max(args)
+
+
+_SCALAR = {
+    "_n": lambda x: math.nan if x is None else float(x),
+    "_div": lambda a, b: math.nan if b == 0 else a / b,
+    "_min": _scalar_min,
+    "_max": _scalar_max,
+    "__builtins__": {},
+}
 
 
 def _is_zero_scalar(value) -> bool:

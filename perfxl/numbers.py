@@ -274,14 +274,21 @@ def _text(v: object) -> tuple[str, str]:
     return (v if isinstance(v, str) else _cell_text(v)), ""  # parse_text keeps text as typed
 
 
+def _plain_float(raw: object) -> Parsed | None:
+    """The common case of a number cell holding a finite float: no rules to apply."""
+    if type(raw) is float and math.isfinite(raw):
+        return Parsed(raw, "ok", str(int(raw)) if raw.is_integer() and abs(raw) < 1e16 else repr(raw))
+    return None
+
+
 def parse_money(raw: object) -> Parsed:
     """元 as a float: '2,700,000', '270万元', '￥2,700,000.00', '(1,000)' → -1000.0."""
-    return _run(raw, _money)
+    return _plain_float(raw) or _run(raw, _money)
 
 
 def parse_number(raw: object) -> Parsed:
     """A plain float, as tolerant as money but without currency words (万/亿 still scale)."""
-    return _run(raw, _number)
+    return _plain_float(raw) or _run(raw, _number)
 
 
 def parse_rate(raw: object) -> Parsed:
@@ -291,7 +298,7 @@ def parse_rate(raw: object) -> Parsed:
 
 def parse_score(raw: object) -> Parsed:
     """A score as a float: '5', '5分', '４．５'."""
-    return _run(raw, _score)
+    return _plain_float(raw) or _run(raw, _score)
 
 
 def parse_year(raw: object) -> Parsed:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -162,9 +164,29 @@ class Package:
         part = self.sheet_parts.get(sheet)
         if self.zip is None or part is None:
             return None
-        data = self.zip.read(part)
+        data = self._inflate(part)
         prefixed = b"<x:" in data[:1000] or b":worksheet" in data[:1000]  # namespace-prefixed XML
         return _marked_cells(data, _F_TAGS_PREFIXED if prefixed else _F_TAGS), _marked_cells(data, _T_ERR)
+
+
+    def _inflate(self, part: str) -> bytes:
+        """A part's bytes, inflated straight from the file (calamine has read and checked it;
+        going through zipfile costs more than the scan itself)."""
+        info = self.zip.getinfo(part)
+        fh = self.zip.fp
+        if fh is not None and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                and not info.flag_bits & 0x1:
+            fh.seek(info.header_offset)
+            head = fh.read(30)
+            if head[:4] == b"PK\x03\x04":
+                name_len, extra_len = struct.unpack("<HH", head[26:30])
+                fh.seek(info.header_offset + 30 + name_len + extra_len)
+                raw = fh.read(info.compress_size)
+                try:
+                    return raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
+                except zlib.error:
+                    pass
+        return self.zip.read(part)
 
 
 def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
