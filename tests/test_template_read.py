@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import subprocess
 import zipfile
@@ -160,3 +161,24 @@ def test_the_committed_template_is_the_one_perfxl_writes(tmp_path, profile):
     committed = Path(__file__).resolve().parents[1] / "workbook_templates" / "gd-2020.xlsx"
     fresh = write_template(profile, tmp_path / "gd-2020.xlsx")
     assert sha(fresh) == sha(committed), "regenerate: perfxl template -o workbook_templates/gd-2020.xlsx"
+
+
+def test_fill_the_blank_template_by_its_defined_names_then_read(tmp_path, profile):
+    """As another program would: look each field up by name, type a value there, save."""
+    blank = write_template(profile, tmp_path / "blank.xlsx", year=2023, county="示例县")
+    wb = openpyxl.load_workbook(blank)
+    typed = {}
+    for slot in layout_for(profile).slots:
+        if slot.kind != "input" or slot.section == "list":
+            continue
+        value = {"money": 1000.0 + slot.row, "score": slot.max, "date": dt.date(2024, 3, 1),
+                 "year": 2023, "phone": "0762-2345678", "postcode": "517200"}.get(slot.type, f"文本{slot.name}")
+        (sheet, cell), = wb.defined_names[slot.name].destinations
+        wb[sheet][cell.replace("$", "")] = value
+        typed[slot.name] = value
+    wb.save(tmp_path / "filled.xlsx")
+    report = read_report(tmp_path / "filled.xlsx")
+    for name, value in typed.items():
+        got = report.value(name)
+        assert got == (value.date() if isinstance(value, dt.datetime) else value), name
+    assert report.figures()["score_total"] == 100
