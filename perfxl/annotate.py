@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .atomic import atomic_write
-from .errors import PerfxlError
+from .errors import PerfxlError, UnreadableWorkbook
 from .findings import Finding, sort_findings
 from .notes_add import add_notes
 from .notes_read import HEADERS, RESULT_NAMES, explanations, read_results, row_finding
@@ -79,6 +79,7 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     included), the time it gives is kept rather than ``checked_at``, so checking an unchanged
     workbook again leaves it byte for byte as it was."""
     path = Path(path)
+    _refuse_encrypted(path)
     dest = _dest(path, out)
     lang = lang if lang in HEADERS else "zh"
     with _opened(path) as pkg:
@@ -95,6 +96,15 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     if data is not None:  # the source is closed by now, so it can be replaced (Windows too)
         atomic_write(dest, lambda tmp: Path(tmp).write_bytes(data), durable=durable)
     return result
+
+
+def _refuse_encrypted(path: Path) -> None:
+    from .guard import sniff
+
+    if sniff(path) == "encrypted":
+        raise UnreadableWorkbook("加密的工作簿无法写入批注：请去掉打开密码后再写入（校验本身可用 --password 完成）",
+                                 path=str(path), message_en="notes cannot be written into an encrypted "
+                                 "workbook: remove its password first (checking works with --password)")
 
 
 def read_explanations(path) -> dict[tuple[str, str], str]:

@@ -53,6 +53,11 @@ def _profile(name: str):
         raise Fail(str(exc)) from exc
 
 
+password_option = click.option(
+    "--password", envvar="PERFXL_PASSWORD", default=None,
+    help="打开加密工作簿的密码（也可用环境变量 PERFXL_PASSWORD）；文件本身不会被改动")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="提示语言 / message language (默认 zh，或环境变量 PERFXL_LANG)")
@@ -138,7 +143,8 @@ def _settings(config, select, ignore):
 @click.option("--jobs", type=int, default=None, help="并行进程数（默认等于 CPU 数）")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="每个文件的读取时限（秒）")
 @click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
-def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory):
+@password_option
+def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory, password):
     """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。"""
     from .output import console_lines, to_json
     from .validate import collect_paths, validate_paths
@@ -150,7 +156,7 @@ def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeou
         raise Fail("没有找到工作簿（.xlsx/.xlsm/.xls）" if _lang() == "zh"
                    else "no workbooks found (.xlsx/.xlsm/.xls)")
     settings = _settings(config, select, ignore)
-    results = validate_paths(paths, settings, limits=_limits(jobs, timeout, memory))
+    results = validate_paths(paths, settings, limits=_limits(jobs, timeout, memory, password))
     notes_failed = _write_notes(results, out_dir) if annotate or out_dir else False
     if fmt == "json":
         click.echo(to_json(results))
@@ -265,10 +271,11 @@ def checked_at() -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _limits(jobs, timeout, memory):
+def _limits(jobs, timeout, memory, password=None):
     from .validate import Limits
 
-    return Limits(jobs=jobs, timeout=timeout, memory_mb=memory)
+    return Limits(jobs=jobs, timeout=timeout, memory_mb=memory, password=password or None)
+
 
 
 @main.command()
@@ -287,8 +294,9 @@ def _limits(jobs, timeout, memory):
 @click.option("--select", multiple=True, help="只运行这些规则（编号前缀）")
 @click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀）")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@password_option
 def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
-              config):
+              config, password):
     """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。"""
     from .summarize import county_json
     from .summarize import summarize as run_summary
@@ -308,7 +316,7 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
         bar.update(1)
 
     try:
-        county = run_summary(paths, settings=settings, limits=_limits(jobs, timeout, memory),
+        county = run_summary(paths, settings=settings, limits=_limits(jobs, timeout, memory, password),
                              budget=budget, annotate_to=annotate_to, progress=progress,
                              checked_at=checked_at(), lang=_lang())
     except PerfxlError as exc:

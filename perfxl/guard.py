@@ -71,9 +71,9 @@ def _fail(zh: str, en: str, path: Path | str) -> UnreadableWorkbook:
 _DAMAGED = ("压缩包已损坏或不完整（文件可能未保存完或传输中断）",
             "the zip package is damaged or incomplete (the file may not have been fully saved "
             "or transferred)")
-_ENCRYPTED = ("文件已加密（设有打开密码），请去掉密码后重新报送",
+_ENCRYPTED = ("文件已加密（设有打开密码），请去掉密码后重新报送（或用 --password 提供密码）",
               "the file is encrypted (it has an opening password); remove the password and "
-              "submit it again")
+              "submit it again (or give it with --password)")
 _RESAVE = ("，请用 Excel 或 WPS 打开后另存为 .xlsx 再报送",
            "; open it in Excel or WPS, save it as .xlsx and submit that")
 _UNZIP = ("，请解压后报送其中的 Excel 文件", "; unpack it and submit the Excel file inside")

@@ -11,11 +11,13 @@ import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from .check import Settings, check
+from .decrypt import decrypted
 from .errors import UnreadableWorkbook
 from .findings import Finding, explain
 from .guard import open_checked
@@ -72,18 +74,20 @@ class Limits:
     timeout: float = 120.0  # seconds per file
     memory_mb: int = 1536  # address space per worker
     isolate: bool = True
+    password: str | None = None  # to open password-protected workbooks
 
 
-def read_checked(path: str) -> tuple[str, list[tuple], str | None, list[str]]:
+def read_checked(path: str, password: str | None = None) -> tuple:
     """Read one workbook after the hostile-file checks (runs in a worker process).
 
-    Returns what pickles cheaply: the profile id, the cells frame, the template version and the
-    reader's notes; the parent rebuilds the :class:`Report` around them.
+    Returns what pickles cheaply: the profile id, the cell records, the template version, the
+    reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
-    open_checked(path)
     try:
-        report = read_report(path)
-        explanations = _explanations(path, report.sheet_names)
+        with decrypted(path, password) as readable:
+            open_checked(readable)
+            report = read_report(readable)
+            explanations = _explanations(str(readable), report.sheet_names)
     except OSError as exc:
         raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
                                  message_en=f"cannot open the file: {exc.strerror or exc}") from exc
@@ -103,7 +107,8 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
     """Yield ``(path, Report or Failure)`` for every path, in order, one bad file failing alone."""
     limits = limits or Limits()
     items = [str(p) for p in paths]
-    for path, got in map_isolated(read_checked, items, jobs=limits.jobs, timeout=limits.timeout,
+    reader = partial(read_checked, password=limits.password) if limits.password else read_checked
+    for path, got in map_isolated(reader, items, jobs=limits.jobs, timeout=limits.timeout,
                                   memory_mb=limits.memory_mb, isolate=limits.isolate):
         if isinstance(got, Failure):
             yield path, got

@@ -96,3 +96,22 @@ def test_annotate_and_clean_name_each_bad_file_and_do_the_rest(inbox, tmp_path):
     assert cleaned.exit_code == 2 and "Traceback" not in cleaned.output
     assert "文件已加密" in cleaned.output and "文件为空" in cleaned.output and "实体炸弹" in cleaned.output
     assert all(f"已清理: {out / n}" in cleaned.output for n in good)
+
+
+def test_a_password_protected_workbook_opens_with_its_password(make, tmp_path):
+    from perfxl.decrypt import encrypt
+
+    locked = encrypt(make(lambda f: f.values.update(score_funds_paid=4)), tmp_path / "加密报送.xlsx", "财政2024")
+    before = locked.read_bytes()
+    without = CliRunner().invoke(main, ["validate", str(locked)])
+    assert without.exit_code == 2 and "--password" in without.output
+    wrong = CliRunner().invoke(main, ["validate", "--password", "猜的", str(locked)])
+    assert wrong.exit_code == 2 and "密码不正确" in wrong.output
+    right = CliRunner().invoke(main, ["validate", "--password", "财政2024", str(locked)])
+    assert right.exit_code == 1 and "S001" in right.output  # read and checked
+    notes = CliRunner().invoke(main, ["validate", "--annotate", "--password", "财政2024", str(locked)])
+    assert notes.exit_code == 2 and "加密的工作簿无法写入批注" in notes.output
+    assert locked.read_bytes() == before, "the submission is never changed"
+    summary = CliRunner().invoke(main, ["summarize", "--password", "财政2024", str(locked), "-o",
+                                        str(tmp_path / "汇总.xlsx")])
+    assert summary.exit_code == 1 and "1 个项目" in summary.output
