@@ -23,13 +23,8 @@ WRONG_PASSWORD = ("文件已加密，所给密码不正确", "the file is encryp
 
 @contextlib.contextmanager
 def decrypted(path: str | Path, password: str | None) -> Iterator[Path]:
-    """The path to read: ``path`` itself, or a decrypted private copy while the block runs."""
+    """A decrypted private copy of an encrypted workbook while the block runs."""
     path = Path(path)
-    from .guard import sniff
-
-    if sniff(path) != "encrypted":
-        yield path
-        return
     if not password:
         raise UnreadableWorkbook(NEEDS_PASSWORD[0], path=str(path), message_en=NEEDS_PASSWORD[1])
     import msoffcrypto

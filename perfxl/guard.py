@@ -386,10 +386,16 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> None
         raise _fail("疑似压缩炸弹：压缩包内的部件相互重叠", "suspected zip bomb: members overlap", p)
 
 
-def open_checked(path: str | os.PathLike, limits: Limits | None = None) -> str:
-    """The kind of a readable workbook, or UnreadableWorkbook naming the cause plainly."""
+def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
+                 encrypted_ok: bool = False) -> str:
+    """The kind of a readable workbook, or UnreadableWorkbook naming the cause plainly.
+
+    With ``encrypted_ok`` a password-protected workbook is returned as "encrypted" for the
+    caller to decrypt rather than refused."""
     p = Path(path)
     kind, zh, en = _sniff(p)
+    if kind == "encrypted" and encrypted_ok:
+        return kind
     if kind in ZIP_KINDS:
         check_package(p, limits)
         if kind != "zip":

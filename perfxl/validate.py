@@ -84,10 +84,14 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
     try:
-        with decrypted(path, password) as readable:
-            open_checked(readable)
-            report = read_report(readable)
-            explanations = _explanations(str(readable), report.sheet_names)
+        if open_checked(path, encrypted_ok=True) != "encrypted":
+            report = read_report(path)
+            explanations = _explanations(path, report.sheet_names)
+        else:
+            with decrypted(path, password) as readable:
+                open_checked(readable)
+                report = read_report(readable)
+                explanations = {}  # notes are never written into encrypted files
     except OSError as exc:
         raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
                                  message_en=f"cannot open the file: {exc.strerror or exc}") from exc
