@@ -293,7 +293,8 @@ def _limits(jobs, timeout, memory, password=None):
 @click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
 @click.option("--select", multiple=True, help="只运行这些规则（编号前缀）")
 @click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀）")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）")
 @password_option
 def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
               config, password):
