@@ -76,7 +76,8 @@ def main(ctx: click.Context, lang: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="输出的 .xlsx 文件")
 @click.option("--fields", "list_fields", is_flag=True, help="列出全部字段而不生成模板")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="--fields 的输出格式：table（默认）或 json")
 def template(profile_name, year, county, output, list_fields, fmt):
     """生成填报模板（或用 --fields 列出字段）。"""
     from .template import write_template

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -133,3 +134,11 @@ def test_a_bad_config_file_is_named_with_its_cause(run, make, tmp_path, text, me
     result = run("validate", make())
     assert result.exit_code == 2
     assert "perfxl.toml" in result.output and message in result.output
+
+
+def test_every_command_and_option_is_documented():
+    for name, command in main.commands.items():
+        assert command.help, f"perfxl {name} has no help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"perfxl {name} {param.opts[0]} has no help"
