@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -357,6 +358,11 @@ def cells_frame(profile: Profile, records: list, workbook: list[str] | None = No
     frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
     for c in ("sheet", "status"):  # few distinct values: categories compare fastest
         frame[c] = frame[c].astype("category")
+    # The A1 reference is derived here, once per distinct cell, not carried by every record.
+    key = frame["row"].to_numpy(np.int64) * 16384 + frame["col"].to_numpy(np.int64)
+    distinct, codes = np.unique(key, return_inverse=True)
+    frame["cell"] = pd.Categorical.from_codes(
+        codes, [_cell_name(int(k) // 16384, int(k) % 16384) for k in distinct])
     fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
     for c in SLOT_COLUMNS:
         frame[c] = fixed[c]
@@ -467,12 +473,12 @@ def _record(index: int, parsed, sheet: str, row: int, col: int, found, item: int
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return [index, sheet, cell, row, col, item, parsed.raw, parsed_value, status, has_formula, None]
+    return [index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None]
 
 
 # A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
 # up through its slot, so thousands of workbooks share one copy of it.
-RECORD_COLUMNS = ["slot", "sheet", "cell", "row", "col", "item", "raw", "value", "status",
+RECORD_COLUMNS = ["slot", "sheet", "row", "col", "item", "raw", "value", "status",
                   "has_formula", "expected"]
 _SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
     RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "expected"))

@@ -123,10 +123,11 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
 
 
 def _shared(records: list[tuple]) -> list[tuple]:
-    """Records with their sheet names, cell references and statuses interned: a county of
-    thousands of workbooks then holds one copy of each instead of one per workbook."""
+    """Records whose repeated texts (sheet names, statuses, short raw texts such as "5") are
+    interned: a county of thousands of workbooks then holds one copy of each, not one per file."""
     intern = sys.intern
-    return [(r[0], intern(r[1]), intern(r[2]), *r[3:8], intern(r[8]), *r[9:]) for r in records]
+    return [(r[0], intern(r[1]), r[2], r[3], r[4], intern(r[5]) if len(r[5]) < 16 else r[5], r[6],
+             intern(r[7]), *r[8:]) for r in records]
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
