@@ -145,7 +145,9 @@ class _Worker:
                                 daemon=True)
         self.proc.start()
         child.close()
-        self.job: tuple[int, float] | None = None  # (index, deadline) of the item in hand
+        # Items handed over and not yet answered, oldest first, with the deadline of the one
+        # being worked on (the others wait in the pipe, so the worker never waits for us).
+        self.jobs: deque[list] = deque()
 
     def note(self) -> str:
         """What the worker wrote to stderr for its last item, first lines first (a native
@@ -195,6 +197,9 @@ def _death(item: Any, exitcode: int | None, note: str, memory_mb: int) -> Failur
                    f"the reading process exited unexpectedly (exit code {exitcode})", detail)
 
 
+_IN_FLIGHT = 2  # items a worker holds at once: the one it works on and the next
+
+
 class _Pool:
     def __init__(self, func: Callable[[Any], Any], jobs: int, timeout: float | None,
                  memory_mb: int):
@@ -206,77 +211,88 @@ class _Pool:
         pending, done, head = deque(range(len(items))), {}, 0
         while head < len(items):
             self._dispatch(items, pending, done)
-            busy = [w for w in self.workers if w.job]
+            busy = [w for w in self.workers if w.jobs]
             if busy:
-                nearest = min(w.job[1] for w in busy)
+                nearest = min(w.jobs[0][1] for w in busy)
                 left = None if nearest == float("inf") else max(0.0, nearest - time.monotonic())
                 ready = set(wait([h for w in busy for h in (w.conn, w.proc.sentinel)], left))
                 for w in busy:
                     if w.conn in ready or w.proc.sentinel in ready:
-                        self._collect(w, items, done)
+                        self._collect(w, items, pending, done)
                 now = time.monotonic()
                 for w in busy:
-                    if w.job and now >= w.job[1]:
-                        index = w.job[0]
+                    if w.jobs and now >= w.jobs[0][1]:
+                        index = w.jobs[0][0]
                         done[index] = Failure(
                             items[index],
                             f"处理超时：超过 {self.timeout:g} 秒仍未完成，已中止（文件可能过大或结构异常）",
                             f"timed out after {self.timeout:g} s and was stopped (the file may "
                             "be too large or malformed)", w.note())
-                        self._retire(w)
+                        w.jobs.popleft()
+                        self._retire(w, pending)
             while head in done:
                 yield items[head], done.pop(head)
                 head += 1
 
     def _dispatch(self, items: list[Any], pending: deque, done: dict) -> None:
-        for w in [w for w in self.workers if not w.job and not w.proc.is_alive()]:
-            self._retire(w)
+        for w in [w for w in self.workers if not w.jobs and not w.proc.is_alive()]:
+            self._retire(w, pending)
         while pending:
-            idle = next((w for w in self.workers if not w.job), None)
-            if idle is None:
-                if len(self.workers) >= self.jobs:
-                    return
+            # An idle worker first, then a second item to a busy one, so none waits for us.
+            idle = next((w for w in self.workers if not w.jobs), None)
+            if idle is None and len(self.workers) < self.jobs:
                 idle = _Worker(self.ctx, self.func, self.memory_mb)
                 self.workers.append(idle)
+            if idle is None:
+                idle = next((w for w in self.workers if len(w.jobs) < _IN_FLIGHT), None)
+                if idle is None:
+                    return
             index = pending.popleft()
             try:
                 idle.conn.send((index, items[index]))
             except Exception as exc:  # a dead pipe, or an item that cannot be pickled
                 done[index] = Failure(items[index], f"内部错误：无法交给读取进程（{type(exc).__name__}）",
                                       f"internal error: cannot hand the item to a worker ({exc})")
-                self._retire(idle)
+                self._retire(idle, pending)
                 continue
-            limit = float("inf") if self.timeout is None else self.timeout
-            idle.job = (index, time.monotonic() + limit)
+            idle.jobs.append([index, self._deadline() if not idle.jobs else float("inf")])
 
-    def _collect(self, w: _Worker, items: list[Any], done: dict) -> None:
+    def _deadline(self) -> float:
+        return float("inf") if self.timeout is None else time.monotonic() + self.timeout
+
+    def _collect(self, w: _Worker, items: list[Any], pending: deque, done: dict) -> None:
         dead = False
         try:
-            while w.job and w.conn.poll():
+            while w.jobs and w.conn.poll():
                 index, result = w.conn.recv()
-                done[index], w.job = result, None
+                done[index] = result
+                w.jobs.popleft()
+                if w.jobs:  # the next item in the pipe starts now
+                    w.jobs[0][1] = self._deadline()
         except Exception:  # EOF: the worker died (maybe mid-answer)
             dead = True
         if dead or not w.proc.is_alive():
             w.proc.join(timeout=5)
-            if w.job:
-                index = w.job[0]
+            if w.jobs:
+                index = w.jobs.popleft()[0]
                 done[index] = _death(items[index], w.proc.exitcode, w.note(), self.memory_mb)
-            self._retire(w)
+            self._retire(w, pending)
 
-    def _retire(self, w: _Worker) -> None:
-        w.job = None
+    def _retire(self, w: _Worker, pending: deque) -> None:
+        """Stop a worker; items it was handed but had not started go back to the queue."""
+        pending.extendleft(reversed([index for index, _ in w.jobs]))
+        w.jobs.clear()
         w.stop()
         self.workers.remove(w)
 
     def close(self) -> None:
         for w in self.workers:
-            if not w.job:
+            if not w.jobs:
                 with contextlib.suppress(Exception):
                     w.conn.send(None)
         deadline = time.monotonic() + 2
         for w in self.workers:
-            if not w.job:
+            if not w.jobs:
                 w.proc.join(timeout=max(0.0, deadline - time.monotonic()))
             w.stop()
         self.workers.clear()
