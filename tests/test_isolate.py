@@ -88,3 +88,11 @@ def test_closing_early_stops_the_workers():
     gen.close()
     assert time.monotonic() - start < 5
     assert set(multiprocessing.active_children()) <= before
+
+
+def test_an_item_waiting_behind_a_crash_is_read_by_a_fresh_worker():
+    """A worker holds the next item while it works; if it dies, that item is not lost."""
+    items = ["ok-0", "abort-1", "ok-2", "exit-3", "ok-4", "ok-5"]
+    got = dict(map_isolated(hostile.hostile_task, items, jobs=1, timeout=20))
+    assert isinstance(got["abort-1"], Failure) and isinstance(got["exit-3"], Failure)
+    assert all(got[i][0] == f"ok:{i}" for i in ("ok-0", "ok-2", "ok-4", "ok-5"))
