@@ -49,6 +49,7 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
     """
     started = time.monotonic()
     settings = settings or Settings()
+    approved = read_budget(budget) if budget else None  # a bad list fails before the long read
     inputs = gather(paths)
     try:
         by_real = {str(s.path): s for s in inputs.sources}
@@ -66,7 +67,7 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
             if progress:
                 progress(done, total)
         mtimes = {s.shown: s.mtime for s in inputs.sources}
-        county = build_county(reports, failures, settings, budget=budget, mtimes=mtimes)
+        county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
         county.checked_at = checked_at
         if annotate_to is not None:
             county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)
@@ -102,7 +103,7 @@ def annotate_copies(county: County, reports: list[Report], folder: Path, lang: s
 
 
 def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
-                 budget: Path | None = None, mtimes: dict[str, float] | None = None) -> County:
+                 approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None) -> County:
     findings: list[Finding] = []
     for profile, cells in batch_cells(reports).values():
         findings.extend(run_rules(profile, cells, settings))
@@ -122,7 +123,7 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
         failures=sorted(failures, key=lambda f: f.path),
         totals=_totals(projects, counted, grades, failures, profile),
         top_findings=_top_findings(findings),
-        reconciliation=reconcile(counted, read_budget(budget)) if budget else None,
+        reconciliation=reconcile(counted, approved) if approved is not None else None,
     )
     from .narrative import narrate
 

@@ -218,3 +218,12 @@ def test_annotated_copies_to_send_back(make, tmp_path):
     copy = out / "退回.xlsx"
     assert openpyxl.load_workbook(copy).sheetnames[0] == "校验结果"
     assert county.annotate_failures == []
+
+
+def test_a_budget_list_without_its_columns_is_named(make, tmp_path):
+    bad = tmp_path / "预算清单.csv"
+    bad.write_text("单位,金额\n戊局,1000\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["summarize", str(make()), "--budget", str(bad), "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 2
+    assert "预算清单.csv" in result.output and "缺少" in result.output
+    assert not (tmp_path / "s.xlsx").exists()
