@@ -3,7 +3,7 @@
 ``python3 samples/generate.py`` writes, under ``samples/``:
 
 * ``seed/和平县电子政务外网网络畅通服务项目.xlsx`` — the published 2020 report of 和平县
-  (``/work/shared/seed``) typed into the gd-2020 form exactly as printed: every figure, score
+  (``../shared/seed``) typed into the gd-2020 form exactly as printed: every figure, score
   and explanation, blanks where the report has blanks.  Its names are public record.
 * ``county/<部门>/<项目名称>.xlsx`` — the 2023 submissions of the fictional 示例县: clean
   workbooks (some typed the messy ways staff type: ``2,700,000``, ``270万元``, full-width

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # ../shared beside the clone
 
 
 def tiny_png(path: Path, width: int = 8, height: int = 6) -> Path:

@@ -22,7 +22,7 @@ from richbook import build
 
 # openpyxl, used here to look at the results, warns about every extension it cannot keep
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # ../shared beside the clone
 SOFFICE = shutil.which("soffice")
 T1, T2 = "表1 项目资金", "表2 绩效指标"
 WHEN = "2024-05-01 10:00"
