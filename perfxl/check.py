@@ -108,20 +108,10 @@ class Context:
     rule: Rule | None = None
 
     # --- selecting cells ---------------------------------------------------------------------
-    def where(self, **equal) -> pd.DataFrame:
-        mask = pd.Series(True, index=self.cells.index)
-        for column, value in equal.items():
-            mask &= self.cells[column] == value
-        return self.cells[mask]
-
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
         """One named field's value (or other column) for each workbook."""
         part = self.cells[self.cells["name"] == name]
         return part.set_index("workbook")[column]
-
-    @property
-    def workbooks(self) -> list[str]:
-        return list(dict.fromkeys(self.cells["workbook"]))
 
     # --- making findings ---------------------------------------------------------------------
     def text(self, zh: str, en: str) -> str:

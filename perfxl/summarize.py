@@ -132,8 +132,8 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
 
 
 def _title(reports: list[Report]) -> str:
-    counties = Counter(str(r.value("county") or "").strip() for r in reports) - Counter({"": 0})
-    years = Counter(r.figure("year") for r in reports if isinstance(r.figure("year"), int))
+    counties = Counter(c for c in (str(r.figure("county") or "").strip() for r in reports) if c)
+    years = Counter(y for y in (r.figure("year") for r in reports) if isinstance(y, int))
     county = counties.most_common(1)[0][0] if counties else ""
     year = years.most_common(1)[0][0] if years else ""
     return f"{county}{year}{'年度' if year else ''}财政支出绩效自评汇总".strip()

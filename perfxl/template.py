@@ -21,6 +21,7 @@ import xlsxwriter
 from .atomic import atomic_write
 from .derive import derive
 from .layout import PROFILE_NAME, VERSION_NAME, Layout, Slot, layout_for
+from .numbers import parse
 from .profile import Profile
 
 FIXED_DATE = dt.datetime(2020, 1, 1)  # document dates are fixed so outputs are reproducible
@@ -91,7 +92,7 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
     wb.define_name(VERSION_NAME, f'="{fill.props.get(VERSION_NAME, profile.version)}"')
     formats = _Formats(wb)
     values = _with_defaults(layout, fill.values, year, county)
-    derived = derive(profile, _numbers(profile, layout, values), _list_numbers(profile, fill))
+    derived = derive(profile, _numbers(layout, values), _list_numbers(profile, fill))
 
     for sl in layout.sheets:
         ws = wb.add_worksheet(sl.sheet.name)
@@ -132,9 +133,8 @@ def _with_defaults(layout: Layout, values: dict, year: int, county: str) -> dict
     return out
 
 
-def _numbers(profile: Profile, layout: Layout, values: dict) -> dict[str, object]:
-    from .numbers import parse  # the reader's parser, so cached values match a real Excel save
-
+def _numbers(layout: Layout, values: dict) -> dict[str, object]:
+    """The typed numbers, parsed as the reader parses them, so cached values match."""
     return {
         s.name: parse(s.type, values[s.name]).value
         for s in layout.slots
@@ -143,8 +143,6 @@ def _numbers(profile: Profile, layout: Layout, values: dict) -> dict[str, object
 
 
 def _list_numbers(profile: Profile, fill: Fill) -> dict[str, dict[str, list]]:
-    from .numbers import parse
-
     out = {}
     for block in profile.blocks("list"):
         rows = fill.items.get(block.key, [])
