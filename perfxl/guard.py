@@ -327,17 +327,18 @@ def _bad_name(name: str) -> bool:
             or ".." in n.split("/") or len(n) > 1024 or any(ord(c) < 32 for c in n))
 
 
-def check_package(path: str | os.PathLike, limits: Limits | None = None) -> None:
+def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list[zipfile.ZipInfo]:
     """Refuse a damaged or hostile zip package, reading only its central directory.
 
-    Files that are not zips pass untouched (OLE streams cannot expand beyond the file).
+    Returns the members it vetted (empty for a file that is not a zip: OLE streams cannot
+    expand beyond the file), so a caller need not read the directory again.
     """
     lim, p = limits or Limits(), Path(path)
     try:
         with open(p, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if not fh.read(4).startswith(_ZIP_MAGICS):
-                return
+                return []
             count = _eocd_entries(fh, size)
     except OSError as exc:
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
@@ -384,6 +385,7 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> None
     spans = sorted((i.header_offset, i.compress_size) for i in infos)
     if any(a + n > b for (a, n), (b, _) in itertools.pairwise(spans)):
         raise _fail("疑似压缩炸弹：压缩包内的部件相互重叠", "suspected zip bomb: members overlap", p)
+    return infos
 
 
 def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
@@ -397,26 +399,28 @@ def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
     if kind == "encrypted" and encrypted_ok:
         return kind
     if kind in ZIP_KINDS:
-        check_package(p, limits)
+        members = check_package(p, limits)
         if kind != "zip":
-            _scan_dtd(p)
+            _scan_dtd(p, members)
     if zh:
         raise _fail(zh, en, p)
     return kind
 
 
-def _scan_dtd(p: Path) -> None:
+def _scan_dtd(p: Path, members: list[zipfile.ZipInfo]) -> None:
     """Refuse XML parts that declare a DOCTYPE (entity bombs); reads a few KB of each.
 
     The heads are inflated straight from each member's bytes (a DTD can only stand before the
-    root element), which costs a fraction of opening every member through zipfile.
+    root element), which costs a fraction of opening every member through zipfile; the
+    directory is the one check_package already vetted.
     """
-    with zipfile.ZipFile(p) as zf, open(p, "rb") as fh:
-        for info in zf.infolist():
+    with open(p, "rb") as fh:
+        for info in members:
             if _norm(info.filename).endswith((".xml", ".rels", ".vml")):
                 head = _raw_head(fh, info, 4096)
-                if head is None:
-                    head = _read_head(zf, info, 4096)
+                if head is None:  # a compression zipfile knows and we do not inflate by hand
+                    with zipfile.ZipFile(p) as zf:
+                        head = _read_head(zf, info, 4096)
                 if _has_dtd(head):
                     raise _fail(*_entity_bomb(info.filename), p)
 
