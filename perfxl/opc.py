@@ -18,6 +18,11 @@ from functools import lru_cache
 from .errors import UnreadableWorkbook, WriteError
 from .xmlspan import Span, kids, root
 
+try:  # ISA-L deflates several times faster than zlib's level 1, to about the same size
+    from isal.isal_zlib import compress as _compress
+except ImportError:  # pragma: no cover - isal is a dependency; zlib is the same format
+    from zlib import compress as _compress
+
 MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
 
 
@@ -233,11 +238,11 @@ class Package:
             info.flag_bits = 0x800
             info.create_system = 0
         name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        # stored stays stored; anything else is deflated, one-shot at the fastest level (time
+        # stored stays stored; anything else is deflated, one-shot at a fast level (time
         # matters more than a few bytes here)
         method = info.compress_type if info.compress_type == zipfile.ZIP_STORED else (
             zipfile.ZIP_DEFLATED)
-        blob = data if method == zipfile.ZIP_STORED else zlib.compress(data, 1, -15)
+        blob = data if method == zipfile.ZIP_STORED else _compress(data, 1, -15)
         return self._local(info, name, method, zlib.crc32(data), len(blob), len(data)), blob
 
     @staticmethod
