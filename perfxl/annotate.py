@@ -36,7 +36,7 @@ Below them, :mod:`perfxl.ooxml` (edits and cell references), :mod:`perfxl.opc` (
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -79,7 +79,6 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     included), the time it gives is kept rather than ``checked_at``, so checking an unchanged
     workbook again leaves it byte for byte as it was."""
     path = Path(path)
-    _refuse_encrypted(path)
     dest = _dest(path, out)
     lang = lang if lang in HEADERS else "zh"
     with _opened(path) as pkg:
@@ -94,14 +93,17 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
         result.changed = pkg.changed
         data = pkg.to_bytes() if result.changed or dest != path else None
     if data is not None:  # the source is closed by now, so it can be replaced (Windows too)
-        atomic_write(dest, lambda tmp: Path(tmp).write_bytes(data), durable=durable)
+        atomic_write(dest, data=data, durable=durable)
     return result
 
 
 def _refuse_encrypted(path: Path) -> None:
     from .guard import sniff
 
-    if sniff(path) == "encrypted":
+    encrypted = False
+    with suppress(PerfxlError):
+        encrypted = sniff(path) == "encrypted"
+    if encrypted:
         raise UnreadableWorkbook("加密的工作簿无法写入批注：请去掉打开密码后再写入（校验本身可用 --password 完成）",
                                  path=str(path), message_en="notes cannot be written into an encrypted "
                                  "workbook: remove its password first (checking works with --password)")
@@ -133,7 +135,7 @@ def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
         changed = pkg.changed
         data = pkg.to_bytes() if changed or dest != path else None
     if data is not None:
-        atomic_write(dest, lambda tmp: Path(tmp).write_bytes(data))
+        atomic_write(dest, data=data)
     return changed
 
 
@@ -168,7 +170,12 @@ def _explain(findings: list[Finding], typed: dict, result: AnnotateResult) -> li
 def _opened(path: Path):
     """The package at ``path``; errors found deep inside it are reported with the file."""
     try:
-        with Package(path) as pkg:
+        pkg = Package(path)
+    except UnreadableWorkbook:
+        _refuse_encrypted(path)  # an encrypted workbook is not a zip: say which it is
+        raise
+    try:
+        with pkg:
             yield pkg
     except PerfxlError as exc:
         if exc.path is None:

@@ -20,8 +20,10 @@ LOCKED = "文件正被其他程序（如 Excel/WPS）打开或锁定，请关闭
 LOCKED_EN = "the file is open or locked by another program (Excel/WPS?); close it and retry"
 
 
-def atomic_write(path, write_fn: Callable[[Path], None], *, durable: bool = True) -> None:
-    """Call ``write_fn(tmp_path)`` to write the new file, then put it in place of ``path``.
+def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: bytes | None = None,
+                 durable: bool = True) -> None:
+    """Put a new version of ``path`` in place: ``data`` itself, or what ``write_fn(tmp_path)``
+    writes to the temporary file.
 
     ``durable`` flushes the file and its folder to disk (turned off only to time the work
     itself).  Raises :class:`WriteError` with a message naming the file."""
@@ -29,8 +31,13 @@ def atomic_write(path, write_fn: Callable[[Path], None], *, durable: bool = True
     if path.is_symlink():  # replace the file the link points to, not the link itself
         path = path.resolve()
     folder = path.parent
-    if path.exists() and not os.access(path, os.W_OK):  # a read-only file says "leave me"
-        raise WriteError("文件是只读的，未写入", path=str(path), message_en="the file is read-only")
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    else:
+        if not os.access(path, os.W_OK):  # a read-only file says "leave me"
+            raise WriteError("文件是只读的，未写入", path=str(path), message_en="the file is read-only")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".perfxl-tmp", dir=folder)
     except PermissionError as exc:
@@ -39,42 +46,53 @@ def atomic_write(path, write_fn: Callable[[Path], None], *, durable: bool = True
     except OSError as exc:
         raise WriteError(f"无法在该文件夹中创建文件：{exc.strerror or exc}", path=str(path),
                          message_en=f"cannot create a file in this folder: {exc}") from exc
-    os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write_fn(tmp)
-        _keep_mode(path, tmp)
-        if durable:
+        if data is not None:  # straight through the descriptor mkstemp opened
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            _keep_mode(fd, tmp, mode)
+            if durable:
+                os.fsync(fd)
+            os.close(fd)
+        else:
+            os.close(fd)
+            write_fn(tmp)
             with open(tmp, "rb+") as stream:
-                os.fsync(stream.fileno())
+                _keep_mode(stream.fileno(), tmp, mode)
+                if durable:
+                    os.fsync(stream.fileno())
+        fd = None
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
             raise WriteError(LOCKED, path=str(path), message_en=LOCKED_EN) from exc
         if durable:
             _sync_folder(folder)
-    except WriteError:
+    except BaseException as exc:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         _remove(tmp)
-        raise
-    except OSError as exc:
-        _remove(tmp)
-        raise WriteError(f"写入失败：{exc.strerror or exc}", path=str(path),
-                         message_en=f"write failed: {exc}") from exc
-    except BaseException:
-        _remove(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(f"写入失败：{exc.strerror or exc}", path=str(path),
+                             message_en=f"write failed: {exc}") from exc
         raise
 
 
-def _keep_mode(path: Path, tmp: Path) -> None:
-    # mkstemp makes the file private (0600); the replacement should keep the original's mode
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
+def _keep_mode(fd: int, tmp: Path, mode: int | None) -> None:
+    # mkstemp makes the file private (0600); the replacement keeps the original's mode, and a
+    # new file gets the usual one
+    if mode is None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
     with contextlib.suppress(OSError):
-        os.chmod(tmp, mode)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        else:  # Windows
+            os.chmod(tmp, mode)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -40,8 +40,8 @@ _ORDER = [
     "controls", "webPublishItems", "tableParts", "extLst",
 ]
 _RANK = {name: i for i, name in enumerate(_ORDER)}
-_MERGE_REF = re.compile(
-    rb"\sref\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?")
+_MERGE_REF = re.compile(  # the literal first, then the look back: a fast search
+    rb"ref(?<=\sref)\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?")
 _IDMAP = re.compile(rb"<o:idmap\b[^>]*?\sdata=[\"']([\d,\s]+)")
 _VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
            "x": "urn:schemas-microsoft-com:office:excel"}
@@ -77,7 +77,7 @@ def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
                                  message_en="the workbook has no styles part")
     data = pkg.read(part)
     top = xs.root(data)
-    kids = xs.kids(data, top)
+    kids = xs.kids_from(data, top, "dxfs")  # what comes before the dxfs is not perfxl's business
     patch = edits.patch(part)
     enc = xs.encoder(data)
     p = top.prefix
@@ -108,7 +108,7 @@ def _add_sheet_notes(pkg, book, edits, sheet, index, items, dxf, lang) -> tuple[
     """Highlights and notes on one worksheet; (notes, highlighted cells)."""
     data = pkg.read(sheet.part)
     top = xs.root(data)
-    kids = xs.kids(data, top)
+    kids = xs.kids_from(data, top, "sheetData")  # everything perfxl touches comes after it
     enc = xs.encoder(data)
     merged = _merges(data, kids)
     cells: dict[str, list[Finding]] = defaultdict(list)

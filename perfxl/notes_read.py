@@ -44,7 +44,9 @@ HEADER_ROW = 9
 _CODE_NAME = re.compile(rb"<(?:[\w.\-]+:)?sheetPr\b[^>]*?\scodeName=[\"']"
                         + CODE_NAME.encode() + rb"[\"']")
 # a conditional format's priority: perfxl's go first, pushing the unit's down (and back up)
-PRIORITY = re.compile(rb"\spriority\s*=\s*[\"'](\d+)")
+# (the literal first, then the look back for the space before it: a search the regex engine can
+# run at memchr speed rather than trying every byte of the sheet's tail)
+PRIORITY = re.compile(rb"priority(?<=\spriority)\s*=\s*[\"'](\d+)")
 
 
 # ---------------------------------------------------------------- the workbook's outline

@@ -17,7 +17,7 @@ from .findings import SEVERITY_LABELS
 from .notes_read import CODE_NAME, HEADER_ROW, HEADERS, RESULT_NAMES, STATE_URI, TEXT, Book
 
 WIDTHS = [6, 8, 20, 14, 9, 44, 12, 12, 32, 9, 12, 16]
-_LOCAL_ID = re.compile(rb"\slocalSheetId\s*=\s*[\"'](\d+)")
+_LOCAL_ID = re.compile(rb"localSheetId(?<=\slocalSheetId)\s*=\s*[\"'](\d+)")  # literal first: fast
 
 
 def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> None:
@@ -158,11 +158,10 @@ def _row(n: int, values: list) -> str:
             continue
         if type(v) is int:
             cells.append(f'<c r="{letter}{n}"><v>{v}</v></c>')
-        else:
-            v = _text(v)
-            space = ' xml:space="preserve"' if v != v.strip() or "\n" in v else ""
-            cells.append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{xs.esc(v)}</t></is>'
-                         "</c>")
+            continue
+        v = _text(v)
+        space = ' xml:space="preserve"' if "\n" in v or v[0].isspace() or v[-1].isspace() else ""
+        cells.append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{xs.esc(v)}</t></is></c>')
     return f'<row r="{n}">{"".join(cells)}</row>'
 
 

@@ -53,13 +53,20 @@ def _state(data: bytes) -> dict | None:
 def _undo(pkg: Package, state: dict) -> bool:
     """Replay the recorded splices backwards, if every edited part is as perfxl left it."""
     parts, created = state.get("parts", {}), state.get("created", {})
-    if state.get("v") != 2:
+    if state.get("v") == 3:  # CRC-32 and size, as the zip's directory gives them
+        digest_of = pkg.digest
+        key = "digest"
+    elif state.get("v") == 2:  # the first notes perfxl wrote kept SHA-1 digests
+        def digest_of(part):
+            return hashlib.sha1(pkg.read(part)).hexdigest()
+        key = "sha1"
+    else:
         return False
     for part, entry in parts.items():
-        if not pkg.has(part) or hashlib.sha1(pkg.read(part)).hexdigest() != entry["sha1"]:
+        if not pkg.has(part) or digest_of(part) != entry.get(key):
             return False
     for part, digest in created.items():
-        if digest and pkg.has(part) and hashlib.sha1(pkg.read(part)).hexdigest() != digest:
+        if digest and pkg.has(part) and digest_of(part) != digest:
             return False
     for part, entry in parts.items():
         pkg.write(part, xs.undo(pkg.read(part), entry["undo"]))

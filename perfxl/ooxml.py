@@ -7,7 +7,6 @@ writes the zip.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -178,12 +177,12 @@ class Edits:
         for part, patch in self.patches.items():
             data, undo = patch.apply()
             self.pkg.write(part, data)
-            parts[part] = {"sha1": hashlib.sha1(data).hexdigest(), "undo": undo}
+            parts[part] = {"digest": self.pkg.digest(part), "undo": undo}
         # a digest of each created part too: one someone else has since written into is not
         # perfxl's alone any more (the caller's own part, written after this, has none)
-        made = {part: hashlib.sha1(self.pkg.read(part)).hexdigest() if self.pkg.has(part)
-                else "" for part in self.created}
-        return {"v": 2, "parts": parts, "created": made}
+        made = {part: self.pkg.digest(part) if self.pkg.has(part) else ""
+                for part in self.created}
+        return {"v": 3, "parts": parts, "created": made}
 
 
 # ---------------------------------------------------------------- reading a sheet's text

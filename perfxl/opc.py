@@ -8,6 +8,8 @@ as OPC wants, and each part's relationships are read (and cached) here.
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import posixpath
 import struct
 import zipfile
@@ -16,12 +18,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import UnreadableWorkbook, WriteError
-from .xmlspan import Span, kids, root
+from .xmlspan import Span, elements, kids, root
 
-try:  # ISA-L deflates several times faster than zlib's level 1, to about the same size
+try:  # ISA-L's fastest level deflates ~20x faster than zlib's level 1 (parts ~20% larger),
+    # and it inflates about twice as fast
     from isal.isal_zlib import compress as _compress
-except ImportError:  # pragma: no cover - isal is a dependency; zlib is the same format
+    from isal.isal_zlib import crc32 as _crc32
+    from isal.isal_zlib import decompressobj as _decompressobj
+    from isal.isal_zlib import error as _InflateError
+
+    _LEVEL = 0
+except ImportError:  # pragma: no cover - isal is a dependency; zlib reads and writes the same
     from zlib import compress as _compress
+    from zlib import crc32 as _crc32
+    from zlib import decompressobj as _decompressobj
+    from zlib import error as _InflateError
+
+    _LEVEL = 1
 
 MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
 
@@ -68,6 +81,7 @@ def relative(source: str, target: str) -> str:
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
+_OFFSET = struct.Struct("<L")  # a central record's local-header offset, at byte 42
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # parts perfxl creates carry no wall-clock time
 
 
@@ -77,36 +91,93 @@ def _key(name: str) -> str:
     return name.replace("\\", "/").lstrip("/").lower()
 
 
+class _Entry:
+    """One central-directory record: the fields perfxl uses, named as :class:`zipfile.ZipInfo`
+    names them (so either can stand for a part)."""
+
+    __slots__ = ("CRC", "central", "compress_size", "compress_type", "date_time", "file_size",
+                 "filename", "flag_bits", "header_offset", "orig_filename")
+
+
+def _directory(data) -> list:
+    """The zip's central directory.  A plain zip (every workbook writer's) is read here in one
+    pass over the bytes; anything else — zip64 records, bytes before the zip, a directory that
+    does not add up — goes to :mod:`zipfile`, which knows every variant (and every way to fail)."""
+    end = data.rfind(b"PK\5\6", max(0, len(data) - _END.size - 0xFFFF))
+    if end >= 0 and end + _END.size <= len(data):
+        _sig, disk, cd_disk, n_here, n, cd_size, cd_offset, _clen = _END.unpack_from(data, end)
+        if disk == cd_disk == 0 and n_here == n < 0xFFFF and cd_offset + cd_size == end:
+            try:
+                return _plain_directory(data, cd_offset, n, end)
+            except (struct.error, ValueError):
+                pass  # let zipfile say what is wrong
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    with zipfile.ZipFile(source) as zf:
+        return zf.infolist()
+
+
+def _plain_directory(data, pos: int, n: int, end: int) -> list:
+    entries = []
+    for _ in range(n):
+        (sig, _made, _need, flags, method, dostime, dosdate, crc, csize, usize, name_len,
+         extra_len, comment_len, _disk, _iattr, _eattr, offset) = _CENTRAL.unpack_from(data, pos)
+        if sig != b"PK\1\2" or 0xFFFFFFFF in (csize, usize, offset):
+            raise ValueError("not a plain central directory record")
+        name = data[pos + _CENTRAL.size: pos + _CENTRAL.size + name_len]
+        name = name.decode("utf-8" if flags & 0x800 else "cp437")
+        e = _Entry()
+        e.filename = e.orig_filename = name.split("\0", 1)[0]
+        e.flag_bits, e.compress_type, e.CRC = flags, method, crc
+        e.compress_size, e.file_size, e.header_offset = csize, usize, offset
+        e.central = data[pos: pos + _CENTRAL.size + name_len + extra_len + comment_len]
+        e.date_time = ((dosdate >> 9) + 1980, (dosdate >> 5) & 0xF, dosdate & 0x1F,
+                       dostime >> 11, (dostime >> 5) & 0x3F, (dostime & 0x1F) * 2)
+        entries.append(e)
+        pos += _CENTRAL.size + name_len + extra_len + comment_len
+    if pos != end:
+        raise ValueError("central directory size does not add up")
+    return entries
+
+
+_MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
+
+
 class Package:
     """A workbook's zip: parts read on demand, edited in memory, written back in order."""
 
     def __init__(self, path):
         self.path = path
+        self._map = None
         try:
-            self._zip = zipfile.ZipFile(path)
+            with open(path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size > _MAPPED:
+                    self._map = self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                else:  # one read: every part is copied or inflated from memory
+                    self._data = fh.read()
+            entries = _directory(self._data)
         except PermissionError as exc:
             raise UnreadableWorkbook(
                 "文件正被其他程序（如 Excel/WPS）打开或锁定，或没有读取权限，请关闭后重试",
                 path=str(path), message_en="the file is locked or not readable",
             ) from exc
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            self.close()
             raise UnreadableWorkbook(
                 "不是有效的 xlsx/xlsm 文件（可能已损坏、被加密或并非 Excel 文件）",
                 path=str(path), message_en="not a valid xlsx/xlsm file (damaged or encrypted?)",
             ) from exc
         self.infos = {}
         self.order: list[str] = []
-        for info in self._zip.infolist():
+        for info in entries:
             problem = ("文件内容已加密" if info.flag_bits & 1 else
                        f"部件 {info.filename} 重复出现，文件已损坏"  # OPC forbids it
                        if _key(info.filename) in self.infos else "")
             if problem:
-                self._zip.close()
+                self.close()
                 raise UnreadableWorkbook(problem, path=str(path),
                                          message_en="encrypted or duplicate part")
             self.infos[_key(info.filename)] = info
             self.order.append(_key(info.filename))
-        self._fp = open(path, "rb")  # noqa: SIM115 - held for raw copying, closed in close()
         self._read: dict[str, bytes] = {}
         self.new: dict[str, bytes] = {}  # parts edited or created, by key
         self.spelled: dict[str, str] = {}  # how a created part's name is written
@@ -114,8 +185,10 @@ class Package:
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
 
     def close(self) -> None:
-        self._zip.close()
-        self._fp.close()
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        self._data = b""
 
     def __enter__(self):
         return self
@@ -141,15 +214,15 @@ class Package:
                 if info.compress_type == zipfile.ZIP_STORED:
                     data = blob
                 elif info.compress_type == zipfile.ZIP_DEFLATED:
-                    data = zlib.decompressobj(-15).decompress(blob, MAX_PART + 1)
+                    data = _decompressobj(-15).decompress(blob, MAX_PART + 1)
                 else:
                     raise zipfile.BadZipFile(f"compression method {info.compress_type}")
-            except (zlib.error, zipfile.BadZipFile) as exc:
+            except (_InflateError, zlib.error, zipfile.BadZipFile) as exc:
                 raise self._damaged(info) from exc
             if len(data) > MAX_PART:
                 raise UnreadableWorkbook(f"部件 {info.filename} 过大（疑似压缩炸弹）",
                                          path=str(self.path), message_en="part too large")
-            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            if len(data) != info.file_size or _crc32(data) != info.CRC:
                 raise self._damaged(info)
             self._read[key] = data
         return self._read[key]
@@ -160,13 +233,12 @@ class Package:
 
     def _blob(self, info: zipfile.ZipInfo) -> bytes:
         """The stored (compressed) bytes of an entry, read straight from the file."""
-        self._fp.seek(info.header_offset)
-        local = self._fp.read(_LOCAL.size)
-        if len(local) < _LOCAL.size or local[:4] != b"PK\3\4":
+        at, data = info.header_offset, self._data
+        if data[at: at + 4] != b"PK\3\4" or at + _LOCAL.size > len(data):
             raise self._damaged(info)
-        name_len, extra_len = struct.unpack("<2H", local[26:30])
-        self._fp.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
-        blob = self._fp.read(info.compress_size)
+        name_len, extra_len = struct.unpack_from("<2H", data, at + 26)
+        start = at + _LOCAL.size + name_len + extra_len
+        blob = data[start: start + info.compress_size]
         if len(blob) != info.compress_size:
             raise self._damaged(info)
         return blob
@@ -176,6 +248,16 @@ class Package:
         if key in self.deleted:
             raise KeyError(part)
         return self.new[key] if key in self.new else self.original(key)
+
+    def digest(self, part: str) -> str:
+        """A part's CRC-32 and size ("crc/size"): enough to tell whether anyone rewrote it since.
+        For a part as stored, the zip's directory already says, without inflating it."""
+        key = _key(part)
+        info = self.infos.get(key)
+        if info is not None and key not in self.new and key not in self.deleted:
+            return f"{info.CRC:08x}/{info.file_size}"
+        data = self.read(part)
+        return f"{_crc32(data):08x}/{len(data)}"
 
     def write(self, part: str, data: bytes) -> None:
         key = _key(part)
@@ -209,20 +291,43 @@ class Package:
         for key in self.parts():
             info = self.infos.get(key)
             if info is not None and (key not in self.new or self.new[key] == self.original(key)):
+                local = self._record(info)
+                if local is not None:  # the whole record, byte for byte, moved
+                    out.write(local)
+                    entries.append(info.central[:42] + _OFFSET.pack(offset) + info.central[46:])
+                    offset += len(local)
+                    continue
                 head, blob = self._raw(info)
             else:
                 head, blob = self._packed(key, info)
             out.write(head)
             out.write(blob)
-            entries.append((head, offset))
+            entries.append(self._central(head, offset))
             offset += len(head) + len(blob)
-        central = b"".join(self._central(head, off) for head, off in entries)
+        central = b"".join(entries)
         if len(entries) > 0xFFFF or offset > 0xFFFFFFFF:  # would need zip64 records
             raise WriteError("文件过大（超过 4 GB 或 65535 个部件），无法写入",
                              message_en="too large to write (zip64)")
         out.write(central)
         out.write(_END.pack(b"PK\5\6", 0, 0, len(entries), len(entries),
                             len(central), offset, 0))
+
+    def _record(self, info) -> bytes | None:
+        """An entry's local header, data and data descriptor, exactly as stored; None when its
+        end cannot be told for sure (it is then written afresh from the directory's fields)."""
+        if not isinstance(info, _Entry):
+            return None
+        at, data = info.header_offset, self._data
+        if data[at: at + 4] != b"PK\3\4" or at + _LOCAL.size > len(data):
+            raise self._damaged(info)
+        name_len, extra_len = struct.unpack_from("<2H", data, at + 26)
+        end = at + _LOCAL.size + name_len + extra_len + info.compress_size
+        # a data descriptor (sizes given after the data) is 12 to 24 bytes: the one that ends
+        # where the next record or the directory begins
+        for size in (0,) if not info.flag_bits & 0x08 else (16, 12, 24, 20):
+            if data[end + size: end + size + 4] in (b"PK\3\4", b"PK\1\2"):
+                return data[at: end + size]
+        return None
 
     def _raw(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
         blob = self._blob(info)
@@ -242,8 +347,8 @@ class Package:
         # matters more than a few bytes here)
         method = info.compress_type if info.compress_type == zipfile.ZIP_STORED else (
             zipfile.ZIP_DEFLATED)
-        blob = data if method == zipfile.ZIP_STORED else _compress(data, 1, -15)
-        return self._local(info, name, method, zlib.crc32(data), len(blob), len(data)), blob
+        blob = data if method == zipfile.ZIP_STORED else _compress(data, _LEVEL, -15)
+        return self._local(info, name, method, _crc32(data), len(blob), len(data)), blob
 
     @staticmethod
     def _local(info, name, method, crc, csize, usize) -> bytes:
@@ -285,7 +390,7 @@ class Package:
             return cached[1]
         top = root(data)
         out = []
-        for el in kids(data, top):
+        for el in elements(data, top, "Relationship") or kids(data, top):
             if el.name != "Relationship":
                 continue
             target = el.get("Target", "")

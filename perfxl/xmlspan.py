@@ -30,7 +30,7 @@ _TOKEN = re.compile(
     rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>)",
     re.S,
 )
-_ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ATTR_TEXT = re.compile(r"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.ASCII)
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
@@ -56,15 +56,18 @@ def parse_xml(data: bytes, part: str = ""):
 
 
 def unescape(raw: bytes) -> str:
-    text = raw.decode("utf-8")
+    return _unescape_text(raw.decode("utf-8"))
 
-    def one(m):
-        ent = m.group(1)
-        if ent[0] == "#":
-            return chr(int(ent[2:], 16) if ent[1] in "xX" else int(ent[1:]))
-        return _NAMED[ent]
 
-    return _ENTITY.sub(one, text) if "&" in text else text
+def _unescape_text(text: str) -> str:
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+def _entity(m) -> str:
+    ent = m.group(1)
+    if ent[0] == "#":
+        return chr(int(ent[2:], 16) if ent[1] in "xX" else int(ent[1:]))
+    return _NAMED[ent]
 
 
 def esc(text: str, *, attr: bool = False) -> str:
@@ -101,11 +104,11 @@ class Span:
 
     @property
     def attrs(self) -> dict[str, str]:
-        if self._attrs is None:
-            self._attrs = {
-                m.group(1).decode(): unescape(m.group(2) if m.group(2) is not None else m.group(3))
-                for m in _ATTR.finditer(self.attrs_raw)
-            }
+        if self._attrs is None:  # decoded once, whole; entities resolved only where there are any
+            text = self.attrs_raw.decode("utf-8")
+            pairs = _ATTR_TEXT.findall(text)
+            self._attrs = ({k: _unescape_text(d or s) for k, d, s in pairs} if "&" in text
+                           else {k: d or s for k, d, s in pairs})
         return self._attrs
 
     def get(self, name: str, default: str | None = None) -> str | None:
@@ -114,7 +117,7 @@ class Span:
         if name in attrs:
             return attrs[name]
         for key, value in attrs.items():
-            if key.rpartition(":")[2] == name and ":" in name + key:
+            if ":" in key and key.rpartition(":")[2] == name:
                 return value
         return default
 
@@ -214,6 +217,37 @@ def root(data: bytes) -> Span:
 
 def kids(data: bytes, el: Span) -> list[Span]:
     return [] if el.empty else children(data, el.open_end, el.close_start)
+
+
+def kids_from(data: bytes, el: Span, name: str) -> list[Span]:
+    """``el``'s children from its first ``name`` child on: the ones before it are passed over
+    with one search (a worksheet's head before sheetData, say).  All of them when there is no
+    such child."""
+    q = b"<" + el.prefix + name.encode()
+    pos = data.find(q, el.open_end, el.close_start)
+    while pos >= 0 and data[pos + len(q)] not in _NAME_END:
+        pos = data.find(q, pos + len(q), el.close_start)
+    return kids(data, el) if pos < 0 else children(data, pos, el.close_start)
+
+
+def elements(data: bytes, el: Span, name: str) -> list[Span] | None:
+    """Every ``name`` child of ``el`` when the part is plain markup of empty elements of that
+    name (a relationships part, say), found with one pattern; None when the part holds
+    anything that needs the full tokenizer (comments, CDATA, elements with content)."""
+    inner = data[el.open_end: el.close_start]
+    if b"<!" in inner or b"<?" in inner:
+        return None
+    out = []
+    for m in _empty_tag(name).finditer(data, el.open_end, el.close_start):
+        out.append(Span(m.group(1), m.start(), m.end(), m.group(2)))
+    closers = inner.count(b"</")
+    return out if closers == 0 and inner.count(b"<") == len(out) else None
+
+
+@lru_cache(maxsize=16)
+def _empty_tag(name: str):
+    return re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?" + re.escape(name.encode())
+                      + rb")((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/>")
 
 
 def find(spans, name: str) -> Span | None:

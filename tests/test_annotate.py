@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -348,13 +349,15 @@ def test_keep_explanations(rich):
 def test_failure_mid_write_leaves_original(rich, monkeypatch):
     before = rich.read_bytes()
 
-    real = Path.write_bytes
+    real, calls = os.write, []
 
-    def broken(self, data):  # the disk fills up half way through the new file
-        real(self, data[: len(data) // 2])
-        raise OSError(28, "No space left on device")
+    def broken(fd, data):  # the disk fills up half way through the new file
+        calls.append(fd)
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return real(fd, data[: len(data) // 2])
 
-    monkeypatch.setattr(Path, "write_bytes", broken)
+    monkeypatch.setattr(atomic.os, "write", broken)
     with pytest.raises(WriteError) as caught:
         annotate_workbook(rich, findings(), checked_at=WHEN)
     assert "写入失败" in caught.value.message and str(rich) in caught.value.text()
