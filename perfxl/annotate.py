@@ -190,8 +190,12 @@ def _dest(path: Path, out) -> Path:
         return path
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm") or out.is_dir():
-        out.mkdir(parents=True, exist_ok=True)
+        if not out.is_dir():
+            out.mkdir(parents=True, exist_ok=True)
         out = out / path.name
-    same = os.path.abspath(out) == os.path.abspath(path) or (
-        out.exists() and os.path.samefile(out, path))
-    return path if same else out
+    if os.path.abspath(out) == os.path.abspath(path):
+        return path
+    try:  # the same file under another name (a link, another spelling of the folder)
+        return path if os.path.samestat(os.stat(out), os.stat(path)) else out
+    except OSError:
+        return out

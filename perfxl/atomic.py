@@ -28,16 +28,18 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
     ``durable`` flushes the file and its folder to disk (turned off only to time the work
     itself).  Raises :class:`WriteError` with a message naming the file."""
     path = Path(path)
-    if path.is_symlink():  # replace the file the link points to, not the link itself
-        path = path.resolve()
-    folder = path.parent
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        found = os.lstat(path)
+        if stat.S_ISLNK(found.st_mode):  # replace the file the link points to, not the link
+            path = path.resolve()
+            found = os.stat(path)
+        mode = stat.S_IMODE(found.st_mode)
     except OSError:
         mode = None
     else:
         if not os.access(path, os.W_OK):  # a read-only file says "leave me"
             raise WriteError("文件是只读的，未写入", path=str(path), message_en="the file is read-only")
+    folder = path.parent
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".perfxl-tmp", dir=folder)
     except PermissionError as exc:

@@ -51,6 +51,8 @@ PRIORITY = re.compile(rb"priority(?<=\spriority)\s*=\s*[\"'](\d+)")
 
 # ---------------------------------------------------------------- the workbook's outline
 
+_UNSEEN = object()  # the results sheet not looked for yet
+
 
 @dataclass
 class Sheet:
@@ -70,6 +72,7 @@ class Book:
     ns: str  # main namespace (transitional or strict)
     rel_ns: str
     rels: list
+    results: object = None  # the results sheet, once looked for: (index, Sheet) or None
 
     def target(self, kind: str) -> str | None:
         return next((r.target for r in self.rels if r.type.endswith("/" + kind)), None)
@@ -96,12 +99,18 @@ def outline(pkg: Package) -> Book:
         sheets.append(Sheet(el.get("name", ""), rel.target if ok else "", el.get("id", ""), el))
     pkg._perfxl_book = Book(part, data, top, kids, sheets,
                             ox.NS_MAIN_STRICT if strict else ox.NS_MAIN,
-                            ox.NS_REL_STRICT if strict else ox.NS_REL, rels)
+                            ox.NS_REL_STRICT if strict else ox.NS_REL, rels, _UNSEEN)
     return pkg._perfxl_book
 
 
 def results_sheet(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
     """perfxl's results sheet: by its code name, or by its name and header row."""
+    if book.results is _UNSEEN:  # looked for once per reading of workbook.xml
+        book.results = _find_results(pkg, book)
+    return book.results
+
+
+def _find_results(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
     for i, sheet in enumerate(book.sheets):
         data = pkg.read(sheet.part) if sheet.part else b""
         if data.find(b"codeName", 0, 4096) >= 0 and _CODE_NAME.search(data, 0, 4096):

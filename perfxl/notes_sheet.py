@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from . import ooxml as ox
 from . import xmlspan as xs
@@ -72,13 +73,11 @@ def _is_xlsm(book: Book) -> bool:
 
 
 def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
-    t, heads = TEXT[lang], HEADERS[lang]
-    # the header block: labels over A:B (merged), figures in C
-    rows = [[t["title"]], [t["checked"], None, checked_at],
+    t = TEXT[lang]
+    # the header block: labels over A:B (merged), figures in C; title, help and headings fixed
+    rows = [[t["checked"], None, checked_at],
             [t["error"], None, result.errors], [t["open"], None, result.warnings],
-            [t["explained"], None, result.explained], [t["info"], None, result.infos],
-            [t["help"]], [], heads]
-    merges = ["A1:J1", *(f"A{r}:B{r}" for r in range(2, 7)), "A7:J7"]
+            [t["explained"], None, result.explained], [t["info"], None, result.infos]]
     links, linked, sev_rows = [], [], {"error": [], "warning": []}
     sheets = {s.name.strip().lower(): s.name for s in book.sheets}
     for i, f in enumerate(findings, 1):
@@ -94,7 +93,9 @@ def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
         if f.severity in sev_rows:
             sev_rows[f.severity].append(f"B{r} J{r}")
     last = HEADER_ROW + len(findings)
-    body = "".join(_row(n, vals) for n, vals in enumerate(rows, 1) if vals)
+    title, help_and_heads, cols, merges = _fixed(lang)
+    body = title + "".join(_row(n, vals) for n, vals in enumerate(rows[:5], 2)) + help_and_heads + (
+        "".join(_row(n, vals) for n, vals in enumerate(rows[5:], HEADER_ROW + 1)))
     formats = [(f"A1 A{HEADER_ROW}:L{HEADER_ROW}", dxf + 2), ("A3", dxf), ("A4", dxf + 1)]
     formats += [(" ".join(sev_rows["error"]), dxf), (" ".join(sev_rows["warning"]), dxf + 1)]
     if findings:
@@ -104,9 +105,6 @@ def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
     cf = "".join(f'<conditionalFormatting sqref="{ref}"><cfRule type="expression" dxfId="{d}" '
                  f'priority="{n}"><formula>TRUE</formula></cfRule></conditionalFormatting>'
                  for n, (ref, d) in enumerate((x for x in formats if x[0]), 1))
-    hidden = ' hidden="1"'  # the key columns perfxl reads explanations by
-    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"'
-                   f'{hidden if i > 10 else ""}/>' for i, w in enumerate(WIDTHS, 1))
     code = "" if xlsm else f' codeName="{CODE_NAME}"'
     return (
         xs.XML_DECL.decode() +
@@ -118,14 +116,27 @@ def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
         f'<selection pane="bottomLeft" activeCell="I{HEADER_ROW + 1}" '
         f'sqref="I{HEADER_ROW + 1}"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
-        f"<sheetData>{body}</sheetData>"
-        f'<mergeCells count="{len(merges)}">'
-        + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + f"</mergeCells>{cf}"
+        f"<sheetData>{body}</sheetData>{merges}{cf}"
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
         + '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
         '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
         "</worksheet>"
     )
+
+
+@lru_cache(maxsize=4)
+def _fixed(lang: str) -> tuple[str, str, str, str]:
+    """The parts of the results sheet that are the same every time: the title row, the help
+    and heading rows, the columns and the merged cells."""
+    t = TEXT[lang]
+    hidden = ' hidden="1"'  # the key columns perfxl reads explanations by
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"'
+                   f'{hidden if i > 10 else ""}/>' for i, w in enumerate(WIDTHS, 1))
+    merges = ["A1:J1", *(f"A{r}:B{r}" for r in range(2, 7)), "A7:J7"]
+    merged = (f'<mergeCells count="{len(merges)}">'
+              + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>")
+    return (_row(1, [t["title"]]), _row(7, [t["help"]]) + _row(HEADER_ROW, HEADERS[lang]), cols,
+            merged)
 
 
 def finding_lines(findings, result, lang: str) -> list[list[str]]:

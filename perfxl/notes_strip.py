@@ -34,8 +34,9 @@ def strip(pkg: Package) -> bool:
         state = _state(pkg.read(hit[1].part))
         if state is not None and _undo(pkg, state):
             return True
+    sheets = {s.part.lower() for s in book.sheets}
     if hit is None and not any(b"perfxl" in pkg.read(name) for name in pkg.parts()
-                               if "comment" in name or name in {s.part.lower() for s in book.sheets}):
+                               if "comment" in name or name in sheets):
         return False  # the common first run: nothing of perfxl's anywhere
     return _strip_found(pkg, book, hit)
 

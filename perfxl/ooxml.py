@@ -64,6 +64,7 @@ def col_letter(col: int) -> str:
     return out
 
 
+@lru_cache(maxsize=1024)
 def col_number(letters: bytes) -> int:
     n = 0
     for ch in letters.upper():

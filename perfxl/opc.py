@@ -42,7 +42,7 @@ MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not 
 # ---------------------------------------------------------------- relationships and paths
 
 
-@dataclass
+@dataclass(slots=True)
 class Rel:
     id: str
     type: str
@@ -82,7 +82,7 @@ _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
 _OFFSET = struct.Struct("<L")  # a central record's local-header offset, at byte 42
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # parts perfxl creates carry no wall-clock time
+_FIXED_DOS = (0, 1 << 5 | 1)  # parts perfxl creates carry no wall-clock time: 1980-01-01 00:00
 
 
 @lru_cache(maxsize=4096)
@@ -137,6 +137,15 @@ def _plain_directory(data, pos: int, n: int, end: int) -> list:
     if pos != end:
         raise ValueError("central directory size does not add up")
     return entries
+
+
+def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
+    """An entry's name as bytes, the flags kept (UTF-8 name; sizes are known up front, so no
+    data descriptor) and its DOS time and date."""
+    flags = info.flag_bits & 0x800
+    y, mo, d, h, mi, sec = info.date_time
+    return (info.orig_filename.encode("utf-8" if flags else "cp437"), flags,
+            (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d))
 
 
 _MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
@@ -330,36 +339,23 @@ class Package:
         return None
 
     def _raw(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
+        """An entry's data as stored, under a local header written afresh from the directory."""
         blob = self._blob(info)
-        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        head = self._local(info, name, info.compress_type, info.CRC, len(blob), info.file_size)
-        return head, blob
+        name, flags, when = _spelled(info)
+        return _LOCAL.pack(b"PK\3\4", 20, flags, info.compress_type, *when, info.CRC, len(blob),
+                           info.file_size, len(name), 0) + name, blob
 
     def _packed(self, key: str, info: zipfile.ZipInfo | None) -> tuple[bytes, bytes]:
+        """A part perfxl wrote, deflated (stored stays stored) under a fresh local header."""
         data = self.new[key]
-        if info is None:  # a part perfxl adds: fixed time, deflated, UTF-8 name
-            info = zipfile.ZipInfo(self.spelled.get(key, key), FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.flag_bits = 0x800
-            info.create_system = 0
-        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        # stored stays stored; anything else is deflated, one-shot at a fast level (time
-        # matters more than a few bytes here)
-        method = info.compress_type if info.compress_type == zipfile.ZIP_STORED else (
-            zipfile.ZIP_DEFLATED)
-        blob = data if method == zipfile.ZIP_STORED else _compress(data, _LEVEL, -15)
-        return self._local(info, name, method, _crc32(data), len(blob), len(data)), blob
-
-    @staticmethod
-    def _local(info, name, method, crc, csize, usize) -> bytes:
-        y, mo, d, h, mi, s = info.date_time
-        dostime = h << 11 | mi << 5 | s // 2
-        dosdate = max(y - 1980, 0) << 9 | mo << 5 | d
-        flags = info.flag_bits & 0x800  # sizes are known up front: no data descriptor
-        version = 20
-        head = _LOCAL.pack(b"PK\3\4", version, flags, method, dostime, dosdate,
-                           crc & 0xFFFFFFFF, csize, usize, len(name), 0)
-        return head + name
+        if info is None:  # a part perfxl adds: fixed time, UTF-8 name
+            name, flags, when, method = self.spelled.get(key, key).encode(), 0x800, _FIXED_DOS, 8
+        else:
+            name, flags, when = _spelled(info)
+            method = 0 if info.compress_type == zipfile.ZIP_STORED else 8
+        blob = _compress(data, _LEVEL, -15) if method else data
+        return _LOCAL.pack(b"PK\3\4", 20, flags, method, *when, _crc32(data) & 0xFFFFFFFF,
+                           len(blob), len(data), len(name), 0) + name, blob
 
     @staticmethod
     def _central(local: bytes, offset: int) -> bytes:
@@ -390,13 +386,15 @@ class Package:
             return cached[1]
         top = root(data)
         out = []
+        source = part or "/"
         for el in elements(data, top, "Relationship") or kids(data, top):
             if el.name != "Relationship":
                 continue
-            target = el.get("Target", "")
-            external = el.get("TargetMode", "") == "External"
-            out.append(Rel(el.get("Id", ""), el.get("Type", ""),
-                           target if external else resolve(part or "/", target), external, el))
+            attrs = el.attrs  # unprefixed, always: relationships parts use the default namespace
+            target = attrs.get("Target", "")
+            external = attrs.get("TargetMode", "") == "External"
+            out.append(Rel(attrs.get("Id", ""), attrs.get("Type", ""),
+                           target if external else resolve(source, target), external, el))
         self._rels[name] = (data, out)
         return out
 
