@@ -188,14 +188,15 @@ def _dest(path: Path, out) -> Path:
     workbook file, the copy itself."""
     if out is None:
         return path
-    out = Path(out)
-    if out.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm") or out.is_dir():
-        if not out.is_dir():
-            out.mkdir(parents=True, exist_ok=True)
-        out = out / path.name
+    out = os.fspath(out)
+    if os.path.splitext(out)[1].lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm") or (
+            os.path.isdir(out)):
+        if not os.path.isdir(out):
+            os.makedirs(out, exist_ok=True)
+        out = os.path.join(out, path.name)
     if os.path.abspath(out) == os.path.abspath(path):
         return path
     try:  # the same file under another name (a link, another spelling of the folder)
-        return path if os.path.samestat(os.stat(out), os.stat(path)) else out
+        return path if os.path.samestat(os.stat(out), os.stat(path)) else Path(out)
     except OSError:
-        return out
+        return Path(out)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,30 +27,29 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
 
     ``durable`` flushes the file and its folder to disk (turned off only to time the work
     itself).  Raises :class:`WriteError` with a message naming the file."""
-    path = Path(path)
+    target = os.fspath(path)
     try:
-        found = os.lstat(path)
+        found = os.lstat(target)
         if stat.S_ISLNK(found.st_mode):  # replace the file the link points to, not the link
-            path = path.resolve()
-            found = os.stat(path)
+            target = os.path.realpath(target)
+            found = os.stat(target)
         mode = stat.S_IMODE(found.st_mode)
     except OSError:
         mode = None
     else:
-        if not os.access(path, os.W_OK):  # a read-only file says "leave me"
-            raise WriteError("文件是只读的，未写入", path=str(path), message_en="the file is read-only")
-    folder = path.parent
+        if not os.access(target, os.W_OK):  # a read-only file says "leave me"
+            raise WriteError("文件是只读的，未写入", path=target, message_en="the file is read-only")
+    folder, name = os.path.split(os.path.abspath(target))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".perfxl-tmp", dir=folder)
+        fd, tmp = _create_beside(folder, name)
     except PermissionError as exc:
-        raise WriteError("没有写入该文件夹的权限", path=str(path),
+        raise WriteError("没有写入该文件夹的权限", path=target,
                          message_en="no permission to write in this folder") from exc
     except OSError as exc:
-        raise WriteError(f"无法在该文件夹中创建文件：{exc.strerror or exc}", path=str(path),
+        raise WriteError(f"无法在该文件夹中创建文件：{exc.strerror or exc}", path=target,
                          message_en=f"cannot create a file in this folder: {exc}") from exc
-    tmp = Path(tmp_name)
     try:
-        if data is not None:  # straight through the descriptor mkstemp opened
+        if data is not None:  # straight through the descriptor just opened
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -60,16 +59,16 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
             os.close(fd)
         else:
             os.close(fd)
-            write_fn(tmp)
+            write_fn(Path(tmp))
             with open(tmp, "rb+") as stream:
                 _keep_mode(stream.fileno(), tmp, mode)
                 if durable:
                     os.fsync(stream.fileno())
         fd = None
         try:
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except PermissionError as exc:
-            raise WriteError(LOCKED, path=str(path), message_en=LOCKED_EN) from exc
+            raise WriteError(LOCKED, path=target, message_en=LOCKED_EN) from exc
         if durable:
             _sync_folder(folder)
     except BaseException as exc:
@@ -78,13 +77,28 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
                 os.close(fd)
         _remove(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(f"写入失败：{exc.strerror or exc}", path=str(path),
+            raise WriteError(f"写入失败：{exc.strerror or exc}", path=target,
                              message_en=f"write failed: {exc}") from exc
         raise
 
 
-def _keep_mode(fd: int, tmp: Path, mode: int | None) -> None:
-    # mkstemp makes the file private (0600); the replacement keeps the original's mode, and a
+_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
+    os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_beside(folder: str, name: str) -> tuple[int, str]:
+    """A new private file next to ``name`` (hidden, marked as perfxl's), open for writing."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.perfxl-tmp")
+        try:
+            return os.open(tmp, _FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def _keep_mode(fd: int, tmp: str, mode: int | None) -> None:
+    # the temporary file is private (0600); the replacement keeps the original's mode, and a
     # new file gets the usual one
     if mode is None:
         umask = os.umask(0)
@@ -97,7 +111,7 @@ def _keep_mode(fd: int, tmp: Path, mode: int | None) -> None:
             os.chmod(tmp, mode)
 
 
-def _sync_folder(folder: Path) -> None:
+def _sync_folder(folder: str) -> None:
     # the rename itself is durable only once the folder entry is on disk (POSIX only)
     if os.name != "posix":
         return
@@ -109,6 +123,6 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def _remove(tmp: Path) -> None:
+def _remove(tmp: str) -> None:
     with contextlib.suppress(OSError):
-        tmp.unlink()
+        os.unlink(tmp)
