@@ -105,8 +105,9 @@ def _directory(data) -> list:
     does not add up — goes to :mod:`zipfile`, which knows every variant (and every way to fail)."""
     end = data.rfind(b"PK\5\6", max(0, len(data) - _END.size - 0xFFFF))
     if end >= 0 and end + _END.size <= len(data):
-        _sig, disk, cd_disk, n_here, n, cd_size, cd_offset, _clen = _END.unpack_from(data, end)
-        if disk == cd_disk == 0 and n_here == n < 0xFFFF and cd_offset + cd_size == end:
+        _sig, disk, cd_disk, n_here, n, cd_size, cd_offset, clen = _END.unpack_from(data, end)
+        if (disk == cd_disk == 0 and n_here == n < 0xFFFF and cd_offset + cd_size == end
+                and end + _END.size + clen == len(data)):  # not a look-alike inside the comment
             try:
                 return _plain_directory(data, cd_offset, n, end)
             except (struct.error, ValueError):

@@ -113,3 +113,4 @@ def test_corpus_directories_read_as_zipfile_reads_them():
             [tuple(getattr(i, f) for f in FIELDS) for i in theirs], path.name
         compared += 1
     assert compared > 10
+
