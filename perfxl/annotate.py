@@ -36,7 +36,7 @@ Below them, :mod:`perfxl.ooxml` (edits and cell references), :mod:`perfxl.opc` (
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -97,16 +97,20 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     return result
 
 
-def _refuse_encrypted(path: Path) -> None:
+def _unopenable(path: Path, exc: UnreadableWorkbook) -> PerfxlError:
+    """Why a workbook that is not a readable zip cannot be opened, as precisely as its bytes
+    tell: missing, a folder, locked, encrypted (which is not a zip at all), or ``exc``."""
     from .guard import sniff
 
-    encrypted = False
-    with suppress(PerfxlError):
-        encrypted = sniff(path) == "encrypted"
-    if encrypted:
-        raise UnreadableWorkbook("加密的工作簿无法写入批注：请去掉打开密码后再写入（校验本身可用 --password 完成）",
-                                 path=str(path), message_en="notes cannot be written into an encrypted "
-                                 "workbook: remove its password first (checking works with --password)")
+    try:
+        kind = sniff(path)
+    except PerfxlError as precise:  # missing, a folder, no permission
+        return precise
+    if kind == "encrypted":
+        return UnreadableWorkbook("加密的工作簿无法写入批注：请去掉打开密码后再写入（校验本身可用 --password 完成）",
+                                  path=str(path), message_en="notes cannot be written into an encrypted "
+                                  "workbook: remove its password first (checking works with --password)")
+    return exc
 
 
 def read_explanations(path) -> dict[tuple[str, str], str]:
@@ -171,9 +175,8 @@ def _opened(path: Path):
     """The package at ``path``; errors found deep inside it are reported with the file."""
     try:
         pkg = Package(path)
-    except UnreadableWorkbook:
-        _refuse_encrypted(path)  # an encrypted workbook is not a zip: say which it is
-        raise
+    except UnreadableWorkbook as exc:
+        raise _unopenable(path, exc) from exc
     try:
         with pkg:
             yield pkg

@@ -401,6 +401,12 @@ def test_atomic_write_keeps_mode(tmp_path):
     assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o640
 
 
+def test_a_missing_workbook_is_named_as_missing(tmp_path):
+    with pytest.raises(UnreadableWorkbook) as caught:
+        annotate_workbook(tmp_path / "没有这个文件.xlsx", [], checked_at=WHEN)
+    assert caught.value.message == "文件不存在" and "没有这个文件.xlsx" in caught.value.text()
+
+
 def test_not_a_workbook(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"this is not a zip")
