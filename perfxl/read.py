@@ -196,8 +196,8 @@ def slot_table(profile: Profile) -> pd.DataFrame:
     slots = layout_for(profile).slots
     table = pd.DataFrame([[getattr(s, c if c != "max" else "max") for c in SLOT_COLUMNS] for s in slots],
                          columns=SLOT_COLUMNS)
-    for c in SLOT_COLUMNS:
-        if table[c].dtype == object and c != "required":
+    for c in SLOT_COLUMNS:  # object (pandas 2) or str (pandas 3) columns; not max, required
+        if not pd.api.types.is_numeric_dtype(table[c]):
             table[c] = table[c].astype("category")
     return table
 
