@@ -13,19 +13,23 @@ runs the readers in worker processes for what no static check can see.
   a lying header is caught by the worker's memory limit (:mod:`perfxl.isolate`).
 - :func:`open_checked` is sniff + check_package + a scan of each XML part's first bytes for a
   DOCTYPE (entity bombs; OPC forbids DTDs), raising :class:`UnreadableWorkbook` with a plain
-  Chinese reason, or returning the kind of a readable workbook.
+  Chinese reason, or returning the kind of a readable workbook; :func:`vetted` does the same
+  and hands the reader the zip directory it read, so each file is opened and its directory
+  read once.
 - :func:`safe_xml_parser` / :func:`parse_xml` for code that parses workbook XML itself.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import itertools
 import os
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,17 +99,77 @@ def sniff(path: str | os.PathLike) -> str:
     no permission).  '.et' (WPS) is the same BIFF8 compound file as an '.xls' WPS writes, so
     it is told apart by its name; encryption wins over every other kind.
     """
-    return _sniff(Path(path))[0]
+    with _open(Path(path)) as f:
+        return _sniff(f)[0]
 
 
-def _sniff(p: Path) -> tuple[str, str, str]:
-    """(kind, reason_zh, reason_en); a reason is given when the file cannot be read."""
+class _Opened:
+    """A file opened once for every check: its size and head, and for a zip its end record and
+    central directory, each read at most once (a county's files are checked by the thousand,
+    and reading a directory again costs as much as the checks on it).  What a read raised is
+    raised again to every later caller, as if each had read it afresh."""
+
+    def __init__(self, p: Path):
+        self.p = p
+        self.fh = open(p, "rb")  # noqa: SIM115 (closed by close())
+        try:
+            self.size = os.fstat(self.fh.fileno()).st_size
+            self.head = self.fh.read(8192)
+        except BaseException:
+            self.fh.close()
+            raise
+        self._entries: tuple | None = None
+        self._zip: tuple | None = None
+
+    def entries(self) -> int | None:
+        """The member count of the end-of-central-directory record (see :func:`_eocd_entries`)."""
+        if self._entries is None:
+            self._entries = _attempt(_eocd_entries, self.fh, self.size)
+        return _outcome(self._entries)
+
+    def zip(self) -> zipfile.ZipFile:
+        """The central directory as :mod:`zipfile` reads it."""
+        if self._zip is None:
+            self._zip = _attempt(zipfile.ZipFile, self.fh)
+        return _outcome(self._zip)
+
+    def opened_zip(self) -> zipfile.ZipFile | None:
+        """The directory if it was read (and read soundly), else None."""
+        return self._zip[0] if self._zip is not None and self._zip[1] is None else None
+
+    def close(self) -> None:
+        zf = self.opened_zip()
+        if zf is not None:
+            zf.close()
+        self.fh.close()
+
+    def __enter__(self) -> _Opened:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _attempt(func, *args) -> tuple:
+    try:
+        return func(*args), None
+    except Exception as exc:
+        return None, exc
+
+
+def _outcome(got: tuple):
+    value, exc = got
+    if exc is not None:
+        raise exc
+    return value
+
+
+def _open(p: Path) -> _Opened:
+    """The file opened for sniffing, or UnreadableWorkbook saying plainly why it cannot be."""
     if p.is_dir():
         raise _fail("不是文件（是一个文件夹）", "not a file (it is a folder)", p)
     try:
-        size = p.stat().st_size
-        with open(p, "rb") as fh:
-            head = fh.read(8192)
+        return _Opened(p)
     except FileNotFoundError:
         raise _fail("文件不存在", "the file does not exist", p) from None
     except PermissionError:
@@ -114,12 +178,17 @@ def _sniff(p: Path) -> tuple[str, str, str]:
     except OSError as exc:
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None
+
+
+def _sniff(f: _Opened) -> tuple[str, str, str]:
+    """(kind, reason_zh, reason_en); a reason is given when the file cannot be read."""
+    p, size, head = f.p, f.size, f.head
     if size == 0:
         return "empty", "文件为空（0 字节）", "the file is empty (0 bytes)"
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(p)
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(p)
+        return _sniff_zip(f)
     if b"%PDF-" in head[:1024]:
         return "pdf", *_not_workbook("PDF 文件", "a PDF file")
     if head[:2] in _BIFF_BOFS and len(head) >= 8:
@@ -207,33 +276,32 @@ def _main_part(ct: bytes, names: dict[str, zipfile.ZipInfo]) -> tuple[str | None
                 (None, b""))
 
 
-def _sniff_zip(p: Path) -> tuple[str, str, str]:
+def _sniff_zip(f: _Opened) -> tuple[str, str, str]:
     try:
-        with open(p, "rb") as fh:
-            count = _eocd_entries(fh, os.fstat(fh.fileno()).st_size)
+        count = f.entries()
         if count is None:
             return "zip", *_DAMAGED
         if count > _SNIFF_MAX_MEMBERS:
             return "zip", f"压缩包内文件数过多（{count} 个）", f"too many zip members ({count})"
-        with zipfile.ZipFile(p) as zf:
-            names = {_norm(i.filename): i for i in zf.infolist()}
-            if "mimetype" in names:
-                mime = _read_head(zf, names["mimetype"], 100)
-                if mime.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-                    return "ods", "", ""
-                if mime.startswith(b"application/vnd.oasis.opendocument.text"):
-                    return "zip", *_not_workbook("OpenDocument 文本文档", "an OpenDocument text")
-            ct = _read_head(zf, names.get("[content_types].xml"), 256 * 1024)
-            main, ctype = _main_part(ct, names)
-            if main is None:
-                return "zip", *_describe_zip(names)
-            if main.endswith(".bin"):
-                return "xlsb", "", ""
-            if b"purl.oclc.org/ooxml/spreadsheetml/main" in _read_head(zf, names[main], 4096):
-                return "strict", "", ""
-            if b"macroenabled" in ctype or any(n.endswith("vbaproject.bin") for n in names):
-                return "xlsm", "", ""
-            return "xlsx", "", ""
+        zf = f.zip()  # kept open: check_package and the reader use the same directory
+        names = {_norm(i.filename): i for i in zf.infolist()}
+        if "mimetype" in names:
+            mime = _read_head(zf, names["mimetype"], 100)
+            if mime.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return "ods", "", ""
+            if mime.startswith(b"application/vnd.oasis.opendocument.text"):
+                return "zip", *_not_workbook("OpenDocument 文本文档", "an OpenDocument text")
+        ct = _read_head(zf, names.get("[content_types].xml"), 256 * 1024)
+        main, ctype = _main_part(ct, names)
+        if main is None:
+            return "zip", *_describe_zip(names)
+        if main.endswith(".bin"):
+            return "xlsb", "", ""
+        if b"purl.oclc.org/ooxml/spreadsheetml/main" in _read_head(zf, names[main], 4096):
+            return "strict", "", ""
+        if b"macroenabled" in ctype or any(n.endswith("vbaproject.bin") for n in names):
+            return "xlsm", "", ""
+        return "xlsx", "", ""
     except Exception:  # BadZipFile, struct.error, ValueError… on damaged packages
         return "zip", *_DAMAGED
 
@@ -333,13 +401,22 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list
     Returns the members it vetted (empty for a file that is not a zip: OLE streams cannot
     expand beyond the file), so a caller need not read the directory again.
     """
-    lim, p = limits or Limits(), Path(path)
+    p = Path(path)
     try:
-        with open(p, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if not fh.read(4).startswith(_ZIP_MAGICS):
-                return []
-            count = _eocd_entries(fh, size)
+        f = _Opened(p)
+    except OSError as exc:
+        raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
+                    p) from None
+    with f:
+        return _check_package(f, limits or Limits())
+
+
+def _check_package(f: _Opened, lim: Limits) -> list[zipfile.ZipInfo]:
+    p, size = f.p, f.size
+    if not f.head[:4].startswith(_ZIP_MAGICS):
+        return []
+    try:
+        count = f.entries()
     except OSError as exc:
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None
@@ -349,8 +426,7 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list
         raise _fail(f"压缩包内文件数过多（{count} 个，超过上限 {lim.max_members} 个）",
                     f"too many zip members ({count}, limit {lim.max_members})", p)
     try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
+        infos = f.zip().infolist()
     except Exception:  # BadZipFile, struct.error, OverflowError… on damaged directories
         raise _fail(*_DAMAGED, p) from None
     total, seen = 0, set()
@@ -394,35 +470,45 @@ def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
 
     With ``encrypted_ok`` a password-protected workbook is returned as "encrypted" for the
     caller to decrypt rather than refused."""
-    p = Path(path)
-    kind, zh, en = _sniff(p)
-    if kind == "encrypted" and encrypted_ok:
+    with vetted(path, limits, encrypted_ok=encrypted_ok) as (kind, _):
         return kind
-    if kind in ZIP_KINDS:
-        members = check_package(p, limits)
-        if kind != "zip":
-            _scan_dtd(p, members)
-    if zh:
-        raise _fail(zh, en, p)
-    return kind
 
 
-def _scan_dtd(p: Path, members: list[zipfile.ZipInfo]) -> None:
+@contextlib.contextmanager
+def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
+           encrypted_ok: bool = False) -> Iterator[tuple[str, zipfile.ZipFile | None]]:
+    """:func:`open_checked`, keeping the file open for the reader: yields the kind and, for a
+    package, the :class:`zipfile.ZipFile` of the directory just vetted (None otherwise), so
+    the reader does not read the directory again.  Both are valid inside the ``with`` only."""
+    p = Path(path)
+    with _open(p) as f:
+        kind, zh, en = _sniff(f)
+        if kind == "encrypted" and encrypted_ok:
+            yield kind, None
+            return
+        if kind in ZIP_KINDS:
+            members = _check_package(f, limits or Limits())
+            if kind != "zip":
+                _scan_dtd(f, members)
+        if zh:
+            raise _fail(zh, en, p)
+        yield kind, f.opened_zip()
+
+
+def _scan_dtd(f: _Opened, members: list[zipfile.ZipInfo]) -> None:
     """Refuse XML parts that declare a DOCTYPE (entity bombs); reads a few KB of each.
 
     The heads are inflated straight from each member's bytes (a DTD can only stand before the
     root element), which costs a fraction of opening every member through zipfile; the
     directory is the one check_package already vetted.
     """
-    with open(p, "rb") as fh:
-        for info in members:
-            if _norm(info.filename).endswith((".xml", ".rels", ".vml")):
-                head = _raw_head(fh, info, 4096)
-                if head is None:  # a compression zipfile knows and we do not inflate by hand
-                    with zipfile.ZipFile(p) as zf:
-                        head = _read_head(zf, info, 4096)
-                if _has_dtd(head):
-                    raise _fail(*_entity_bomb(info.filename), p)
+    for info in members:
+        if _norm(info.filename).endswith((".xml", ".rels", ".vml")):
+            head = _raw_head(f.fh, info, 4096)
+            if head is None:  # a compression zipfile knows and we do not inflate by hand
+                head = _read_head(f.zip(), info, 4096)
+            if _has_dtd(head):
+                raise _fail(*_entity_bomb(info.filename), f.p)
 
 
 def _raw_head(fh, info: zipfile.ZipInfo, n: int) -> bytes | None:

@@ -90,13 +90,22 @@ _META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom
 _META_CACHE: dict[tuple, tuple] = {}  # the parts' CRCs → what they say (a county shares one template)
 
 
-def read_package(path: Path) -> Package:
+def read_package(path: Path, zf: zipfile.ZipFile | None = None) -> Package:
+    """The package of the workbook at ``path``; ``zf``, when given, is its directory already
+    read (by :func:`perfxl.guard.vetted`) and stays the caller's to close."""
     pkg = Package()
-    with open(path, "rb") as fh:
-        if fh.read(4) != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
-            return pkg
+    fh = zf.fp if zf is not None else None
+    if fh is not None:
+        fh.seek(0)
+        magic = fh.read(4)
+    else:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    if magic != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
+        return pkg
     try:
-        zf = zipfile.ZipFile(path)
+        if zf is None:
+            zf = zipfile.ZipFile(path)
         infos = {i.filename: i for i in zf.infolist()}
         key = tuple((infos[n].CRC, infos[n].file_size) if n in infos else None for n in _META_PARTS)
         meta = _META_CACHE.get(key)

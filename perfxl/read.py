@@ -10,6 +10,7 @@ are then recomputed from the inputs: the cached value is kept beside, never trus
 from __future__ import annotations
 
 import math
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -170,11 +171,15 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
                    message_en="not a recognised self-evaluation form")
 
 
-def read_report(path: str | Path, profile: Profile | None = None) -> Report:
-    """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason."""
+def read_report(path: str | Path, profile: Profile | None = None, *,
+                package: zipfile.ZipFile | None = None) -> Report:
+    """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
+
+    ``package`` is the workbook's zip directory when the caller has it open already (see
+    :func:`perfxl.guard.vetted`)."""
     path = Path(path)
     book = _open_book(path)
-    pkg = read_package(path)
+    pkg = read_package(path, package)
     try:
         if profile is None:
             profile, version, notes = identify(pkg, book.sheet_names)

@@ -20,7 +20,7 @@ from .check import Settings, check
 from .decrypt import decrypted
 from .errors import UnreadableWorkbook
 from .findings import Finding, explain
-from .guard import open_checked
+from .guard import open_checked, vetted
 from .isolate import Failure, map_isolated
 from .profile import load_profile
 from .read import Report, read_report
@@ -84,10 +84,11 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
     try:
-        if open_checked(path, encrypted_ok=True) != "encrypted":
-            report = read_report(path)
-            explanations = _explanations(path, report.sheet_names)
-        else:
+        with vetted(path, encrypted_ok=True) as (kind, package):  # the zip directory read once
+            if kind != "encrypted":
+                report = read_report(path, package=package)
+                explanations = _explanations(path, report.sheet_names)
+        if kind == "encrypted":
             with decrypted(path, password) as readable:
                 open_checked(readable)
                 report = read_report(readable)
