@@ -31,6 +31,7 @@ class Package:
     props: dict[str, str] = field(default_factory=dict)
     sheet_parts: dict[str, str] = field(default_factory=dict)
     zip: zipfile.ZipFile | None = None
+    key: tuple | None = None  # identifies the metadata parts: equal keys, equal names and props
 
     def formulas(self, sheet: str) -> tuple[set[str], set[str]] | None:
         """Cells holding a formula, and cells holding an error value, on ``sheet``."""
@@ -118,7 +119,7 @@ def read_package(path: Path, zf: zipfile.ZipFile | None = None) -> Package:
         raise UnreadableWorkbook(f"工作簿结构不完整：{exc}", message_en=f"broken package: {exc}") \
             from exc
     pkg.names, pkg.sheet_parts, pkg.props = (dict(m) for m in meta)
-    pkg.zip = zf
+    pkg.zip, pkg.key = zf, key
     return pkg
 
 

@@ -244,6 +244,12 @@ def _open_book(path: Path) -> CalamineWorkbook:
 
 
 def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:
+    """Every slot's cells as records, derived ones with their recomputed ``expected``.
+
+    This runs for every workbook of a county, so the work that depends only on the template
+    (where each slot is, its parser, its A1 name) is done once per template (:func:`_places`)
+    and the inputs for the recomputation are gathered in the same pass as the values.
+    """
     layout = layout_for(profile)
     grids: dict[str, list[list]] = {}
     formulas: dict[str, tuple[set[str], set[str]] | None] = {}
@@ -258,33 +264,74 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             formulas[sheet] = pkg.formulas(sheet)
         return rows
 
-    records: list[list] = []
-    located_by_layout = 0
-    names_ = pkg.names
-    for index, slot, parser in _plan(layout):
-        ref = names_.get(slot.name)
-        place = resolve(ref) if ref is not None else None
-        if place is None:
-            located_by_layout += 1
-            place = (slot.sheet, slot.row, slot.col, slot.last_row)
-        sheet, row, col, last = place
+    records: list[tuple] = []
+    numbers: dict[str, object] = {}  # input figures and list columns, for the recomputation
+    items: dict[str, dict[str, list]] = {}
+    derived: list[int] = []  # where the derived cells are in ``records``
+    places, located_by_layout = _places(layout, pkg)
+    for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
         found = formulas[sheet]
-        listed = slot.section == "list" and slot.kind == "input"
-        if listed:
-            area = layout.lists[slot.block]
-            item_rows = _list_rows(rows, row, last if last is not None else row, area,
-                                   col - area.columns[slot.column])
-        else:
-            item_rows = (row,)
+        if area is None:
+            raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
+            record = _record(index, _BLANK if raw == "" else parser(raw), sheet, row, col, cell, found, -1)
+            if slot.kind == "derived":
+                derived.append(len(records))
+            else:
+                numbers[slot.name] = _known(record)
+            records.append(record)
+            continue
+        column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
+        item_rows = _list_rows(rows, row, last if last is not None else row, area,
+                               col - area.columns[slot.column])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
-            parsed = _BLANK if raw == "" else parser(raw)
-            records.append(_record(index, parsed, sheet, r, col, found, i if listed else -1))
+            record = _record(index, _BLANK if raw == "" else parser(raw), sheet, r, col,
+                             _cell_name(r, col), found, i)
+            column.append(_known(record))
+            records.append(record)
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
-    _recompute(profile, records)
-    return [tuple(r) for r in records]
+    expected = derive(profile, numbers, items)
+    slots = layout.slots
+    for at in derived:
+        record = records[at]
+        records[at] = (*record[:_EXPECTED], expected.get(slots[record[_SLOT]].name))
+    return records
+
+
+_PLACES: dict[tuple, tuple] = {}  # (layout, the package's metadata key) → where every slot is
+
+
+def _places(layout, pkg: Package) -> tuple[tuple, int]:
+    """Each slot with its parser, where it is (by the workbook's defined names, else by the
+    layout), its A1 name, and for an open list's input column its list area; and how many slots
+    had no defined name.  The same for every workbook of one template, so kept per template."""
+    key = (layout, pkg.key) if pkg.key is not None else None
+    got = _PLACES.get(key) if key is not None else None
+    if got is None:
+        places, by_layout, names = [], 0, pkg.names
+        for index, slot, parser in _plan(layout):
+            ref = names.get(slot.name)
+            place = resolve(ref) if ref is not None else None
+            if place is None:
+                by_layout += 1
+                place = (slot.sheet, slot.row, slot.col, slot.last_row)
+            sheet, row, col, last = place
+            listed = slot.section == "list" and slot.kind == "input"
+            places.append((index, slot, parser, sheet, row, col, last, _cell_name(row, col),
+                           layout.lists[slot.block] if listed else None))
+        got = (tuple(places), by_layout)
+        if key is not None:
+            if len(_PLACES) > 256:
+                _PLACES.clear()
+            _PLACES[key] = got
+    return got
+
+
+def _known(record: tuple):
+    """A record's value as the recomputation takes it: NaN when it could not be read."""
+    return math.nan if record[_STATUS] in _UNKNOWN else record[_VALUE]
 
 
 def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> list[int]:
@@ -319,15 +366,14 @@ def _plan(layout) -> tuple:
     return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
 
 
-def _record(index: int, parsed, sheet: str, row: int, col: int, found, item: int) -> list:
-    cell = _cell_name(row, col)
+def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int) -> tuple:
     has_formula = None if found is None else cell in found[0]
     status = parsed.status
     if found is not None and cell in found[1] and status != "error":
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return [index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None]
+    return (index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None)
 
 
 # A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
@@ -339,22 +385,3 @@ _SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
 SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
                 "required", "grid_row", "grid_col", "indicator", "column"]
 _UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown
-
-
-def _recompute(profile: Profile, records: list[list]) -> None:
-    """Fill ``expected`` on every derived cell from the inputs (cached values are not used)."""
-    slots = layout_for(profile).slots
-    numbers: dict[str, object] = {}
-    items: dict[str, dict[str, list]] = {}
-    for r in records:
-        slot = slots[r[_SLOT]]
-        value = math.nan if r[_STATUS] in _UNKNOWN else r[_VALUE]
-        if r[_ITEM] >= 0:
-            items.setdefault(slot.block, {}).setdefault(slot.column, []).append(value)
-        elif slot.kind == "input":
-            numbers[slot.name] = value
-    expected = derive(profile, numbers, items)
-    for r in records:
-        slot = slots[r[_SLOT]]
-        if slot.kind == "derived":
-            r[_EXPECTED] = expected.get(slot.name)
