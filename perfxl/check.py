@@ -106,8 +106,16 @@ class Context:
     settings: Settings
     cells: pd.DataFrame  # read.CELL_COLUMNS + "workbook"
     rule: Rule | None = None
+    _shared: dict = field(default_factory=dict, repr=False)
 
     # --- selecting cells ---------------------------------------------------------------------
+    def shared(self, derive: Callable[[Context], object]):
+        """``derive(self)``, worked out once per check for all the rules that need it (e.g. the
+        leaf scores with their explanations): the cells and settings do not change meanwhile."""
+        if derive not in self._shared:
+            self._shared[derive] = derive(self)
+        return self._shared[derive]
+
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
         """One named field's value (or other column) for each workbook."""
         part = self.cells[self.cells["name"] == name]

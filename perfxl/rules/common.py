@@ -13,6 +13,17 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def rows_of(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts of plain Python values: what ``iterrows`` gives, at a fraction of
+    its cost (it makes a Series per row)."""
+    return frame.to_dict("records")
+
+
+def rows_at(ctx: Context, labels: list) -> list[dict]:
+    """The rows of the cells at these index labels, as :func:`rows_of` gives them."""
+    return rows_of(ctx.cells.loc[labels])
+
+
 def numeric(series: pd.Series) -> pd.Series:
     """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
     return pd.Series([v if type(v) in (float, int) else math.nan for v in series], index=series.index,
@@ -43,7 +54,7 @@ def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
 
 
 def mismatch_findings(ctx: Context, rows: pd.DataFrame, what_zh: str, what_en: str):
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         formula = row["has_formula"] is True
         zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
         en_tail = " (the formula's cached value is stale)" if formula else ""

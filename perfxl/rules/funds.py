@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
 
 
 def _grid_derived(ctx: Context, by_row_formula: bool):
@@ -69,7 +69,7 @@ def negative_amount(ctx: Context):
     cells = ctx.cells
     money = cells[(cells["kind"] == "input") & (cells["type"] == "money")]
     value = numeric(money["value"])
-    for _, row in money[value < 0].iterrows():
+    for row in rows_of(money[value < 0]):
         yield ctx.finding(
             row, f"{row['label']}为负数 {show(row['value'], 'money')}",
             f"{row['label']} is negative ({show(row['value'], 'money')})",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
 
 
 @rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")
@@ -21,7 +21,7 @@ def score_out_of_range(ctx: Context):
     leaves = cells[(cells["type"] == "score") & (cells["kind"] == "input")]
     value = numeric(leaves["value"])
     bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
-    for _, row in leaves[bad].iterrows():
+    for row in rows_of(leaves[bad]):
         yield ctx.finding(
             row,
             f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
@@ -70,7 +70,7 @@ def grade_mismatch(ctx: Context):
     # still holds its formula cannot be told; only a text shown there is compared.
     legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
     bad &= ~legacy_number
-    for _, row in grades[bad].iterrows():
+    for row in rows_of(grades[bad]):
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
             f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",
