@@ -47,6 +47,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _BIFF_BOFS = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # a bare BIFF2-8 stream
 _SNIFF_MAX_MEMBERS = 100_000  # sniff alone never builds a bigger directory than this
+_WHOLE_PART = 1 << 20  # XML parts up to this size (declared) are inflated whole, once
 _MB = 1 << 20
 
 
@@ -120,6 +121,7 @@ class _Opened:
             raise
         self._entries: tuple | None = None
         self._zip: tuple | None = None
+        self.parts: dict[str, bytes] = {}  # XML parts inflated whole by the DTD scan, by name
 
     def entries(self) -> int | None:
         """The member count of the end-of-central-directory record (see :func:`_eocd_entries`)."""
@@ -391,8 +393,12 @@ def _eocd_entries(fh, size: int) -> int | None:
 
 def _bad_name(name: str) -> bool:
     n = name.replace("\\", "/")
-    return (n.startswith("/") or re.match(r"[A-Za-z]:", n) is not None
-            or ".." in n.split("/") or len(n) > 1024 or any(ord(c) < 32 for c in n))
+    return (n.startswith("/") or _DRIVE.match(n) is not None
+            or ".." in n.split("/") or len(n) > 1024 or _CONTROL.search(n) is not None)
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list[zipfile.ZipInfo]:
@@ -470,21 +476,22 @@ def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
 
     With ``encrypted_ok`` a password-protected workbook is returned as "encrypted" for the
     caller to decrypt rather than refused."""
-    with vetted(path, limits, encrypted_ok=encrypted_ok) as (kind, _):
+    with vetted(path, limits, encrypted_ok=encrypted_ok) as (kind, _, _):
         return kind
 
 
 @contextlib.contextmanager
 def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
-           encrypted_ok: bool = False) -> Iterator[tuple[str, zipfile.ZipFile | None]]:
-    """:func:`open_checked`, keeping the file open for the reader: yields the kind and, for a
-    package, the :class:`zipfile.ZipFile` of the directory just vetted (None otherwise), so
-    the reader does not read the directory again.  Both are valid inside the ``with`` only."""
+           encrypted_ok: bool = False) -> Iterator[tuple[str, zipfile.ZipFile | None, dict[str, bytes]]]:
+    """:func:`open_checked`, keeping what it read for the reader: yields the kind, for a package
+    the :class:`zipfile.ZipFile` of the directory just vetted (None otherwise), and the XML
+    parts the DTD scan inflated whole, by name (the reader needs the sheets again).  Each file
+    is then opened, and its directory and parts read, once.  Valid inside the ``with`` only."""
     p = Path(path)
     with _open(p) as f:
         kind, zh, en = _sniff(f)
         if kind == "encrypted" and encrypted_ok:
-            yield kind, None
+            yield kind, None, {}
             return
         if kind in ZIP_KINDS:
             members = _check_package(f, limits or Limits())
@@ -492,23 +499,61 @@ def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
                 _scan_dtd(f, members)
         if zh:
             raise _fail(zh, en, p)
-        yield kind, f.opened_zip()
+        yield kind, f.opened_zip(), f.parts
 
 
 def _scan_dtd(f: _Opened, members: list[zipfile.ZipInfo]) -> None:
-    """Refuse XML parts that declare a DOCTYPE (entity bombs); reads a few KB of each.
+    """Refuse XML parts that declare a DOCTYPE (entity bombs); looks at the first 4 KB of each.
 
-    The heads are inflated straight from each member's bytes (a DTD can only stand before the
+    The parts are inflated straight from each member's bytes (a DTD can only stand before the
     root element), which costs a fraction of opening every member through zipfile; the
-    directory is the one check_package already vetted.
+    directory is the one check_package already vetted.  A small part is inflated whole and
+    kept for the reader (its first 4 KB are exactly what inflating the head alone gives).
     """
     for info in members:
-        if _norm(info.filename).endswith((".xml", ".rels", ".vml")):
-            head = _raw_head(f.fh, info, 4096)
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):  # as _norm(name) would end
+            whole = _whole(f.fh, info)
+            if whole is not None:
+                f.parts[info.filename] = whole
+                head = whole[:4096]
+            else:
+                head = _raw_head(f.fh, info, 4096)
             if head is None:  # a compression zipfile knows and we do not inflate by hand
                 head = _read_head(f.zip(), info, 4096)
             if _has_dtd(head):
                 raise _fail(*_entity_bomb(info.filename), f.p)
+
+
+def _whole(fh, info: zipfile.ZipInfo) -> bytes | None:
+    """A small stored or deflated member inflated whole, when that is exactly what its
+    declared size says and :func:`_raw_head` would see the same first 4 KB (all of its data
+    within the bytes the head is inflated from); else None."""
+    if info.file_size > _WHOLE_PART or info.compress_size > 4096 + 1024:
+        return None
+    raw = _raw_data(fh, info)
+    if raw is None:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw if len(raw) == info.file_size else None
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(raw, info.file_size + 1)
+    except zlib.error:
+        return None
+    return data if inflater.eof and len(data) == info.file_size else None
+
+
+def _raw_data(fh, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed bytes of a stored or deflated member, or None to ask zipfile."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    return fh.read(info.compress_size)
 
 
 def _raw_head(fh, info: zipfile.ZipInfo, n: int) -> bytes | None:

@@ -32,6 +32,7 @@ class Package:
     sheet_parts: dict[str, str] = field(default_factory=dict)
     zip: zipfile.ZipFile | None = None
     key: tuple | None = None  # identifies the metadata parts: equal keys, equal names and props
+    parts: dict[str, bytes] = field(default_factory=dict)  # parts already inflated, by name
 
     def formulas(self, sheet: str) -> tuple[set[str], set[str]] | None:
         """Cells holding a formula, and cells holding an error value, on ``sheet``."""
@@ -45,7 +46,10 @@ class Package:
 
     def _inflate(self, part: str) -> bytes:
         """A part's bytes, inflated straight from the file (calamine has read and checked it;
-        going through zipfile costs more than the scan itself)."""
+        going through zipfile costs more than the scan itself), unless the guard has already."""
+        data = self.parts.get(part)
+        if data is not None:
+            return data
         info = self.zip.getinfo(part)
         fh = self.zip.fp
         if fh is not None and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
@@ -91,10 +95,12 @@ _META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom
 _META_CACHE: dict[tuple, tuple] = {}  # the parts' CRCs → what they say (a county shares one template)
 
 
-def read_package(path: Path, zf: zipfile.ZipFile | None = None) -> Package:
+def read_package(path: Path, zf: zipfile.ZipFile | None = None,
+                 parts: dict[str, bytes] | None = None) -> Package:
     """The package of the workbook at ``path``; ``zf``, when given, is its directory already
-    read (by :func:`perfxl.guard.vetted`) and stays the caller's to close."""
-    pkg = Package()
+    read and ``parts`` the parts already inflated (by :func:`perfxl.guard.vetted`); the zip
+    stays the caller's to close."""
+    pkg = Package(parts=parts or {})
     fh = zf.fp if zf is not None else None
     if fh is not None:
         fh.seek(0)

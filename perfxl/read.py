@@ -172,14 +172,14 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
 
 
 def read_report(path: str | Path, profile: Profile | None = None, *,
-                package: zipfile.ZipFile | None = None) -> Report:
+                package: zipfile.ZipFile | None = None, parts: dict[str, bytes] | None = None) -> Report:
     """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
 
-    ``package`` is the workbook's zip directory when the caller has it open already (see
-    :func:`perfxl.guard.vetted`)."""
+    ``package`` is the workbook's zip directory and ``parts`` its parts already inflated, when
+    the caller has them (see :func:`perfxl.guard.vetted`)."""
     path = Path(path)
     book = _open_book(path)
-    pkg = read_package(path, package)
+    pkg = read_package(path, package, parts)
     try:
         if profile is None:
             profile, version, notes = identify(pkg, book.sheet_names)

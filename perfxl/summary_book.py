@@ -18,6 +18,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -448,8 +449,15 @@ def _rate(num_ref: str, den_ref: str, num: float, den: float) -> _F:
 
 def _width(text: str) -> int:
     """Display width: Chinese (wide) characters count double; the longest line of the text."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in str(text).split("\n")), default=0)
+    return _text_width(str(text))
+
+
+@lru_cache(maxsize=65536)  # a county's names, grades and rule titles recur on every sheet
+def _text_width(text: str) -> int:
+    if text.isascii():
+        return max(map(len, text.split("\n")))
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+               for line in text.split("\n"))
 
 
 def _title_span(title: str, widths: list[float]) -> int:

@@ -84,9 +84,9 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
     try:
-        with vetted(path, encrypted_ok=True) as (kind, package):  # the zip directory read once
+        with vetted(path, encrypted_ok=True) as (kind, package, parts):  # each file read once
             if kind != "encrypted":
-                report = read_report(path, package=package)
+                report = read_report(path, package=package, parts=parts)
                 explanations = _explanations(path, report.sheet_names)
         if kind == "encrypted":
             with decrypted(path, password) as readable:
