@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,14 +40,15 @@ NUMERIC = ("money", "rate", "score", "number")
 class Report:
     """One workbook as read: its profile, its identity and every cell perfxl knows.
 
-    The cells are kept as plain records (one tuple per cell, RECORD_COLUMNS) and become a pandas
-    frame (CELL_COLUMNS) on first use, so a county of hundreds of workbooks is put into one frame at once
-    instead of paying pandas' overhead per file.
+    The cells are kept as plain columns (one sequence per field of RECORD_COLUMNS, one entry per
+    cell) and become a pandas frame (CELL_COLUMNS) on first use, so a county of hundreds of
+    workbooks is put into one frame at once instead of paying pandas' overhead per file; columns
+    travel from the reading processes and join a county's frame cheaper than one tuple per cell.
     """
 
     path: str
     profile: Profile
-    records: list[tuple]
+    columns: tuple[Sequence, ...]  # RECORD_COLUMNS
     template_version: str | None = None
     notes: list[str] = field(default_factory=list)  # how the workbook was located (fallbacks)
     source: str = ""  # the file on disk when ``path`` is how the user knows it (a zip member)
@@ -57,8 +59,13 @@ class Report:
     @property
     def cells(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = cells_frame(self.profile, self.records)
+            self._frame = cells_frame(self.profile, self.columns)
         return self._frame
+
+    @property
+    def records(self) -> list[tuple]:
+        """One tuple per cell (RECORD_COLUMNS)."""
+        return list(zip(*self.columns, strict=True))
 
     # --- views -------------------------------------------------------------------------------
     def section(self, name: str) -> pd.DataFrame:
@@ -111,33 +118,37 @@ class Report:
         """The key figures (project, department, budget, spending, score, grade…).
 
         Derived figures are the recomputed ones, never the cached values.  Read from the
-        records, so a county's worth of reports never builds a frame per workbook.
+        columns, so a county's worth of reports never builds a frame per workbook.
         """
         wanted = {self.profile.roles.get(r): r for r in ("project", "department", "year", "date")}
         wanted.pop(None, None)
         keys = {name: key for key, name in self.profile.figures.items()}
         slots = layout_for(self.profile).slots
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
-        for r in self.records:
-            slot = slots[r[_SLOT]]
+        c = self.columns
+        for index, item, value, expected in zip(c[_SLOT], c[_ITEM], c[_VALUE], c[_EXPECTED], strict=True):
+            slot = slots[index]
             if slot.name in wanted:
-                out["fill_date" if wanted[slot.name] == "date" else wanted[slot.name]] = r[_VALUE]
-            if slot.name in keys and r[_ITEM] < 0:
-                out[keys[slot.name]] = r[_EXPECTED] if slot.kind == "derived" else r[_VALUE]
+                out["fill_date" if wanted[slot.name] == "date" else wanted[slot.name]] = value
+            if slot.name in keys and item < 0:
+                out[keys[slot.name]] = expected if slot.kind == "derived" else value
         return out
 
     def first_text(self, block: str, column: str) -> str:
         """The first filled text of an open list's column (e.g. the first 主要问题)."""
         slots = layout_for(self.profile).slots
-        for r in self.records:
-            slot = slots[r[_SLOT]]
-            if slot.block == block and slot.column == column and r[_ITEM] >= 0 and r[_STATUS] == "ok":
-                return str(r[_VALUE]).strip()
+        c = self.columns
+        for index, item, status, value in zip(c[_SLOT], c[_ITEM], c[_STATUS], c[_VALUE], strict=True):
+            slot = slots[index]
+            if slot.block == block and slot.column == column and item >= 0 and status == "ok":
+                return str(value).strip()
         return ""
 
     def value(self, name: str):
         slots = layout_for(self.profile).slots
-        return next((r[_VALUE] for r in self.records if slots[r[_SLOT]].name == name), None)
+        c = self.columns
+        return next((v for index, v in zip(c[_SLOT], c[_VALUE], strict=True) if slots[index].name == name),
+                    None)
 
     def figure(self, role: str):
         """A value by its role in the profile (project, department, year, date, title)."""
@@ -192,7 +203,13 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
     finally:
         if pkg.zip is not None:
             pkg.zip.close()
-    return Report(str(path), profile, records, version, notes, sheet_names=list(book.sheet_names))
+    return Report(str(path), profile, as_columns(records), version, notes,
+                  sheet_names=list(book.sheet_names))
+
+
+def as_columns(records: list[tuple]) -> tuple[tuple, ...]:
+    """Records (one tuple per cell) as columns (one tuple per field of RECORD_COLUMNS)."""
+    return tuple(zip(*records, strict=True)) if records else tuple(() for _ in RECORD_COLUMNS)
 
 
 @lru_cache(maxsize=16)
@@ -207,9 +224,15 @@ def slot_table(profile: Profile) -> pd.DataFrame:
     return table
 
 
-def cells_frame(profile: Profile, records: list, workbook: list[str] | None = None) -> pd.DataFrame:
-    """One frame (CELL_COLUMNS, plus ``workbook`` when given) of many workbooks' records."""
-    frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+def cells_frame(profile: Profile, columns: Sequence[Sequence],
+                workbook: Sequence[str] | pd.Categorical | None = None) -> pd.DataFrame:
+    """One frame (CELL_COLUMNS, plus ``workbook`` when given: each cell's) of many workbooks'
+    cells, given as columns (RECORD_COLUMNS)."""
+    if not len(columns[_SLOT]):
+        frame = pd.DataFrame.from_records([], columns=RECORD_COLUMNS)
+    else:  # the integer columns are always integers: no need to let pandas find out
+        frame = pd.DataFrame({c: np.array(v, dtype=np.int64) if c in _INTEGERS else v
+                              for c, v in zip(RECORD_COLUMNS, columns, strict=True)})
     for c in ("sheet", "status"):  # few distinct values: categories compare fastest
         frame[c] = frame[c].astype("category")
     # The A1 reference is derived here, once per distinct cell, not carried by every record.
@@ -224,6 +247,9 @@ def cells_frame(profile: Profile, records: list, workbook: list[str] | None = No
     if workbook is not None:
         frame["workbook"] = pd.Categorical(workbook)
     return frame
+
+
+_INTEGERS = ("slot", "row", "col", "item")
 
 
 def _open_book(path: Path) -> CalamineWorkbook:

@@ -80,7 +80,7 @@ class Limits:
 def read_checked(path: str, password: str | None = None) -> tuple:
     """Read one workbook after the hostile-file checks (runs in a worker process).
 
-    Returns what pickles cheaply: the profile id, the cell records, the template version, the
+    Returns what pickles cheaply: the profile id, the cells as columns, the template version, the
     reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
     try:
@@ -96,7 +96,7 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     except OSError as exc:
         raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
                                  message_en=f"cannot open the file: {exc.strerror or exc}") from exc
-    return report.profile.id, report.records, report.template_version, report.notes, explanations
+    return report.profile.id, report.columns, report.template_version, report.notes, explanations
 
 
 def _explanations(path: str, sheet_names: list[str]) -> dict:
@@ -118,17 +118,20 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
         if isinstance(got, Failure):
             yield path, got
         else:
-            pid, records, version, notes, explanations = got
-            yield path, Report(path, load_profile(pid), _shared(records), version, notes,
+            pid, columns, version, notes, explanations = got
+            yield path, Report(path, load_profile(pid), _shared(columns), version, notes,
                                explanations=explanations)
 
 
-def _shared(records: list[tuple]) -> list[tuple]:
-    """Records whose repeated texts (sheet names, statuses, short raw texts such as "5") are
+def _shared(columns: tuple) -> tuple:
+    """Cells whose repeated texts (sheet names, statuses, short raw texts such as "5") are
     interned: a county of thousands of workbooks then holds one copy of each, not one per file."""
     intern = sys.intern
-    return [(r[0], intern(r[1]), r[2], r[3], r[4], intern(r[5]) if len(r[5]) < 16 else r[5], r[6],
-             intern(r[7]), *r[8:]) for r in records]
+    slot, sheet, row, col, item, raw, *rest = columns
+    status = rest[1]
+    return (slot, tuple(map(intern, sheet)), row, col, item,
+            tuple(intern(r) if len(r) < 16 else r for r in raw), rest[0], tuple(map(intern, status)),
+            *rest[2:])
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
