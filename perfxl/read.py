@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -120,29 +120,22 @@ class Report:
         Derived figures are the recomputed ones, never the cached values.  Read from the
         columns, so a county's worth of reports never builds a frame per workbook.
         """
-        wanted = {self.profile.roles.get(r): r for r in ("project", "department", "year", "date")}
-        wanted.pop(None, None)
-        keys = {name: key for key, name in self.profile.figures.items()}
-        slots = layout_for(self.profile).slots
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
         c = self.columns
-        for index, item, value, expected in zip(c[_SLOT], c[_ITEM], c[_VALUE], c[_EXPECTED], strict=True):
-            slot = slots[index]
-            if slot.name in wanted:
-                out["fill_date" if wanted[slot.name] == "date" else wanted[slot.name]] = value
-            if slot.name in keys and item < 0:
-                out[keys[slot.name]] = expected if slot.kind == "derived" else value
+        last = dict(zip(c[_SLOT], range(len(c[_SLOT])), strict=True))  # where each slot's cell is
+        for index, key, derived in _figure_slots(self.profile):
+            at = last.get(index)
+            if at is not None:
+                out[key] = c[_EXPECTED][at] if derived else c[_VALUE][at]
         return out
 
     def first_text(self, block: str, column: str) -> str:
         """The first filled text of an open list's column (e.g. the first 主要问题)."""
-        slots = layout_for(self.profile).slots
         c = self.columns
-        for index, item, status, value in zip(c[_SLOT], c[_ITEM], c[_STATUS], c[_VALUE], strict=True):
-            slot = slots[index]
-            if slot.block == block and slot.column == column and item >= 0 and status == "ok":
-                return str(value).strip()
-        return ""
+        slots, items, statuses = c[_SLOT], c[_ITEM], c[_STATUS]
+        found = [at for index in _column_slots(self.profile, block, column)
+                 for at in _positions(slots, index) if items[at] >= 0 and statuses[at] == "ok"]
+        return str(c[_VALUE][min(found)]).strip() if found else ""
 
     def value(self, name: str):
         slots = layout_for(self.profile).slots
@@ -154,6 +147,38 @@ class Report:
         """A value by its role in the profile (project, department, year, date, title)."""
         key = self.profile.roles.get(role)
         return self.value(key) if key else None
+
+
+@lru_cache(maxsize=16)
+def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool], ...]:
+    """What :meth:`Report.figures` takes from which slot, in the order the cells come: (slot
+    index, figure, whether the recomputed value), for the fields of the roles and the figures."""
+    wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
+    wanted.pop(None, None)
+    keys = {name: key for key, name in profile.figures.items()}
+    out = []
+    for index, slot in enumerate(layout_for(profile).slots):
+        if slot.name in wanted:
+            out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False))
+        if slot.name in keys and not (slot.section == "list" and slot.kind == "input"):  # not an item
+            out.append((index, keys[slot.name], slot.kind == "derived"))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _column_slots(profile: Profile, block: str, column: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.block == block and s.column == column)
+
+
+def _positions(values: Sequence, value) -> Iterator[int]:
+    """Where ``value`` is in ``values``, in order (searched at C speed)."""
+    at = -1
+    while True:
+        try:
+            at = values.index(value, at + 1)
+        except ValueError:
+            return
+        yield at
 
 
 def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None, list[str]]:
