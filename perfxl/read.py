@@ -325,7 +325,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
         found = formulas[sheet]
         if area is None:
             raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
-            record = _record(index, _BLANK if raw == "" else parser(raw), sheet, row, col, cell, found, -1)
+            record = _record(index, _parse(parser, raw), sheet, row, col, cell, found, -1)
             if slot.kind == "derived":
                 derived.append(len(records))
             else:
@@ -337,7 +337,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
                                col - area.columns[slot.column])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
-            record = _record(index, _BLANK if raw == "" else parser(raw), sheet, r, col,
+            record = _record(index, _parse(parser, raw), sheet, r, col,
                              _cell_name(r, col), found, i)
             column.append(_known(record))
             records.append(record)
@@ -409,6 +409,23 @@ _cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
 
 
 _BLANK = Parsed(None, "blank", "")
+_PARSED: dict[tuple, Parsed] = {}  # (parser, short text) → what it parses to
+
+
+def _parse(parser, raw) -> Parsed:
+    """``parser(raw)``; a short text is parsed once per reading process, as the same ones (无,
+    department names, phone numbers, 2023年…) recur across a county's workbooks."""
+    if raw == "":
+        return _BLANK
+    if type(raw) is not str or len(raw) > 32:
+        return parser(raw)
+    key = (parser, raw)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= 50_000:
+            _PARSED.clear()
+        parsed = _PARSED[key] = parser(raw)
+    return parsed
 
 
 @lru_cache(maxsize=16)

@@ -397,6 +397,9 @@ class _Book:
 
 # ---- helpers ----------------------------------------------------------------------------
 def _blank(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is int:  # most cells: decided without the checks below
+        return False
     if value is None:
         return True
     if isinstance(value, float):
