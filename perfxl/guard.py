@@ -507,12 +507,14 @@ def _scan_dtd(f: _Opened, members: list[zipfile.ZipInfo]) -> None:
 
     The parts are inflated straight from each member's bytes (a DTD can only stand before the
     root element), which costs a fraction of opening every member through zipfile; the
-    directory is the one check_package already vetted.  A small part is inflated whole and
+    directory is the one check_package already vetted.  A small worksheet is inflated whole and
     kept for the reader (its first 4 KB are exactly what inflating the head alone gives).
     """
     for info in members:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):  # as _norm(name) would end
-            whole = _whole(f.fh, info)
+        name = info.filename.lower()
+        if name.endswith((".xml", ".rels", ".vml")):  # as _norm(name) would end
+            # Whole: a worksheet, which the reader inflates anyway, or a part no longer than its head.
+            whole = _whole(f.fh, info) if info.file_size <= 4096 or "worksheets/" in name else None
             if whole is not None:
                 f.parts[info.filename] = whole
                 head = whole[:4096]
@@ -589,7 +591,10 @@ def _has_dtd(data: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
         enc = "utf-16-be" if head.startswith((b"\xfe\xff", b"\x00<")) else "utf-16-le"
         head = head.decode(enc, "replace").encode("utf-8", "replace")
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    return _DTD.search(head) is not None
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
 def _entity_bomb(part: str) -> tuple[str, str]:

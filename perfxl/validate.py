@@ -124,14 +124,13 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
 
 
 def _shared(columns: tuple) -> tuple:
-    """Cells whose repeated texts (sheet names, statuses, short raw texts such as "5") are
-    interned: a county of thousands of workbooks then holds one copy of each, not one per file."""
+    """Cells whose texts as typed (short ones such as "5" recur in every file), sheet names and
+    statuses are interned: a county of thousands of workbooks then holds one copy of each, not
+    one per file."""
     intern = sys.intern
-    slot, sheet, row, col, item, raw, *rest = columns
-    status = rest[1]
-    return (slot, tuple(map(intern, sheet)), row, col, item,
-            tuple(intern(r) if len(r) < 16 else r for r in raw), rest[0], tuple(map(intern, status)),
-            *rest[2:])
+    slot, sheet, row, col, item, raw, value, status, *rest = columns
+    return (slot, tuple(map(intern, sheet)), row, col, item, tuple(map(intern, raw)), value,
+            tuple(map(intern, status)), *rest)
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,

@@ -26,8 +26,8 @@ def rows_at(ctx: Context, labels: list) -> list[dict]:
 
 def numeric(series: pd.Series) -> pd.Series:
     """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
-    return pd.Series([v if type(v) in (float, int) else math.nan for v in series], index=series.index,
-                     dtype=float)
+    return pd.Series([v if type(v) in (float, int) else math.nan for v in series.tolist()],
+                     index=series.index, dtype=float)
 
 
 def tolerance(ctx: Context, type_: str) -> float:
@@ -48,7 +48,7 @@ def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
     differs = (value - expected).abs() >= tol - 1e-12
     # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
     # which V002/V003 report — nothing to compare then.
-    is_none = pd.Series([v is None for v in derived["expected"]], index=derived.index, dtype=bool)
+    is_none = pd.Series([v is None for v in derived["expected"].tolist()], index=derived.index, dtype=bool)
     blank_expected = value.notna() & is_none & (derived["status"] == "ok")
     return derived[(value.notna() & expected.notna() & differs) | blank_expected]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch, tolerance
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of, tolerance
 
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
@@ -44,10 +44,12 @@ def detail_funds_disagree(ctx: Context):
         a, b = numeric(left["expected"]), numeric(right["expected"]).reindex(left.index)
         tol = tolerance(ctx, left["type"].iloc[0]) if len(left) else 0
         bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
+        if not bad.any():
+            continue
+        rows = {row["workbook"]: row for row in rows_of(left[bad.to_numpy()].reset_index())}
+        others = {row["workbook"]: row for row in rows_of(right.reset_index())}
         for wb in left.index[bad]:
-            row = left.loc[wb].copy()
-            row["workbook"] = wb
-            other = right.loc[wb]
+            row, other = rows[wb], others[wb]
             yield ctx.finding(
                 row,
                 f"{row['label']} {show(a[wb], row['type'])} 与{other['label']}"

@@ -140,9 +140,9 @@ def full_marks_low_rate(ctx: Context):
         full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
         low = rate < ctx.settings.full_marks_rate
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
-        for wb in score.index[full & low]:
-            row = score.loc[wb].copy()
-            row["workbook"] = wb
+        flagged = (full & low).to_numpy()
+        for row in rows_of(score[flagged].reset_index()):
+            wb = row["workbook"]
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
                 f"full marks on {row['label']} while {rate_label} is {show(rate[wb], 'rate')}",
