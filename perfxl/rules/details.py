@@ -46,9 +46,10 @@ def detail_funds_disagree(ctx: Context):
         bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
         if not bad.any():
             continue
-        rows = {row["workbook"]: row for row in rows_of(left[bad.to_numpy()].reset_index())}
-        others = {row["workbook"]: row for row in rows_of(right.reset_index())}
-        for wb in left.index[bad]:
+        flagged = left.index[bad]
+        rows = {row["workbook"]: row for row in rows_of(left.loc[flagged].reset_index())}
+        others = {row["workbook"]: row for row in rows_of(right.loc[flagged].reset_index())}
+        for wb in flagged:
             row, other = rows[wb], others[wb]
             yield ctx.finding(
                 row,

@@ -20,11 +20,12 @@ def _leaves(ctx: Context) -> pd.DataFrame:
 def _leaf_scores(ctx: Context) -> pd.DataFrame:
     tree = ctx.profile.tree
     cells = ctx.cells
-    part = cells[(cells["section"] == "tree") & (cells["kind"] == "input")]
-    scores = part[part["column"] == tree.score_column.key].copy()
+    part = (cells["section"] == "tree") & (cells["kind"] == "input")
+    scores = cells[part & (cells["column"] == tree.score_column.key)].copy()
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
-        notes = part[part["column"] == explains[0]].set_index(["workbook", "indicator"])
+        notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
+        notes = notes.set_index(["workbook", "indicator"])
         key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
         scores["note_status"] = notes["status"].reindex(key).to_numpy()
     else:
@@ -213,9 +214,9 @@ def amount_in_text_disagrees(ctx: Context):
     **How to fix.** Make the text and the table agree.
     """
     cells = ctx.cells
-    texts = cells[(cells["type"] == "text") & (cells["status"] == "ok")
-                  & (cells["section"].isin(["tree", "list"]))]
-    texts = texts[["元" in raw or "万" in raw for raw in texts["raw"].tolist()]]  # only texts naming money
+    texts = (cells["type"] == "text") & (cells["status"] == "ok") & (cells["section"].isin(["tree", "list"]))
+    texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
+    texts = cells[texts]
     named = []  # (row, the amounts it names)
     for row in rows_of(texts):
         found = list(_AMOUNT.finditer(normalize_text(str(row["value"]))))
