@@ -116,6 +116,9 @@ def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -
 class _Book:
     def __init__(self, county: County, lang: str, out_dir: Path, root: Path):
         self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
+        self.folders: dict[str, str | None] = {}  # a source folder → relative to the summary's
+        self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
+        self.project_records = _records(county.projects)
         self.wb = None
         self.formats: dict = {}
         self.widths: dict[str, dict[int, float]] = {}
@@ -172,10 +175,7 @@ class _Book:
     def link(self, ws, r: int, c: int, source: str, f) -> None:
         shown = re.split(r"[\\/]", source)[-1] or source
         full = Path(source) if Path(source).is_absolute() else self.root / source
-        try:
-            rel = os.path.relpath(full, self.out_dir)
-        except ValueError:  # another drive (Windows)
-            rel = str(full)
+        rel = self.relative(full)
         if "#" not in rel and len(rel) < 2000:
             try:
                 if ws.write_url(r, c, "external:" + rel, f, shown) == 0:
@@ -183,6 +183,26 @@ class _Book:
             except (ValueError, IndexError):
                 pass
         ws.write_string(r, c, shown, f)
+
+    def relative(self, full: Path) -> str:
+        """``full`` relative to the summary's folder (as :func:`os.path.relpath` gives it, worked
+        out once per folder: a county's files sit in a few), or as is on another drive."""
+        folder, name = os.path.split(full)
+        if not folder or name in ("", os.curdir, os.pardir) or name in self.out_parts:  # not by folder
+            rel = self._relative(str(full))
+            return str(full) if rel is None else rel
+        if folder not in self.folders:
+            self.folders[folder] = self._relative(folder)
+        where = self.folders[folder]
+        if where is None:
+            return str(full)
+        return name if where == os.curdir else os.path.join(where, name)
+
+    def _relative(self, path: str) -> str | None:
+        try:
+            return os.path.relpath(path, self.out_dir)
+        except ValueError:  # another drive (Windows)
+            return None
 
     # ---- the generic table ---------------------------------------------------------------
     def table(self, ws, purpose: str, columns, rows, *, variants=None, total=None, top: int = 0,
@@ -251,7 +271,7 @@ class _Book:
         keys = ["department", "project", "budget_total", "in_place_total", "spent_total",
                 "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total", "grade",
                 "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "path"]
-        records = _records(self.c.projects)
+        records = self.project_records
         rows = [[i + 1, *(_v(rec.get(k)) for k in keys)] for i, rec in enumerate(records)]
         counted = [_counted(rec.get("counted")) for rec in records]
         first, end = 2, 2 + len(rows)
@@ -337,7 +357,7 @@ class _Book:
 
     def findings(self) -> None:
         where = {}
-        for rec in _records(self.c.projects):
+        for rec in self.project_records:
             where.setdefault(_s(rec.get("path")), (_v(rec.get("department")), _v(rec.get("project"))))
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         found = sorted(sort_findings(self.c.findings), key=lambda f: rank[f.severity])

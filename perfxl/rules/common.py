@@ -14,9 +14,13 @@ def is_number(value) -> bool:
 
 
 def rows_of(frame: pd.DataFrame) -> list[dict]:
-    """A frame's rows as dicts of plain Python values: what ``iterrows`` gives, at a fraction of
-    its cost (it makes a Series per row)."""
-    return frame.to_dict("records")
+    """A frame's rows as dicts of plain Python values: what ``iterrows`` (a Series per row) or
+    ``to_dict("records")`` (about a millisecond even for none) give, made column by column."""
+    if frame.empty:
+        return []
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*(frame[name].tolist() for name in names), strict=True)]
 
 
 def rows_at(ctx: Context, labels: list) -> list[dict]:
