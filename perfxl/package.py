@@ -41,7 +41,7 @@ class Package:
             return None
         data = self._inflate(part)
         prefixed = b"<x:" in data[:1000] or b":worksheet" in data[:1000]  # namespace-prefixed XML
-        return _marked_cells(data, _F_TAGS_PREFIXED if prefixed else _F_TAGS), _marked_cells(data, _T_ERR)
+        return _marked_cells(data, _F_TAG_PREFIXED if prefixed else _F_TAG), _marked_cells(data, _T_ERR)
 
 
     def _inflate(self, part: str) -> bytes:
@@ -67,28 +67,26 @@ class Package:
         return self.zip.read(part)
 
 
-def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
+def _marked_cells(data: bytes, needle: re.Pattern) -> set[str]:
     """The references of the cells in which a needle occurs (a <f> child, a t="e" attribute).
 
     Formula and error cells are few, so each hit looks back for its cell's opening tag rather
     than parsing the whole sheet (calamine has already read the values).
     """
     found = set()
-    for needle in needles:
-        at = data.find(needle)
-        while at >= 0:
-            start = data.rfind(b"c ", 0, at)  # "<c " or, in prefixed XML, "<x:c "
-            ref = _ATTR_R.search(data, start, data.find(b">", start) + 1) if start >= 0 else None
-            if ref:
-                found.add(ref.group(1).decode())
-            at = data.find(needle, at + 1)
+    for hit in needle.finditer(data):
+        at = hit.start()
+        start = data.rfind(b"c ", 0, at)  # "<c " or, in prefixed XML, "<x:c "
+        ref = _ATTR_R.search(data, start, data.find(b">", start) + 1) if start >= 0 else None
+        if ref:
+            found.add(ref.group(1).decode())
     return found
 
 
 _ATTR_R = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_F_TAGS = (b"<f>", b"<f ", b"<f/>")
-_F_TAGS_PREFIXED = (*_F_TAGS, b":f>", b":f ", b":f/>")
-_T_ERR = (b' t="e"',)
+_F_TAG = re.compile(rb"<f(?:[> ]|/>)")  # <f>, <f ...> or <f/>: one pass over the sheet
+_F_TAG_PREFIXED = re.compile(rb"[<:]f(?:[> ]|/>)")  # and <x:f>, <x:f ...>, <x:f/>
+_T_ERR = re.compile(rb' t="e"')
 
 
 _META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
