@@ -228,7 +228,7 @@ def amount_in_text_disagrees(ctx: Context):
     money = cells[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named})]
     amounts: dict[str, list] = {}
     for column in ("value", "expected"):
-        for wb, amount in zip(money["workbook"], money[column], strict=True):
+        for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
             if is_number(amount):
                 amounts.setdefault(wb, []).append(amount)
     by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
@@ -263,9 +263,10 @@ def _beside_year(ctx: Context, role: str):
     if not key or not year_key:
         return
     year_rows = ctx.cells[ctx.cells["name"] == year_key]
-    years = dict(zip(year_rows["workbook"], year_rows["value"], strict=True))
+    years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
     rows = ctx.cells[ctx.cells["name"] == key]
-    for at, wb, value in zip(rows.index, rows["workbook"], rows["value"], strict=True):
+    for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
+                             strict=True):
         year = years.get(wb)
         if is_number(year):
             yield at, value, int(year)

@@ -84,7 +84,7 @@ def text_too_long(ctx: Context):
     # Counted characters never exceed the text's length, so only texts longer than their
     # limit are counted (a county has tens of thousands of texts, a handful too long).
     values, limits = cells["value"][limited], cells["max_length"][limited]
-    longer = [len(str(v)) > m for v, m in zip(values, limits, strict=True)]
+    longer = [len(str(v)) > m for v, m in zip(values.tolist(), limits.tolist(), strict=True)]
     lengths = values[longer].map(lambda v: text_length(str(v)))
     over = lengths > limits[longer]
     for row, n in zip(rows_of(cells.loc[over.index[over]]), lengths[over], strict=True):
