@@ -116,7 +116,7 @@ def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -
 class _Book:
     def __init__(self, county: County, lang: str, out_dir: Path, root: Path):
         self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
-        self.folders: dict[str, str | None] = {}  # a source folder → relative to the summary's
+        self.folders: dict[str, tuple] = {}  # a source's folder → (relative to the summary's, full)
         self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
         self.project_records = _records(county.projects)
         self.wb = None
@@ -174,8 +174,7 @@ class _Book:
 
     def link(self, ws, r: int, c: int, source: str, f) -> None:
         shown = re.split(r"[\\/]", source)[-1] or source
-        full = Path(source) if Path(source).is_absolute() else self.root / source
-        rel = self.relative(full)
+        rel = self.relative(source)
         if "#" not in rel and len(rel) < 2000:
             try:
                 if ws.write_url(r, c, "external:" + rel, f, shown) == 0:
@@ -184,18 +183,21 @@ class _Book:
                 pass
         ws.write_string(r, c, shown, f)
 
-    def relative(self, full: Path) -> str:
-        """``full`` relative to the summary's folder (as :func:`os.path.relpath` gives it, worked
-        out once per folder: a county's files sit in a few), or as is on another drive."""
-        folder, name = os.path.split(full)
+    def relative(self, source: str) -> str:
+        """Where a source file (absolute, or relative to ``root``) is from the summary's folder, as
+        :func:`os.path.relpath` gives it (the full path on another drive); worked out once per
+        folder, as a county's files sit in a few."""
+        folder, name = os.path.split(source)
         if not folder or name in ("", os.curdir, os.pardir) or name in self.out_parts:  # not by folder
-            rel = self._relative(str(full))
-            return str(full) if rel is None else rel
+            full = str(Path(source) if Path(source).is_absolute() else self.root / source)
+            rel = self._relative(full)
+            return full if rel is None else rel
         if folder not in self.folders:
-            self.folders[folder] = self._relative(folder)
-        where = self.folders[folder]
+            base = str(Path(folder) if Path(folder).is_absolute() else self.root / folder)
+            self.folders[folder] = (self._relative(base), base)
+        where, base = self.folders[folder]
         if where is None:
-            return str(full)
+            return os.path.join(base, name)
         return name if where == os.curdir else os.path.join(where, name)
 
     def _relative(self, path: str) -> str | None:
@@ -231,8 +233,9 @@ class _Book:
                          variant.get(c, "") if isinstance(variant, dict) else variant)
         # rows are sized here: neither Excel nor LibreOffice grows a row for wrapped text on opening
         ws.set_row(hr, LINE * _lines(headers, kinds, widths, header=True) + 4)
+        wrapped = [c for c, kind in enumerate(kinds) if kind not in ("link", *NUM)]  # numbers never wrap
         for i, row in enumerate(every):
-            if (lines := _lines(row, kinds, widths)) > 1:
+            if (lines := _lines(row, kinds, widths, columns=wrapped)) > 1:
                 ws.set_row(first + i, LINE * lines + 3)
         if top == 0:
             ws.freeze_panes(first, freeze_col)
@@ -492,10 +495,12 @@ def _title_span(title: str, widths: list[float]) -> int:
     return n
 
 
-def _lines(row, kinds, widths, *, header: bool = False) -> int:
-    """How many lines the tallest cell of a row takes when wrapped in its column."""
+def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | None = None) -> int:
+    """How many lines the tallest cell of a row takes when wrapped in its column (of ``columns``,
+    when given: those that can wrap)."""
     most = 1
-    for c, value in enumerate(row):
+    for c in range(len(row)) if columns is None else [c for c in columns if c < len(row)]:
+        value = row[c]
         if isinstance(value, _F) or _blank(value) or (kinds[c] in ("link", *NUM) and not header):
             continue
         room = max((widths[c] - 1) * 1.05, 1)  # a wide character is a little under 2 units
