@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+# Imported here, not where it is used: each reading process would otherwise import it (and the
+# package layers under it) again on its first file.
+from .annotate import RESULT_NAMES, read_explanations
 from .check import Settings, check
 from .decrypt import decrypted
 from .errors import UnreadableWorkbook
@@ -101,8 +104,6 @@ def read_checked(path: str, password: str | None = None) -> tuple:
 
 def _explanations(path: str, sheet_names: list[str]) -> dict:
     """What the unit wrote in 说明 on a results sheet perfxl added on an earlier run."""
-    from .annotate import RESULT_NAMES, read_explanations
-
     if not set(RESULT_NAMES.values()) & set(sheet_names) or not path.lower().endswith((".xlsx", ".xlsm")):
         return {}
     return read_explanations(path)
