@@ -138,10 +138,11 @@ class Report:
         return str(c[_VALUE][min(found)]).strip() if found else ""
 
     def value(self, name: str):
-        slots = layout_for(self.profile).slots
+        """The value of the first cell of the slot called ``name``."""
         c = self.columns
-        return next((v for index, v in zip(c[_SLOT], c[_VALUE], strict=True) if slots[index].name == name),
-                    None)
+        found = [next(_positions(c[_SLOT], index), None) for index in _named_slots(self.profile, name)]
+        found = [at for at in found if at is not None]
+        return c[_VALUE][min(found)] if found else None
 
     def figure(self, role: str):
         """A value by its role in the profile (project, department, year, date, title)."""
@@ -163,6 +164,11 @@ def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool], ...]:
         if slot.name in keys and not (slot.section == "list" and slot.kind == "input"):  # not an item
             out.append((index, keys[slot.name], slot.kind == "derived"))
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _named_slots(profile: Profile, name: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.name == name)
 
 
 @lru_cache(maxsize=64)

@@ -214,7 +214,8 @@ def amount_in_text_disagrees(ctx: Context):
     **How to fix.** Make the text and the table agree.
     """
     cells = ctx.cells
-    texts = (cells["type"] == "text") & (cells["status"] == "ok") & (cells["section"].isin(["tree", "list"]))
+    texts = (cells["type"] == "text") & (cells["status"] == "ok") & cells["section"].isin(["tree", "list"])
+    texts = texts.to_numpy(copy=True)
     texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
     texts = cells[texts]
     named = []  # (row, the amounts it names)
