@@ -10,6 +10,7 @@ are then recomputed from the inputs: the cached value is kept beside, never trus
 from __future__ import annotations
 
 import math
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -375,6 +376,7 @@ def _places(layout, pkg: Package) -> tuple[tuple, int]:
                 by_layout += 1
                 place = (slot.sheet, slot.row, slot.col, slot.last_row)
             sheet, row, col, last = place
+            sheet = sys.intern(sheet)  # one object per sheet: records share it, pickle sends it once
             listed = slot.section == "list" and slot.kind == "input"
             places.append((index, slot, parser, sheet, row, col, last, _cell_name(row, col),
                            layout.lists[slot.block] if listed else None))

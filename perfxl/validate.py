@@ -125,13 +125,11 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
 
 
 def _shared(columns: tuple) -> tuple:
-    """Cells whose texts as typed (short ones such as "5" recur in every file), sheet names and
-    statuses are interned: a county of thousands of workbooks then holds one copy of each, not
-    one per file."""
-    intern = sys.intern
-    slot, sheet, row, col, item, raw, value, status, *rest = columns
-    return (slot, tuple(map(intern, sheet)), row, col, item, tuple(map(intern, raw)), value,
-            tuple(map(intern, status)), *rest)
+    """Cells whose texts as typed (short ones such as "5" recur in every file) are interned: a
+    county of thousands of workbooks then holds one copy of each, not one per file.  (Sheet names
+    and statuses arrive as a handful of objects per file already: pickle sends each once.)"""
+    slot, sheet, row, col, item, raw, *rest = columns
+    return (slot, sheet, row, col, item, tuple(map(sys.intern, raw)), *rest)
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
