@@ -262,11 +262,12 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
     cells, given as columns (RECORD_COLUMNS)."""
     if not len(columns[_SLOT]):
         frame = pd.DataFrame.from_records([], columns=RECORD_COLUMNS)
-    else:  # the integer columns are always integers: no need to let pandas find out
-        frame = pd.DataFrame({c: np.array(v, dtype=np.int64) if c in _INTEGERS else v
+        for c in _CATEGORIES:
+            frame[c] = frame[c].astype("category")
+    else:  # the integer columns are always integers and the texts of _CATEGORIES always texts
+        frame = pd.DataFrame({c: np.array(v, dtype=np.int64) if c in _INTEGERS
+                              else _categorical(v) if c in _CATEGORIES else v
                               for c, v in zip(RECORD_COLUMNS, columns, strict=True)})
-    for c in ("sheet", "status"):  # few distinct values: categories compare fastest
-        frame[c] = frame[c].astype("category")
     # The A1 reference is derived here, once per distinct cell, not carried by every record.
     key = frame["row"].to_numpy(np.int64) * 16384 + frame["col"].to_numpy(np.int64)
     distinct, codes = np.unique(key, return_inverse=True)
@@ -282,6 +283,13 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
 
 
 _INTEGERS = ("slot", "row", "col", "item")
+_CATEGORIES = ("sheet", "status")  # few distinct values: categories compare fastest
+
+
+def _categorical(texts: Sequence[str]) -> pd.Categorical:
+    """Texts as the categorical ``astype("category")`` makes of them, without a text column first."""
+    codes, categories = pd.factorize(np.array(texts, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories)
 
 
 def _open_book(path: Path) -> CalamineWorkbook:
