@@ -68,8 +68,8 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     out: dict[str, object] = {}
     for cells, steps in grids:
         cell = {key: _num(inputs.get(name)) for key, name in cells}
-        for key, formula, along, _ in steps:
-            cell[key] = formula.evaluate({k: cell[at] for k, at in along})
+        for key, formula, along, _ in steps:  # every cell a float: _num's or a formula's
+            cell[key] = formula.evaluate_floats({k: cell[at] for k, at in along})
         for key, _, _, name in steps:
             out[name] = _clean(cell[key])
     for block, column, name in totals:

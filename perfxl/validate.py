@@ -6,6 +6,7 @@ exception that stops the rest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import sys
@@ -25,7 +26,8 @@ from .errors import UnreadableWorkbook
 from .findings import Finding, explain
 from .guard import open_checked, vetted
 from .isolate import Failure, map_isolated
-from .profile import load_profile
+from .layout import layout_for
+from .profile import available_profiles, load_profile
 from .read import Report, read_report
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
@@ -114,6 +116,9 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
     limits = limits or Limits()
     items = [str(p) for p in paths]
     reader = partial(read_checked, password=limits.password) if limits.password else read_checked
+    for pid in available_profiles() if items else ():  # built here once: forked readers inherit them
+        with contextlib.suppress(Exception):  # a broken profile is reported where a file uses it
+            layout_for(load_profile(pid))
     for path, got in map_isolated(reader, items, jobs=limits.jobs, timeout=limits.timeout,
                                   memory_mb=limits.memory_mb, isolate=limits.isolate):
         if isinstance(got, Failure):
