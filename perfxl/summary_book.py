@@ -28,7 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .atomic import atomic_write
-from .county import County
+from .county import County, project_records
 from .findings import SEVERITIES, SEVERITY_LABELS, sort_findings
 from .narrative import narrate, rule_title
 
@@ -135,7 +135,7 @@ class _Book:
         self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
         self.folders: dict[str, tuple] = {}  # a source's folder → (relative to the summary's, full)
         self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
-        self.project_records = _records(county.projects)
+        self.project_records = project_records(county)
         self.wb = None
         self.formats: dict = {}
         self.widths: dict[str, dict[int, float]] = {}
