@@ -177,8 +177,10 @@ class _Book:
         return self.formats[key]
 
     def put(self, ws, r: int, c: int, value, kind: str, variant: str = "") -> None:
-        f = self.fmt(kind, variant)
-        if isinstance(value, _F):
+        f = self.formats.get((kind, variant)) or self.fmt(kind, variant)
+        if type(value) is str and value and kind != "link":  # most cells: a text, written as it is
+            ws.write_string(r, c, value, f)
+        elif isinstance(value, _F):
             ws.write_formula(r, c, value.formula, f, "" if _blank(value.value) else value.value)
         elif _blank(value) or value == "":
             ws.write_blank(r, c, None, f)

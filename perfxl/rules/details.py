@@ -20,8 +20,7 @@ def detail_total_mismatch(ctx: Context):
     **How to fix.** Insert rows inside the list (not below it) so the 合计 formula covers them.
     """
     cells = ctx.cells
-    totals = cells[(cells["section"] == "list") & (cells["kind"] == "derived")]
-    rows = recomputed_mismatch(ctx, totals)
+    rows = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
     yield from mismatch_findings(ctx, rows, "合计应等于各明细行之和",
                                  "the total must equal the sum of the rows")
 

@@ -18,10 +18,10 @@ def score_out_of_range(ctx: Context):
     **How to fix.** Score within the printed maximum.
     """
     cells = ctx.cells
-    leaves = cells[(cells["type"] == "score") & (cells["kind"] == "input")]
+    leaves = cells.loc[(cells["type"] == "score") & (cells["kind"] == "input"), ["value", "max"]]
     value = numeric(leaves["value"])
     bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
-    for row in rows_of(leaves[bad]):
+    for row in rows_of(cells.loc[leaves.index[bad]]):
         yield ctx.finding(
             row,
             f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
@@ -43,8 +43,7 @@ def score_sum_mismatch(ctx: Context):
     **How to fix.** Keep the roll-up formulas; correct the leaf scores.
     """
     cells = ctx.cells
-    rollups = cells[(cells["section"] == "tree") & (cells["kind"] == "derived")
-                    & (cells["type"] == "score")]
+    rollups = (cells["section"] == "tree") & (cells["kind"] == "derived") & (cells["type"] == "score")
     rows = recomputed_mismatch(ctx, rollups)
     yield from mismatch_findings(ctx, rows, "应等于下级指标得分之和",
                                  "it must equal the sum of the scores under it")
