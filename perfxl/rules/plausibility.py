@@ -13,7 +13,8 @@ from .common import is_number, numeric, rows_at, rows_of
 
 
 def _leaves(ctx: Context) -> pd.DataFrame:
-    """Leaf scores with their explanation beside them (one row per leaf per workbook)."""
+    """Leaf scores with their explanation beside them (one row per leaf per workbook): workbook,
+    max, status, value, the note's status and the score as a number; indexed as the cells."""
     return ctx.shared(_leaf_scores)
 
 
@@ -21,7 +22,8 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
     tree = ctx.profile.tree
     cells = ctx.cells
     part = (cells["section"] == "tree") & (cells["kind"] == "input")
-    scores = cells[part & (cells["column"] == tree.score_column.key)].copy()
+    scores = cells.loc[part & (cells["column"] == tree.score_column.key),
+                       ["workbook", "indicator", "max", "status", "value"]]
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
         notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
@@ -110,7 +112,9 @@ def deduction_unexplained(ctx: Context):
     silent = leaves["note_status"].isin(["blank", "na"])
     blank = leaves["score"].isna() & (leaves["status"] == "blank")
     short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
-    for row in rows_of(leaves[silent & (blank | short)]):
+    flagged = leaves[silent & (blank | short)]
+    for row, score in zip(rows_of(ctx.cells.loc[flagged.index]), flagged["score"].tolist(), strict=True):
+        row["score"] = score
         if is_number(row["score"]):
             zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
             en = f"{row['label']} scored {row['score']:g} of {row['max']:g} with no explanation"
@@ -226,7 +230,8 @@ def amount_in_text_disagrees(ctx: Context):
     if not named:
         return
     # Every amount of the tables, of the workbooks whose texts name one.
-    money = cells[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named})]
+    money = cells.loc[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named}),
+                      ["workbook", "value", "expected"]]
     amounts: dict[str, list] = {}
     for column in ("value", "expected"):
         for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
