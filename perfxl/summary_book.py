@@ -460,6 +460,8 @@ def _records(frame) -> list[dict]:
 
 def _v(value):
     """A cell value as plain Python: None for NaN/NA, numbers as int/float, the rest as is."""
+    if type(value) is str or type(value) is int:  # most values, as they are
+        return value
     if _blank(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
@@ -528,6 +530,8 @@ def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | Non
 
 
 def _cell_width(value, kind: str) -> int:
+    if type(value) is str and value and kind != "link":  # most cells: a text
+        return _width(value)
     if isinstance(value, _F):
         value = value.value
     if _blank(value) or value == "":

@@ -29,7 +29,7 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
         notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
         notes = notes.set_index(["workbook", "indicator"])
         key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
-        scores["note_status"] = notes["status"].reindex(key).to_numpy()
+        scores = scores.assign(note_status=notes["status"].reindex(key).to_numpy())
     else:
         scores["note_status"] = "ok"
     scores["score"] = numeric(scores["value"])
@@ -37,14 +37,15 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
 
 
 def _problem_rows(ctx: Context) -> pd.DataFrame:
-    """The cells of the list where the unit writes its problems (the list that `explains`)."""
+    """The cells of the list where the unit writes its problems (the list that `explains`):
+    workbook, item, col, status and raw, indexed as the cells."""
     return ctx.shared(_problem_cells)
 
 
 def _problem_cells(ctx: Context) -> pd.DataFrame:
     keys = [b.key for b in ctx.profile.blocks("list") if b.explains]
     cells = ctx.cells
-    return cells[cells["block"].isin(keys) & (cells["item"] >= 0)]
+    return cells.loc[cells["block"].isin(keys) & (cells["item"] >= 0), ["workbook", "item", "col", "status", "raw"]]
 
 
 def _is_placeholder(ctx: Context) -> pd.Series:
@@ -81,7 +82,7 @@ def problems_missing(ctx: Context):
     has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
     flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
     firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
-    first = {row["workbook"]: row for row in rows_of(firsts)}  # where the missing problem goes
+    first = {row["workbook"]: row for row in rows_of(ctx.cells.loc[firsts.index])}  # where it goes
     for wb in flagged:
         if wb not in first:
             continue
@@ -191,7 +192,7 @@ def placeholder_problem(ctx: Context):
     """
     rows = _problem_rows(ctx)
     marked = rows[_is_placeholder(ctx)].sort_values(["col"])
-    for row in rows_of(marked.groupby(["workbook", "item"]).head(1)):
+    for row in rows_of(ctx.cells.loc[marked.groupby(["workbook", "item"]).head(1).index]):
         yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
                           f"{row['label']} holds only the placeholder {row['raw']!r}",
                           expected="具体问题或留空并说明", actual=row["raw"],
