@@ -123,9 +123,9 @@ class Report:
         """
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
         c = self.columns
-        last = dict(zip(c[_SLOT], range(len(c[_SLOT])), strict=True))  # where each slot's cell is
-        for index, key, derived in _figure_slots(self.profile):
-            at = last.get(index)
+        slots = c[_SLOT]
+        for index, key, derived, listed in _figure_slots(self.profile):
+            at = _last(slots, index) if listed else next(_positions(slots, index), None)  # one cell
             if at is not None:
                 out[key] = c[_EXPECTED][at] if derived else c[_VALUE][at]
         return out
@@ -152,19 +152,29 @@ class Report:
 
 
 @lru_cache(maxsize=16)
-def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool], ...]:
+def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool, bool], ...]:
     """What :meth:`Report.figures` takes from which slot, in the order the cells come: (slot
-    index, figure, whether the recomputed value), for the fields of the roles and the figures."""
+    index, figure, whether the recomputed value, whether the slot is an open list's column, whose
+    last cell counts), for the fields of the roles and the figures."""
     wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
     wanted.pop(None, None)
     keys = {name: key for key, name in profile.figures.items()}
     out = []
     for index, slot in enumerate(layout_for(profile).slots):
+        listed = slot.section == "list" and slot.kind == "input"
         if slot.name in wanted:
-            out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False))
-        if slot.name in keys and not (slot.section == "list" and slot.kind == "input"):  # not an item
-            out.append((index, keys[slot.name], slot.kind == "derived"))
+            out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False, listed))
+        if slot.name in keys and not listed:  # an item is not a figure
+            out.append((index, keys[slot.name], slot.kind == "derived", False))
     return tuple(out)
+
+
+def _last(values: Sequence, value) -> int | None:
+    """Where ``value`` is last in ``values``, or None."""
+    at = None
+    for at in _positions(values, value):  # noqa: B007 (the last one is kept)
+        pass
+    return at
 
 
 @lru_cache(maxsize=256)
