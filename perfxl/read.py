@@ -123,11 +123,17 @@ class Report:
         """
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
         c = self.columns
-        slots = c[_SLOT]
+        slots, values, expected = c[_SLOT], c[_VALUE], c[_EXPECTED]
         for index, key, derived, listed in _figure_slots(self.profile):
-            at = _last(slots, index) if listed else next(_positions(slots, index), None)  # one cell
+            if listed:
+                at = _last(slots, index)
+            else:  # a single cell
+                try:
+                    at = slots.index(index)
+                except ValueError:
+                    continue
             if at is not None:
-                out[key] = c[_EXPECTED][at] if derived else c[_VALUE][at]
+                out[key] = expected[at] if derived else values[at]
         return out
 
     def first_text(self, block: str, column: str) -> str:
