@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
+import io
 import itertools
 import os
 import re
@@ -32,6 +34,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import olefile
 from lxml import etree
@@ -47,6 +50,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _BIFF_BOFS = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # a bare BIFF2-8 stream
 _SNIFF_MAX_MEMBERS = 100_000  # sniff alone never builds a bigger directory than this
+_IN_MEMORY = 64 << 20  # files up to this size are read once, into memory, for every check
 _WHOLE_PART = 1 << 20  # XML parts up to this size (declared) are inflated whole, once
 _MB = 1 << 20
 
@@ -113,8 +117,16 @@ class _Opened:
     def __init__(self, p: Path):
         self.p = p
         self.fh = open(p, "rb")  # noqa: SIM115 (closed by close())
+        self.data: bytes | None = None  # the whole file, when it was read into memory
         try:
             self.size = os.fstat(self.fh.fileno()).st_size
+            if self.size <= _IN_MEMORY:  # a workbook as submitted: one read, then from memory
+                data = self.fh.read()
+                if len(data) == self.size:
+                    self.fh.close()
+                    self.fh, self.data = _Memory(data), data
+                else:  # it changed under us: read it as a file, as it is now
+                    self.fh.seek(0)
             self.head = self.fh.read(8192)
         except BaseException:
             self.fh.close()
@@ -127,7 +139,13 @@ class _Opened:
     def entries(self) -> int | None:
         """The member count of the end-of-central-directory record (see :func:`_eocd_entries`)."""
         if self._entries is None:
-            self._entries = _attempt(_eocd_entries, self.fh, self.size)
+            if self.data is not None and b"PK\x06\x07" in self.data[-(22 + 0xFFFF + 20):]:
+                # A zip64 locator points anywhere: the file itself answers (how far a file may be
+                # sought is up to its file system, which memory cannot say).
+                with open(self.p, "rb") as fh:
+                    self._entries = _attempt(_eocd_entries, fh, self.size)
+            else:
+                self._entries = _attempt(_eocd_entries, self.fh, self.size)
         return _outcome(self._entries)
 
     def zip(self) -> zipfile.ZipFile:
@@ -151,6 +169,19 @@ class _Opened:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Memory(io.BytesIO):
+    """A file's bytes read once, sought and read as the file would be: a negative position is the
+    same OSError, one past what an offset holds the same ValueError."""
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        target = pos if whence == 0 else (self.tell() if whence == 1 else len(self.getbuffer())) + pos
+        if target < 0:
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        if target >= 1 << 63:
+            raise ValueError("cannot fit 'int' into an offset-sized integer")
+        return super().seek(pos, whence)
 
 
 def _attempt(func, *args) -> tuple:
@@ -524,22 +555,30 @@ def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
 
     With ``encrypted_ok`` a password-protected workbook is returned as "encrypted" for the
     caller to decrypt rather than refused."""
-    with vetted(path, limits, encrypted_ok=encrypted_ok) as (kind, _, _):
-        return kind
+    with vetted(path, limits, encrypted_ok=encrypted_ok) as found:
+        return found.kind
+
+
+class Vetted(NamedTuple):
+    """What :func:`vetted` found and read, for the reader."""
+
+    kind: str
+    zip: zipfile.ZipFile | None  # the package's directory, as vetted
+    parts: dict[str, bytes]  # XML parts inflated whole by the DTD scan, by name
+    data: bytes | None  # the whole file, when it was read into memory
 
 
 @contextlib.contextmanager
 def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
-           encrypted_ok: bool = False) -> Iterator[tuple[str, zipfile.ZipFile | None, dict[str, bytes]]]:
-    """:func:`open_checked`, keeping what it read for the reader: yields the kind, for a package
-    the :class:`zipfile.ZipFile` of the directory just vetted (None otherwise), and the XML
-    parts the DTD scan inflated whole, by name (the reader needs the sheets again).  Each file
-    is then opened, and its directory and parts read, once.  Valid inside the ``with`` only."""
+           encrypted_ok: bool = False) -> Iterator[Vetted]:
+    """:func:`open_checked`, keeping what it read for the reader (see :class:`Vetted`), so that
+    each file is opened, and its directory and parts read, once.  Valid inside the ``with``
+    only."""
     p = Path(path)
     with _open(p) as f:
         kind, zh, en = _sniff(f)
         if kind == "encrypted" and encrypted_ok:
-            yield kind, None, {}
+            yield Vetted(kind, None, {}, None)
             return
         if kind in ZIP_KINDS:
             members = _check_package(f, limits or Limits())
@@ -547,7 +586,7 @@ def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
                 _scan_dtd(f, members)
         if zh:
             raise _fail(zh, en, p)
-        yield kind, f.opened_zip(), f.parts
+        yield Vetted(kind, f.opened_zip(), f.parts, f.data)
 
 
 def _scan_dtd(f: _Opened, members: list[zipfile.ZipInfo]) -> None:

@@ -9,6 +9,7 @@ are then recomputed from the inputs: the cached value is kept beside, never trus
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import zipfile
@@ -231,13 +232,14 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
 
 
 def read_report(path: str | Path, profile: Profile | None = None, *,
-                package: zipfile.ZipFile | None = None, parts: dict[str, bytes] | None = None) -> Report:
+                package: zipfile.ZipFile | None = None, parts: dict[str, bytes] | None = None,
+                data: bytes | None = None) -> Report:
     """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
 
-    ``package`` is the workbook's zip directory and ``parts`` its parts already inflated, when
-    the caller has them (see :func:`perfxl.guard.vetted`)."""
+    ``package`` is the workbook's zip directory, ``parts`` its parts already inflated and
+    ``data`` the whole file, when the caller has them (see :func:`perfxl.guard.vetted`)."""
     path = Path(path)
-    book = _open_book(path)
+    book = _open_book(path, data)
     pkg = read_package(path, package, parts)
     try:
         if profile is None:
@@ -308,8 +310,18 @@ def _categorical(texts: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories)
 
 
-def _open_book(path: Path) -> CalamineWorkbook:
-    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx)."""
+def _open_book(path: Path, data: bytes | None = None) -> CalamineWorkbook:
+    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx).
+
+    With the file's bytes at hand calamine reads them, by their content: where it reads them at
+    all, that is the reader the name picks too (or the one tried next)."""
+    if data is not None:
+        try:
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # whatever calamine says (a panic too) is said again from the file
+            pass
     try:
         return CalamineWorkbook.from_path(str(path))
     except (KeyboardInterrupt, SystemExit):

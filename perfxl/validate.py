@@ -89,9 +89,10 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
     """
     try:
-        with vetted(path, encrypted_ok=True) as (kind, package, parts):  # each file read once
+        with vetted(path, encrypted_ok=True) as found:  # each file read once
+            kind = found.kind
             if kind != "encrypted":
-                report = read_report(path, package=package, parts=parts)
+                report = read_report(path, package=found.zip, parts=found.parts, data=found.data)
                 explanations = _explanations(path, report.sheet_names)
         if kind == "encrypted":
             with decrypted(path, password) as readable:
