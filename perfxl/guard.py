@@ -200,18 +200,26 @@ def _outcome(got: tuple):
 
 def _open(p: Path) -> _Opened:
     """The file opened for sniffing, or UnreadableWorkbook saying plainly why it cannot be."""
-    if p.is_dir():
-        raise _fail("不是文件（是一个文件夹）", "not a file (it is a folder)", p)
     try:
         return _Opened(p)
+    except IsADirectoryError:
+        raise _folder(p) from None
     except FileNotFoundError:
         raise _fail("文件不存在", "the file does not exist", p) from None
     except PermissionError:
+        if p.is_dir():  # a folder, when opening it is refused rather than named (Windows)
+            raise _folder(p) from None
         raise _fail("没有读取该文件的权限（文件可能正被 Excel、WPS 等程序打开或锁定，请关闭后重试）",
                     "no permission to read the file (another program such as Excel may hold it)", p) from None
     except OSError as exc:
+        if p.is_dir():
+            raise _folder(p) from None
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None
+
+
+def _folder(p: Path) -> UnreadableWorkbook:
+    return _fail("不是文件（是一个文件夹）", "not a file (it is a folder)", p)
 
 
 def _sniff(f: _Opened) -> tuple[str, str, str]:
