@@ -121,6 +121,7 @@ def _worker_main(conn, func: Callable[[Any], Any], memory_mb: int, log_path: str
     # What the worker inherited is never garbage here: the collector leaves it alone, so its
     # pages stay shared with the parent instead of being copied when a collection walks them.
     gc.freeze()
+    gc.enable()  # whatever the parent had it doing: a worker's failures may leave cycles
     _limit_memory(memory_mb)
     while True:
         try:

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from .bulk import collector_paused
 from .check import Settings, batch_cells, run_rules
 from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, County, Failure
 from .errors import PerfxlError
@@ -52,22 +53,23 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
     approved = read_budget(budget) if budget else None  # a bad list fails before the long read
     inputs = gather(paths)
     try:
-        by_real = {str(s.path): s for s in inputs.sources}
-        reports: list[Report] = []
-        failures = list(inputs.failures)
-        total = len(inputs.sources)
-        for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
-            source = by_real[path]
-            if isinstance(got, Report):
-                got.path = source.shown
-                got.source = str(source.path)
-                reports.append(got)
-            else:
-                failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
-            if progress:
-                progress(done, total)
-        mtimes = {s.shown: s.mtime for s in inputs.sources}
-        county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
+        with collector_paused():  # a county's reports and frames: many objects, no cycles
+            by_real = {str(s.path): s for s in inputs.sources}
+            reports: list[Report] = []
+            failures = list(inputs.failures)
+            total = len(inputs.sources)
+            for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
+                source = by_real[path]
+                if isinstance(got, Report):
+                    got.path = source.shown
+                    got.source = str(source.path)
+                    reports.append(got)
+                else:
+                    failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
+                if progress:
+                    progress(done, total)
+            mtimes = {s.shown: s.mtime for s in inputs.sources}
+            county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
         county.checked_at = checked_at
         if annotate_to is not None:
             county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)

@@ -12,9 +12,7 @@ workbook (names, messages, file names) is written as a plain string: a project c
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import math
 import os
 import re
@@ -28,6 +26,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .atomic import atomic_write
+from .bulk import collector_paused
 from .county import County, project_records
 from .findings import SEVERITIES, SEVERITY_LABELS, sort_findings
 from .narrative import narrate, rule_title
@@ -111,23 +110,9 @@ def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -
     current folder); the 源文件 links are written relative to the summary's own folder."""
     path = Path(path)
     root = Path(source_root) if source_root is not None else Path.cwd()
-    with _collector_paused():
+    with collector_paused():  # tens of thousands of cells, no cycles
         atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve()).write(tmp))
     return path
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """The cyclic garbage collector off meanwhile: writing makes tens of thousands of small
-    objects and no cycles, and the full collection they would set off walks every object of the
-    county (tens of milliseconds) to free nothing.  It runs again, as it was, afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Book:
