@@ -14,11 +14,12 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from .findings import Finding, sort_findings
 from .profile import Profile
-from .read import Report, cells_frame
+from .read import RECORD_COLUMNS, Report, cells_frame
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,16 @@ class Context:
     settings: Settings
     cells: pd.DataFrame  # read.CELL_COLUMNS + "workbook"
     rule: Rule | None = None
+    _shared: dict = field(default_factory=dict, repr=False)
 
     # --- selecting cells ---------------------------------------------------------------------
+    def shared(self, derive: Callable[[Context], object]):
+        """``derive(self)``, worked out once per check for all the rules that need it (e.g. the
+        leaf scores with their explanations): the cells and settings do not change meanwhile."""
+        if derive not in self._shared:
+            self._shared[derive] = derive(self)
+        return self._shared[derive]
+
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
         """One named field's value (or other column) for each workbook."""
         part = self.cells[self.cells["name"] == name]
@@ -149,15 +158,26 @@ def show(value, type_: str = "") -> str:
 
 def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:
     """Every report's cells in one frame per profile, with a ``workbook`` column."""
-    groups: dict[str, tuple[Profile, list, list]] = {}
+    groups: dict[str, tuple[Profile, list, list, list]] = {}
     for report in reports:
-        _, records, workbooks = groups.setdefault(report.profile.id, (report.profile, [], []))
-        records.extend(report.records)
-        workbooks.extend([report.path] * len(report.records))
+        _, columns, paths, counts = groups.setdefault(
+            report.profile.id, (report.profile, [[] for _ in RECORD_COLUMNS], [], []))
+        for column, cells in zip(columns, report.columns, strict=True):
+            column.extend(cells)
+        paths.append(report.path)
+        counts.append(len(report.columns[0]))
     return {
-        pid: (profile, cells_frame(profile, records, workbooks))
-        for pid, (profile, records, workbooks) in groups.items()
+        pid: (profile, cells_frame(profile, columns, _workbooks(paths, counts)))
+        for pid, (profile, columns, paths, counts) in groups.items()
     }
+
+
+def _workbooks(paths: list[str], counts: list[int]) -> pd.Categorical:
+    """Each cell's workbook, the same categorical as of the paths repeated, made from the codes."""
+    names = sorted(set(paths))
+    code = {p: i for i, p in enumerate(names)}
+    codes = np.repeat(np.array([code[p] for p in paths], dtype=np.int64), counts)
+    return pd.Categorical.from_codes(codes, pd.Index(names))
 
 
 def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings) -> Iterator[Finding]:

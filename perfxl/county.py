@@ -68,3 +68,14 @@ class County:
     narrative: list[str] = field(default_factory=list)
     checked_at: str = ""
     annotate_failures: list[Failure] = field(default_factory=list)
+
+
+def project_records(county: County) -> list[dict]:
+    """The projects as one dict per row, the plain values ``to_dict("records")`` gives, made a
+    column at a time (a county has thousands of projects; the summary's views each want them)."""
+    frame = county.projects
+    if frame is None or not len(frame):
+        return []
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*(frame[name].tolist() for name in names), strict=True)]

@@ -64,42 +64,56 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     ``inputs`` maps input names to parsed numbers (or None); ``items`` maps an open list's key
     to its columns' parsed values.
     """
+    grids, totals, roots, leaves, adds, total_name = _plan(profile)
     out: dict[str, object] = {}
-    for block in profile.blocks("grid"):
-        cell = {
-            (r.key, c.key): _num(inputs.get(grid_name(block, r.key, c.key)))
-            for r in block.rows
-            for c in block.columns
-        }
-        for (rk, ck), rule in _grid_order(block):
-            along = {k: cell[(k, ck)] for k in rule.formula.names} if rule.axis == "column" \
-                else {k: cell[(rk, k)] for k in rule.formula.names}
-            cell[(rk, ck)] = rule.formula.evaluate(along)
-        rules = dict(_grid_order(block))
-        for (rk, ck) in rules:
-            out[grid_name(block, rk, ck)] = _clean(cell[(rk, ck)])
-    for block in profile.blocks("list"):
-        columns = items.get(block.key, {})
-        for c in block.columns:
-            if c.sum and block.total:
-                out[list_name(block, f"total_{c.key}")] = _clean(
-                    math.fsum(_num(v) for v in columns.get(c.key, []))
-                )
-    tree = profile.tree
-    score = tree.score_column
-    leaves = [inputs.get(tree_name(score, i)) for i in tree.leaves]
+    for cells, steps in grids:
+        cell = {key: _num(inputs.get(name)) for key, name in cells}
+        for key, formula, along, _ in steps:  # every cell a float: _num's or a formula's
+            cell[key] = formula.evaluate_floats({k: cell[at] for k, at in along})
+        for key, _, _, name in steps:
+            out[name] = _clean(cell[key])
+    for block, column, name in totals:
+        out[name] = _clean(math.fsum(_num(v) for v in items.get(block, {}).get(column, [])))
 
-    def rollup(ind) -> float:
-        if ind.is_leaf:
-            return _num(inputs.get(tree_name(score, ind)))
-        value = math.fsum(rollup(c) for c in ind.children)
-        out[tree_name(score, ind)] = _clean(value)
+    def rollup(node) -> float:
+        name, children = node
+        if children is None:
+            return _num(inputs.get(name))
+        value = math.fsum(rollup(c) for c in children)
+        out[name] = _clean(value)
         return value
 
-    total = math.fsum(rollup(r) for r in tree.roots)
-    for add in tree.total_adds:  # e.g. the national table's 执行率 score, outside the tree
-        total += _num(out.get(add["name"], inputs.get(add["name"])))
-    out[tree_name(score, "total")] = _clean(total)
-    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in leaves)
+    total = math.fsum(rollup(r) for r in roots)
+    for add in adds:  # e.g. the national table's 执行率 score, outside the tree
+        total += _num(out.get(add, inputs.get(add)))
+    out[total_name] = _clean(total)
+    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in map(inputs.get, leaves))
     out["grade"] = profile.grade_for(round(total, 10)) if any_score and not math.isnan(total) else None
     return out
+
+
+@lru_cache(maxsize=16)
+def _plan(profile: Profile) -> tuple:
+    """What :func:`derive` computes, with every name worked out once per profile: each grid's
+    inputs and its formulas in order, the list totals, the indicator tree as (name, children),
+    the leaves, what is added to the total and the total's name."""
+    grids = []
+    for block in profile.blocks("grid"):
+        cells = tuple(((r.key, c.key), grid_name(block, r.key, c.key)) for r in block.rows for c in block.columns)
+        steps = tuple(
+            ((rk, ck), rule.formula,
+             tuple((k, (k, ck) if rule.axis == "column" else (rk, k)) for k in rule.formula.names),
+             grid_name(block, rk, ck))
+            for (rk, ck), rule in _grid_order(block))
+        grids.append((cells, steps))
+    totals = tuple((block.key, c.key, list_name(block, f"total_{c.key}"))
+                   for block in profile.blocks("list") for c in block.columns if c.sum and block.total)
+    tree = profile.tree
+    score = tree.score_column
+
+    def node(ind):
+        return tree_name(score, ind), None if ind.is_leaf else tuple(node(c) for c in ind.children)
+
+    return (tuple(grids), totals, tuple(node(r) for r in tree.roots),
+            tuple(tree_name(score, i) for i in tree.leaves),
+            tuple(add["name"] for add in tree.total_adds), tree_name(score, "total"))

@@ -65,14 +65,18 @@ class Formula:
     def evaluate(self, values):
         """Evaluate over a mapping of key → float (or numpy/pandas column)."""
         if all(type(values[k]) in (float, int) or values[k] is None for k in self.names):
-            result = self._compiled(values)  # one workbook: plain floats, no numpy
-            return math.nan if math.isinf(result) else result
+            return self.evaluate_floats(values)  # one workbook: plain floats, no numpy
         with np.errstate(divide="ignore", invalid="ignore"):
             result = self._eval(self.tree, values)
         if isinstance(result, float | int | np.floating):
             result = float(result)
             return math.nan if math.isinf(result) else result
         return np.where(np.isinf(result), np.nan, result)
+
+    def evaluate_floats(self, values) -> float:
+        """:meth:`evaluate` over plain floats (or None), which the caller vouches for."""
+        result = self._compiled(values)
+        return math.nan if math.isinf(result) else result
 
     def _eval(self, node, values):
         if isinstance(node, ast.Constant):

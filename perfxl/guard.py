@@ -13,21 +13,28 @@ runs the readers in worker processes for what no static check can see.
   a lying header is caught by the worker's memory limit (:mod:`perfxl.isolate`).
 - :func:`open_checked` is sniff + check_package + a scan of each XML part's first bytes for a
   DOCTYPE (entity bombs; OPC forbids DTDs), raising :class:`UnreadableWorkbook` with a plain
-  Chinese reason, or returning the kind of a readable workbook.
+  Chinese reason, or returning the kind of a readable workbook; :func:`vetted` does the same
+  and hands the reader the zip directory it read, so each file is opened and its directory
+  read once.
 - :func:`safe_xml_parser` / :func:`parse_xml` for code that parses workbook XML itself.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
+import io
 import itertools
 import os
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import olefile
 from lxml import etree
@@ -43,6 +50,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _BIFF_BOFS = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # a bare BIFF2-8 stream
 _SNIFF_MAX_MEMBERS = 100_000  # sniff alone never builds a bigger directory than this
+_IN_MEMORY = 64 << 20  # files up to this size are read once, into memory, for every check
+_WHOLE_PART = 1 << 20  # XML parts up to this size (declared) are inflated whole, once
 _MB = 1 << 20
 
 
@@ -95,31 +104,133 @@ def sniff(path: str | os.PathLike) -> str:
     no permission).  '.et' (WPS) is the same BIFF8 compound file as an '.xls' WPS writes, so
     it is told apart by its name; encryption wins over every other kind.
     """
-    return _sniff(Path(path))[0]
+    with _open(Path(path)) as f:
+        return _sniff(f)[0]
 
 
-def _sniff(p: Path) -> tuple[str, str, str]:
-    """(kind, reason_zh, reason_en); a reason is given when the file cannot be read."""
-    if p.is_dir():
-        raise _fail("不是文件（是一个文件夹）", "not a file (it is a folder)", p)
+class _Opened:
+    """A file opened once for every check: its size and head, and for a zip its end record and
+    central directory, each read at most once (a county's files are checked by the thousand,
+    and reading a directory again costs as much as the checks on it).  What a read raised is
+    raised again to every later caller, as if each had read it afresh."""
+
+    def __init__(self, p: Path):
+        self.p = p
+        self.fh = open(p, "rb")  # noqa: SIM115 (closed by close())
+        self.data: bytes | None = None  # the whole file, when it was read into memory
+        try:
+            self.size = os.fstat(self.fh.fileno()).st_size
+            if self.size <= _IN_MEMORY:  # a workbook as submitted: one read, then from memory
+                data = self.fh.read()
+                if len(data) == self.size:
+                    self.fh.close()
+                    self.fh, self.data = _Memory(data), data
+                else:  # it changed under us: read it as a file, as it is now
+                    self.fh.seek(0)
+            self.head = self.fh.read(8192)
+        except BaseException:
+            self.fh.close()
+            raise
+        self._entries: tuple | None = None
+        self._zip: tuple | None = None
+        self.parts: dict[str, bytes] = {}  # XML parts inflated whole by the DTD scan, by name
+        self.sound: dict[zipfile.ZipInfo, bytes | None] = {}  # members read whole, see _member
+
+    def entries(self) -> int | None:
+        """The member count of the end-of-central-directory record (see :func:`_eocd_entries`)."""
+        if self._entries is None:
+            if self.data is not None and b"PK\x06\x07" in self.data[-(22 + 0xFFFF + 20):]:
+                # A zip64 locator points anywhere: the file itself answers (how far a file may be
+                # sought is up to its file system, which memory cannot say).
+                with open(self.p, "rb") as fh:
+                    self._entries = _attempt(_eocd_entries, fh, self.size)
+            else:
+                self._entries = _attempt(_eocd_entries, self.fh, self.size)
+        return _outcome(self._entries)
+
+    def zip(self) -> zipfile.ZipFile:
+        """The central directory as :mod:`zipfile` reads it."""
+        if self._zip is None:
+            self._zip = _attempt(zipfile.ZipFile, self.fh)
+        return _outcome(self._zip)
+
+    def opened_zip(self) -> zipfile.ZipFile | None:
+        """The directory if it was read (and read soundly), else None."""
+        return self._zip[0] if self._zip is not None and self._zip[1] is None else None
+
+    def close(self) -> None:
+        zf = self.opened_zip()
+        if zf is not None:
+            zf.close()
+        self.fh.close()
+
+    def __enter__(self) -> _Opened:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Memory(io.BytesIO):
+    """A file's bytes read once, sought and read as the file would be: a negative position is the
+    same OSError, one past what an offset holds the same ValueError."""
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        target = pos if whence == 0 else (self.tell() if whence == 1 else len(self.getbuffer())) + pos
+        if target < 0:
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        if target >= 1 << 63:
+            raise ValueError("cannot fit 'int' into an offset-sized integer")
+        return super().seek(pos, whence)
+
+
+def _attempt(func, *args) -> tuple:
     try:
-        size = p.stat().st_size
-        with open(p, "rb") as fh:
-            head = fh.read(8192)
+        return func(*args), None
+    except Exception as exc:
+        return None, exc
+
+
+def _outcome(got: tuple):
+    value, exc = got
+    if exc is not None:
+        raise exc
+    return value
+
+
+def _open(p: Path) -> _Opened:
+    """The file opened for sniffing, or UnreadableWorkbook saying plainly why it cannot be."""
+    try:
+        return _Opened(p)
+    except IsADirectoryError:
+        raise _folder(p) from None
     except FileNotFoundError:
         raise _fail("文件不存在", "the file does not exist", p) from None
     except PermissionError:
+        if p.is_dir():  # a folder, when opening it is refused rather than named (Windows)
+            raise _folder(p) from None
         raise _fail("没有读取该文件的权限（文件可能正被 Excel、WPS 等程序打开或锁定，请关闭后重试）",
                     "no permission to read the file (another program such as Excel may hold it)", p) from None
     except OSError as exc:
+        if p.is_dir():
+            raise _folder(p) from None
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None
+
+
+def _folder(p: Path) -> UnreadableWorkbook:
+    return _fail("不是文件（是一个文件夹）", "not a file (it is a folder)", p)
+
+
+def _sniff(f: _Opened) -> tuple[str, str, str]:
+    """(kind, reason_zh, reason_en); a reason is given when the file cannot be read."""
+    p, size, head = f.p, f.size, f.head
     if size == 0:
         return "empty", "文件为空（0 字节）", "the file is empty (0 bytes)"
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(p)
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(p)
+        return _sniff_zip(f)
     if b"%PDF-" in head[:1024]:
         return "pdf", *_not_workbook("PDF 文件", "a PDF file")
     if head[:2] in _BIFF_BOFS and len(head) >= 8:
@@ -185,6 +296,53 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, n: int) -> byt
         return b""
 
 
+def _member(f: _Opened, info: zipfile.ZipInfo | None, n: int) -> bytes:
+    """Exactly what ``_read_head(f.zip(), info, n)`` gives, read straight from the member's bytes
+    when it is a sound stored or deflated one (the common case, several times cheaper than a
+    zipfile stream); through zipfile otherwise."""
+    if info is None:
+        return b""
+    whole = _sound(f, info)
+    return whole[:n] if whole is not None else _read_head(f.zip(), info, n)
+
+
+def _sound(f: _Opened, info: zipfile.ZipInfo) -> bytes | None:
+    """The member's whole content when zipfile would read all of it without complaint: a local
+    header that agrees with the directory (signature, name), no flag zipfile refuses without a
+    password, stored or deflated data that ends where and as the directory says (size, CRC).
+    None when any of that does not hold (or the member is large): ask zipfile then."""
+    if info not in f.sound:
+        f.sound[info] = None
+        if info.file_size <= _WHOLE_PART and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                and not info.flag_bits & 0x61:  # encrypted, compressed patch, strong encryption
+            with contextlib.suppress(Exception):
+                f.sound[info] = _sound_data(f, info)
+    return f.sound[info]
+
+
+def _sound_data(f: _Opened, info: zipfile.ZipInfo) -> bytes | None:
+    fh = f.fh
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        return None
+    (flags,) = struct.unpack("<H", local[6:8])
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    encoding = "utf-8" if flags & 0x800 else (getattr(f.zip(), "metadata_encoding", None) or "cp437")
+    if fh.read(name_len).decode(encoding) != info.orig_filename:
+        return None
+    fh.seek(extra_len, os.SEEK_CUR)
+    raw = fh.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = raw if len(raw) == info.compress_size == info.file_size else None
+    else:
+        inflater = zlib.decompressobj(-15)
+        data = inflater.decompress(raw, info.file_size + 1)
+        if not inflater.eof or len(data) != info.file_size:
+            return None
+    return data if data is not None and zlib.crc32(data) == info.CRC else None
+
+
 _OVERRIDE = re.compile(rb"<Override\b[^>]*>", re.I)
 _PART = re.compile(rb'PartName\s*=\s*["\']([^"\']+)', re.I)
 _CTYPE = re.compile(rb'ContentType\s*=\s*["\']([^"\']+)', re.I)
@@ -207,33 +365,32 @@ def _main_part(ct: bytes, names: dict[str, zipfile.ZipInfo]) -> tuple[str | None
                 (None, b""))
 
 
-def _sniff_zip(p: Path) -> tuple[str, str, str]:
+def _sniff_zip(f: _Opened) -> tuple[str, str, str]:
     try:
-        with open(p, "rb") as fh:
-            count = _eocd_entries(fh, os.fstat(fh.fileno()).st_size)
+        count = f.entries()
         if count is None:
             return "zip", *_DAMAGED
         if count > _SNIFF_MAX_MEMBERS:
             return "zip", f"压缩包内文件数过多（{count} 个）", f"too many zip members ({count})"
-        with zipfile.ZipFile(p) as zf:
-            names = {_norm(i.filename): i for i in zf.infolist()}
-            if "mimetype" in names:
-                mime = _read_head(zf, names["mimetype"], 100)
-                if mime.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-                    return "ods", "", ""
-                if mime.startswith(b"application/vnd.oasis.opendocument.text"):
-                    return "zip", *_not_workbook("OpenDocument 文本文档", "an OpenDocument text")
-            ct = _read_head(zf, names.get("[content_types].xml"), 256 * 1024)
-            main, ctype = _main_part(ct, names)
-            if main is None:
-                return "zip", *_describe_zip(names)
-            if main.endswith(".bin"):
-                return "xlsb", "", ""
-            if b"purl.oclc.org/ooxml/spreadsheetml/main" in _read_head(zf, names[main], 4096):
-                return "strict", "", ""
-            if b"macroenabled" in ctype or any(n.endswith("vbaproject.bin") for n in names):
-                return "xlsm", "", ""
-            return "xlsx", "", ""
+        zf = f.zip()  # kept open: check_package and the reader use the same directory
+        names = {_norm(i.filename): i for i in zf.infolist()}
+        if "mimetype" in names:
+            mime = _member(f, names["mimetype"], 100)
+            if mime.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return "ods", "", ""
+            if mime.startswith(b"application/vnd.oasis.opendocument.text"):
+                return "zip", *_not_workbook("OpenDocument 文本文档", "an OpenDocument text")
+        ct = _member(f, names.get("[content_types].xml"), 256 * 1024)
+        main, ctype = _main_part(ct, names)
+        if main is None:
+            return "zip", *_describe_zip(names)
+        if main.endswith(".bin"):
+            return "xlsb", "", ""
+        if b"purl.oclc.org/ooxml/spreadsheetml/main" in _member(f, names[main], 4096):
+            return "strict", "", ""
+        if b"macroenabled" in ctype or any(n.endswith("vbaproject.bin") for n in names):
+            return "xlsm", "", ""
+        return "xlsx", "", ""
     except Exception:  # BadZipFile, struct.error, ValueError… on damaged packages
         return "zip", *_DAMAGED
 
@@ -323,8 +480,12 @@ def _eocd_entries(fh, size: int) -> int | None:
 
 def _bad_name(name: str) -> bool:
     n = name.replace("\\", "/")
-    return (n.startswith("/") or re.match(r"[A-Za-z]:", n) is not None
-            or ".." in n.split("/") or len(n) > 1024 or any(ord(c) < 32 for c in n))
+    return (n.startswith("/") or _DRIVE.match(n) is not None
+            or ".." in n.split("/") or len(n) > 1024 or _CONTROL.search(n) is not None)
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list[zipfile.ZipInfo]:
@@ -333,13 +494,22 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list
     Returns the members it vetted (empty for a file that is not a zip: OLE streams cannot
     expand beyond the file), so a caller need not read the directory again.
     """
-    lim, p = limits or Limits(), Path(path)
+    p = Path(path)
     try:
-        with open(p, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if not fh.read(4).startswith(_ZIP_MAGICS):
-                return []
-            count = _eocd_entries(fh, size)
+        f = _Opened(p)
+    except OSError as exc:
+        raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
+                    p) from None
+    with f:
+        return _check_package(f, limits or Limits())
+
+
+def _check_package(f: _Opened, lim: Limits) -> list[zipfile.ZipInfo]:
+    p, size = f.p, f.size
+    if not f.head[:4].startswith(_ZIP_MAGICS):
+        return []
+    try:
+        count = f.entries()
     except OSError as exc:
         raise _fail(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc}",
                     p) from None
@@ -349,8 +519,7 @@ def check_package(path: str | os.PathLike, limits: Limits | None = None) -> list
         raise _fail(f"压缩包内文件数过多（{count} 个，超过上限 {lim.max_members} 个）",
                     f"too many zip members ({count}, limit {lim.max_members})", p)
     try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
+        infos = f.zip().infolist()
     except Exception:  # BadZipFile, struct.error, OverflowError… on damaged directories
         raise _fail(*_DAMAGED, p) from None
     total, seen = 0, set()
@@ -394,35 +563,98 @@ def open_checked(path: str | os.PathLike, limits: Limits | None = None, *,
 
     With ``encrypted_ok`` a password-protected workbook is returned as "encrypted" for the
     caller to decrypt rather than refused."""
+    with vetted(path, limits, encrypted_ok=encrypted_ok) as found:
+        return found.kind
+
+
+class Vetted(NamedTuple):
+    """What :func:`vetted` found and read, for the reader."""
+
+    kind: str
+    zip: zipfile.ZipFile | None  # the package's directory, as vetted
+    parts: dict[str, bytes]  # XML parts inflated whole by the DTD scan, by name
+    data: bytes | None  # the whole file, when it was read into memory
+
+
+@contextlib.contextmanager
+def vetted(path: str | os.PathLike, limits: Limits | None = None, *,
+           encrypted_ok: bool = False) -> Iterator[Vetted]:
+    """:func:`open_checked`, keeping what it read for the reader (see :class:`Vetted`), so that
+    each file is opened, and its directory and parts read, once.  Valid inside the ``with``
+    only."""
     p = Path(path)
-    kind, zh, en = _sniff(p)
-    if kind == "encrypted" and encrypted_ok:
-        return kind
-    if kind in ZIP_KINDS:
-        members = check_package(p, limits)
-        if kind != "zip":
-            _scan_dtd(p, members)
-    if zh:
-        raise _fail(zh, en, p)
-    return kind
+    with _open(p) as f:
+        kind, zh, en = _sniff(f)
+        if kind == "encrypted" and encrypted_ok:
+            yield Vetted(kind, None, {}, None)
+            return
+        if kind in ZIP_KINDS:
+            members = _check_package(f, limits or Limits())
+            if kind != "zip":
+                _scan_dtd(f, members)
+        if zh:
+            raise _fail(zh, en, p)
+        yield Vetted(kind, f.opened_zip(), f.parts, f.data)
 
 
-def _scan_dtd(p: Path, members: list[zipfile.ZipInfo]) -> None:
-    """Refuse XML parts that declare a DOCTYPE (entity bombs); reads a few KB of each.
+def _scan_dtd(f: _Opened, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse XML parts that declare a DOCTYPE (entity bombs); looks at the first 4 KB of each.
 
-    The heads are inflated straight from each member's bytes (a DTD can only stand before the
+    The parts are inflated straight from each member's bytes (a DTD can only stand before the
     root element), which costs a fraction of opening every member through zipfile; the
-    directory is the one check_package already vetted.
+    directory is the one check_package already vetted.  A small worksheet is inflated whole and
+    kept for the reader (its first 4 KB are exactly what inflating the head alone gives).
     """
-    with open(p, "rb") as fh:
-        for info in members:
-            if _norm(info.filename).endswith((".xml", ".rels", ".vml")):
-                head = _raw_head(fh, info, 4096)
-                if head is None:  # a compression zipfile knows and we do not inflate by hand
-                    with zipfile.ZipFile(p) as zf:
-                        head = _read_head(zf, info, 4096)
-                if _has_dtd(head):
-                    raise _fail(*_entity_bomb(info.filename), p)
+    for info in members:
+        name = info.filename.lower()
+        if name.endswith((".xml", ".rels", ".vml")):  # as _norm(name) would end
+            # Whole: a worksheet, which the reader inflates anyway, or a part no longer than its head.
+            known = f.sound.get(info) if info.compress_size <= 4096 + 1024 else None  # read by the sniff
+            if known is not None:  # the same bytes _whole gives (and, up to 4 KB, _raw_head)
+                whole = known
+            else:
+                whole = _whole(f.fh, info) if info.file_size <= 4096 or "worksheets/" in name else None
+            if whole is not None:
+                f.parts[info.filename] = whole
+                head = whole[:4096]
+            else:
+                head = _raw_head(f.fh, info, 4096)
+            if head is None:  # a compression zipfile knows and we do not inflate by hand
+                head = _read_head(f.zip(), info, 4096)
+            if _has_dtd(head):
+                raise _fail(*_entity_bomb(info.filename), f.p)
+
+
+def _whole(fh, info: zipfile.ZipInfo) -> bytes | None:
+    """A small stored or deflated member inflated whole, when that is exactly what its
+    declared size says and :func:`_raw_head` would see the same first 4 KB (all of its data
+    within the bytes the head is inflated from); else None."""
+    if info.file_size > _WHOLE_PART or info.compress_size > 4096 + 1024:
+        return None
+    raw = _raw_data(fh, info)
+    if raw is None:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw if len(raw) == info.file_size else None
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(raw, info.file_size + 1)
+    except zlib.error:
+        return None
+    return data if inflater.eof and len(data) == info.file_size else None
+
+
+def _raw_data(fh, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed bytes of a stored or deflated member, or None to ask zipfile."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    return fh.read(info.compress_size)
 
 
 def _raw_head(fh, info: zipfile.ZipInfo, n: int) -> bytes | None:
@@ -458,7 +690,10 @@ def _has_dtd(data: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
         enc = "utf-16-be" if head.startswith((b"\xfe\xff", b"\x00<")) else "utf-16-le"
         head = head.decode(enc, "replace").encode("utf-8", "replace")
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    return _DTD.search(head) is not None
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
 def _entity_bomb(part: str) -> tuple[str, str]:

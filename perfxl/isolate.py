@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import multiprocessing
 import os
 import re
@@ -117,6 +118,10 @@ def _worker_main(conn, func: Callable[[Any], Any], memory_mb: int, log_path: str
     # parent's terminal (pytest does this), and Rust prints a stack unless told not to.
     faulthandler.enable(file=2)  # fd 2: sys.stderr may be a wrapper with no fileno (click tests)
     os.environ["RUST_BACKTRACE"] = "0"
+    # What the worker inherited is never garbage here: the collector leaves it alone, so its
+    # pages stay shared with the parent instead of being copied when a collection walks them.
+    gc.freeze()
+    gc.enable()  # whatever the parent had it doing: a worker's failures may leave cycles
     _limit_memory(memory_mb)
     while True:
         try:

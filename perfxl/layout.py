@@ -9,7 +9,7 @@ listing and the reader's fallback all agree on the cells.  Each fill-in or deriv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -102,11 +102,11 @@ class Layout:
     sheets: list[SheetLayout]
     lists: dict[str, ListArea]
 
-    @property
+    @cached_property  # a layout is built whole and never changed; the reader asks per record
     def slots(self) -> list[Slot]:
         return [s for sl in self.sheets for s in sl.slots]
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, Slot]:
         return {s.name: s for s in self.slots}
 

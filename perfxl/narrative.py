@@ -13,6 +13,8 @@ import math
 import statistics
 from collections import Counter
 
+from .county import project_records
+
 # rule code → (中文建议, English suggestion); a code not listed falls back to its letter, then GENERIC
 SUGGESTIONS = {
     "P001": ("有失分的项目须在“存在问题及改进意见”中写明失分原因、存在问题和改进措施",
@@ -72,7 +74,7 @@ def suggestion(code: str, lang: str = "zh") -> str:
 # ---- the facts --------------------------------------------------------------------------
 def _facts(county, lang: str) -> dict:
     totals = county.totals or {}
-    rows = _records(county.projects)
+    rows = project_records(county)
     counted = [r for r in rows if _counted(r.get("counted"))]
     scores = [s for s in (_num(r.get("score_total")) for r in counted) if s is not None]
 

@@ -21,13 +21,15 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """One cell, parsed: ``value`` is None unless ``status`` is "ok"."""
+class Parsed(NamedTuple):
+    """One cell, parsed: ``value`` is None unless ``status`` is "ok".
+
+    A named tuple (immutable, and about four times cheaper to make than a frozen dataclass:
+    one is made for every cell of every workbook)."""
 
     value: object
     status: str  # "blank" | "na" | "ok" | "invalid" | "error"

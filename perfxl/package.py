@@ -31,6 +31,8 @@ class Package:
     props: dict[str, str] = field(default_factory=dict)
     sheet_parts: dict[str, str] = field(default_factory=dict)
     zip: zipfile.ZipFile | None = None
+    key: tuple | None = None  # identifies the metadata parts: equal keys, equal names and props
+    parts: dict[str, bytes] = field(default_factory=dict)  # parts already inflated, by name
 
     def formulas(self, sheet: str) -> tuple[set[str], set[str]] | None:
         """Cells holding a formula, and cells holding an error value, on ``sheet``."""
@@ -39,12 +41,15 @@ class Package:
             return None
         data = self._inflate(part)
         prefixed = b"<x:" in data[:1000] or b":worksheet" in data[:1000]  # namespace-prefixed XML
-        return _marked_cells(data, _F_TAGS_PREFIXED if prefixed else _F_TAGS), _marked_cells(data, _T_ERR)
+        return _marked_cells(data, _F_TAG_PREFIXED if prefixed else _F_TAG), _marked_cells(data, _T_ERR)
 
 
     def _inflate(self, part: str) -> bytes:
         """A part's bytes, inflated straight from the file (calamine has read and checked it;
-        going through zipfile costs more than the scan itself)."""
+        going through zipfile costs more than the scan itself), unless the guard has already."""
+        data = self.parts.get(part)
+        if data is not None:
+            return data
         info = self.zip.getinfo(part)
         fh = self.zip.fp
         if fh is not None and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
@@ -62,41 +67,50 @@ class Package:
         return self.zip.read(part)
 
 
-def _marked_cells(data: bytes, needles: tuple[bytes, ...]) -> set[str]:
+def _marked_cells(data: bytes, needle: re.Pattern) -> set[str]:
     """The references of the cells in which a needle occurs (a <f> child, a t="e" attribute).
 
     Formula and error cells are few, so each hit looks back for its cell's opening tag rather
     than parsing the whole sheet (calamine has already read the values).
     """
     found = set()
-    for needle in needles:
-        at = data.find(needle)
-        while at >= 0:
-            start = data.rfind(b"c ", 0, at)  # "<c " or, in prefixed XML, "<x:c "
-            ref = _ATTR_R.search(data, start, data.find(b">", start) + 1) if start >= 0 else None
-            if ref:
-                found.add(ref.group(1).decode())
-            at = data.find(needle, at + 1)
+    for hit in needle.finditer(data):
+        at = hit.start()
+        start = data.rfind(b"c ", 0, at)  # "<c " or, in prefixed XML, "<x:c "
+        ref = _ATTR_R.search(data, start, data.find(b">", start) + 1) if start >= 0 else None
+        if ref:
+            found.add(ref.group(1).decode())
     return found
 
 
 _ATTR_R = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_F_TAGS = (b"<f>", b"<f ", b"<f/>")
-_F_TAGS_PREFIXED = (*_F_TAGS, b":f>", b":f ", b":f/>")
-_T_ERR = (b' t="e"',)
+_F_TAG = re.compile(rb"<f(?:[> ]|/>)")  # <f>, <f ...> or <f/>: one pass over the sheet
+_F_TAG_PREFIXED = re.compile(rb"[<:]f(?:[> ]|/>)")  # and <x:f>, <x:f ...>, <x:f/>
+_T_ERR = re.compile(rb' t="e"')
 
 
 _META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
 _META_CACHE: dict[tuple, tuple] = {}  # the parts' CRCs → what they say (a county shares one template)
 
 
-def read_package(path: Path) -> Package:
-    pkg = Package()
-    with open(path, "rb") as fh:
-        if fh.read(4) != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
-            return pkg
+def read_package(path: Path, zf: zipfile.ZipFile | None = None,
+                 parts: dict[str, bytes] | None = None) -> Package:
+    """The package of the workbook at ``path``; ``zf``, when given, is its directory already
+    read and ``parts`` the parts already inflated (by :func:`perfxl.guard.vetted`); the zip
+    stays the caller's to close."""
+    pkg = Package(parts=parts or {})
+    fh = zf.fp if zf is not None else None
+    if fh is not None:
+        fh.seek(0)
+        magic = fh.read(4)
+    else:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    if magic != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
+        return pkg
     try:
-        zf = zipfile.ZipFile(path)
+        if zf is None:
+            zf = zipfile.ZipFile(path)
         infos = {i.filename: i for i in zf.infolist()}
         key = tuple((infos[n].CRC, infos[n].file_size) if n in infos else None for n in _META_PARTS)
         meta = _META_CACHE.get(key)
@@ -109,7 +123,7 @@ def read_package(path: Path) -> Package:
         raise UnreadableWorkbook(f"工作簿结构不完整：{exc}", message_en=f"broken package: {exc}") \
             from exc
     pkg.names, pkg.sheet_parts, pkg.props = (dict(m) for m in meta)
-    pkg.zip = zf
+    pkg.zip, pkg.key = zf, key
     return pkg
 
 

@@ -9,7 +9,11 @@ are then recomputed from the inputs: the cached value is kept beside, never trus
 
 from __future__ import annotations
 
+import io
 import math
+import sys
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,14 +42,15 @@ NUMERIC = ("money", "rate", "score", "number")
 class Report:
     """One workbook as read: its profile, its identity and every cell perfxl knows.
 
-    The cells are kept as plain records (one tuple per cell, RECORD_COLUMNS) and become a pandas
-    frame (CELL_COLUMNS) on first use, so a county of hundreds of workbooks is put into one frame at once
-    instead of paying pandas' overhead per file.
+    The cells are kept as plain columns (one sequence per field of RECORD_COLUMNS, one entry per
+    cell) and become a pandas frame (CELL_COLUMNS) on first use, so a county of hundreds of
+    workbooks is put into one frame at once instead of paying pandas' overhead per file; columns
+    travel from the reading processes and join a county's frame cheaper than one tuple per cell.
     """
 
     path: str
     profile: Profile
-    records: list[tuple]
+    columns: tuple[Sequence, ...]  # RECORD_COLUMNS
     template_version: str | None = None
     notes: list[str] = field(default_factory=list)  # how the workbook was located (fallbacks)
     source: str = ""  # the file on disk when ``path`` is how the user knows it (a zip member)
@@ -56,8 +61,13 @@ class Report:
     @property
     def cells(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = cells_frame(self.profile, self.records)
+            self._frame = cells_frame(self.profile, self.columns)
         return self._frame
+
+    @property
+    def records(self) -> list[tuple]:
+        """One tuple per cell (RECORD_COLUMNS)."""
+        return list(zip(*self.columns, strict=True))
 
     # --- views -------------------------------------------------------------------------------
     def section(self, name: str) -> pd.DataFrame:
@@ -110,38 +120,89 @@ class Report:
         """The key figures (project, department, budget, spending, score, grade…).
 
         Derived figures are the recomputed ones, never the cached values.  Read from the
-        records, so a county's worth of reports never builds a frame per workbook.
+        columns, so a county's worth of reports never builds a frame per workbook.
         """
-        wanted = {self.profile.roles.get(r): r for r in ("project", "department", "year", "date")}
-        wanted.pop(None, None)
-        keys = {name: key for key, name in self.profile.figures.items()}
-        slots = layout_for(self.profile).slots
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
-        for r in self.records:
-            slot = slots[r[_SLOT]]
-            if slot.name in wanted:
-                out["fill_date" if wanted[slot.name] == "date" else wanted[slot.name]] = r[_VALUE]
-            if slot.name in keys and r[_ITEM] < 0:
-                out[keys[slot.name]] = r[_EXPECTED] if slot.kind == "derived" else r[_VALUE]
+        c = self.columns
+        slots, values, expected = c[_SLOT], c[_VALUE], c[_EXPECTED]
+        for index, key, derived, listed in _figure_slots(self.profile):
+            if listed:
+                at = _last(slots, index)
+            else:  # a single cell
+                try:
+                    at = slots.index(index)
+                except ValueError:
+                    continue
+            if at is not None:
+                out[key] = expected[at] if derived else values[at]
         return out
 
     def first_text(self, block: str, column: str) -> str:
         """The first filled text of an open list's column (e.g. the first 主要问题)."""
-        slots = layout_for(self.profile).slots
-        for r in self.records:
-            slot = slots[r[_SLOT]]
-            if slot.block == block and slot.column == column and r[_ITEM] >= 0 and r[_STATUS] == "ok":
-                return str(r[_VALUE]).strip()
-        return ""
+        c = self.columns
+        slots, items, statuses = c[_SLOT], c[_ITEM], c[_STATUS]
+        found = [at for index in _column_slots(self.profile, block, column)
+                 for at in _positions(slots, index) if items[at] >= 0 and statuses[at] == "ok"]
+        return str(c[_VALUE][min(found)]).strip() if found else ""
 
     def value(self, name: str):
-        slots = layout_for(self.profile).slots
-        return next((r[_VALUE] for r in self.records if slots[r[_SLOT]].name == name), None)
+        """The value of the first cell of the slot called ``name``."""
+        c = self.columns
+        found = [next(_positions(c[_SLOT], index), None) for index in _named_slots(self.profile, name)]
+        found = [at for at in found if at is not None]
+        return c[_VALUE][min(found)] if found else None
 
     def figure(self, role: str):
         """A value by its role in the profile (project, department, year, date, title)."""
         key = self.profile.roles.get(role)
         return self.value(key) if key else None
+
+
+@lru_cache(maxsize=16)
+def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool, bool], ...]:
+    """What :meth:`Report.figures` takes from which slot, in the order the cells come: (slot
+    index, figure, whether the recomputed value, whether the slot is an open list's column, whose
+    last cell counts), for the fields of the roles and the figures."""
+    wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
+    wanted.pop(None, None)
+    keys = {name: key for key, name in profile.figures.items()}
+    out = []
+    for index, slot in enumerate(layout_for(profile).slots):
+        listed = slot.section == "list" and slot.kind == "input"
+        if slot.name in wanted:
+            out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False, listed))
+        if slot.name in keys and not listed:  # an item is not a figure
+            out.append((index, keys[slot.name], slot.kind == "derived", False))
+    return tuple(out)
+
+
+def _last(values: Sequence, value) -> int | None:
+    """Where ``value`` is last in ``values``, or None."""
+    at = None
+    for at in _positions(values, value):  # noqa: B007 (the last one is kept)
+        pass
+    return at
+
+
+@lru_cache(maxsize=256)
+def _named_slots(profile: Profile, name: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.name == name)
+
+
+@lru_cache(maxsize=64)
+def _column_slots(profile: Profile, block: str, column: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.block == block and s.column == column)
+
+
+def _positions(values: Sequence, value) -> Iterator[int]:
+    """Where ``value`` is in ``values``, in order (searched at C speed)."""
+    at = -1
+    while True:
+        try:
+            at = values.index(value, at + 1)
+        except ValueError:
+            return
+        yield at
 
 
 def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None, list[str]]:
@@ -170,11 +231,16 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
                    message_en="not a recognised self-evaluation form")
 
 
-def read_report(path: str | Path, profile: Profile | None = None) -> Report:
-    """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason."""
+def read_report(path: str | Path, profile: Profile | None = None, *,
+                package: zipfile.ZipFile | None = None, parts: dict[str, bytes] | None = None,
+                data: bytes | None = None) -> Report:
+    """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
+
+    ``package`` is the workbook's zip directory, ``parts`` its parts already inflated and
+    ``data`` the whole file, when the caller has them (see :func:`perfxl.guard.vetted`)."""
     path = Path(path)
-    book = _open_book(path)
-    pkg = read_package(path)
+    book = _open_book(path, data)
+    pkg = read_package(path, package, parts)
     try:
         if profile is None:
             profile, version, notes = identify(pkg, book.sheet_names)
@@ -187,7 +253,13 @@ def read_report(path: str | Path, profile: Profile | None = None) -> Report:
     finally:
         if pkg.zip is not None:
             pkg.zip.close()
-    return Report(str(path), profile, records, version, notes, sheet_names=list(book.sheet_names))
+    return Report(str(path), profile, as_columns(records), version, notes,
+                  sheet_names=list(book.sheet_names))
+
+
+def as_columns(records: list[tuple]) -> tuple[tuple, ...]:
+    """Records (one tuple per cell) as columns (one tuple per field of RECORD_COLUMNS)."""
+    return tuple(zip(*records, strict=True)) if records else tuple(() for _ in RECORD_COLUMNS)
 
 
 @lru_cache(maxsize=16)
@@ -196,17 +268,24 @@ def slot_table(profile: Profile) -> pd.DataFrame:
     slots = layout_for(profile).slots
     table = pd.DataFrame([[getattr(s, c if c != "max" else "max") for c in SLOT_COLUMNS] for s in slots],
                          columns=SLOT_COLUMNS)
-    for c in SLOT_COLUMNS:
-        if table[c].dtype == object and c != "required":
+    for c in SLOT_COLUMNS:  # object (pandas 2) or str (pandas 3) columns; not max, required
+        if not pd.api.types.is_numeric_dtype(table[c]):
             table[c] = table[c].astype("category")
     return table
 
 
-def cells_frame(profile: Profile, records: list, workbook: list[str] | None = None) -> pd.DataFrame:
-    """One frame (CELL_COLUMNS, plus ``workbook`` when given) of many workbooks' records."""
-    frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
-    for c in ("sheet", "status"):  # few distinct values: categories compare fastest
-        frame[c] = frame[c].astype("category")
+def cells_frame(profile: Profile, columns: Sequence[Sequence],
+                workbook: Sequence[str] | pd.Categorical | None = None) -> pd.DataFrame:
+    """One frame (CELL_COLUMNS, plus ``workbook`` when given: each cell's) of many workbooks'
+    cells, given as columns (RECORD_COLUMNS)."""
+    if not len(columns[_SLOT]):
+        frame = pd.DataFrame.from_records([], columns=RECORD_COLUMNS)
+        for c in _CATEGORIES:
+            frame[c] = frame[c].astype("category")
+    else:  # the integer columns are always integers and the texts of _CATEGORIES always texts
+        frame = pd.DataFrame({c: np.array(v, dtype=np.int64) if c in _INTEGERS
+                              else _categorical(v) if c in _CATEGORIES else v
+                              for c, v in zip(RECORD_COLUMNS, columns, strict=True)})
     # The A1 reference is derived here, once per distinct cell, not carried by every record.
     key = frame["row"].to_numpy(np.int64) * 16384 + frame["col"].to_numpy(np.int64)
     distinct, codes = np.unique(key, return_inverse=True)
@@ -221,8 +300,28 @@ def cells_frame(profile: Profile, records: list, workbook: list[str] | None = No
     return frame
 
 
-def _open_book(path: Path) -> CalamineWorkbook:
-    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx)."""
+_INTEGERS = ("slot", "row", "col", "item")
+_CATEGORIES = ("sheet", "status")  # few distinct values: categories compare fastest
+
+
+def _categorical(texts: Sequence[str]) -> pd.Categorical:
+    """Texts as the categorical ``astype("category")`` makes of them, without a text column first."""
+    codes, categories = pd.factorize(np.array(texts, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories)
+
+
+def _open_book(path: Path, data: bytes | None = None) -> CalamineWorkbook:
+    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx).
+
+    With the file's bytes at hand calamine reads them, by their content: where it reads them at
+    all, that is the reader the name picks too (or the one tried next)."""
+    if data is not None:
+        try:
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # whatever calamine says (a panic too) is said again from the file
+            pass
     try:
         return CalamineWorkbook.from_path(str(path))
     except (KeyboardInterrupt, SystemExit):
@@ -239,6 +338,12 @@ def _open_book(path: Path) -> CalamineWorkbook:
 
 
 def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:
+    """Every slot's cells as records, derived ones with their recomputed ``expected``.
+
+    This runs for every workbook of a county, so the work that depends only on the template
+    (where each slot is, its parser, its A1 name) is done once per template (:func:`_places`)
+    and the inputs for the recomputation are gathered in the same pass as the values.
+    """
     layout = layout_for(profile)
     grids: dict[str, list[list]] = {}
     formulas: dict[str, tuple[set[str], set[str]] | None] = {}
@@ -253,33 +358,75 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             formulas[sheet] = pkg.formulas(sheet)
         return rows
 
-    records: list[list] = []
-    located_by_layout = 0
-    names_ = pkg.names
-    for index, slot, parser in _plan(layout):
-        ref = names_.get(slot.name)
-        place = resolve(ref) if ref is not None else None
-        if place is None:
-            located_by_layout += 1
-            place = (slot.sheet, slot.row, slot.col, slot.last_row)
-        sheet, row, col, last = place
+    records: list[tuple] = []
+    numbers: dict[str, object] = {}  # input figures and list columns, for the recomputation
+    items: dict[str, dict[str, list]] = {}
+    derived: list[int] = []  # where the derived cells are in ``records``
+    places, located_by_layout = _places(layout, pkg)
+    for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
         found = formulas[sheet]
-        listed = slot.section == "list" and slot.kind == "input"
-        if listed:
-            area = layout.lists[slot.block]
-            item_rows = _list_rows(rows, row, last if last is not None else row, area,
-                                   col - area.columns[slot.column])
-        else:
-            item_rows = (row,)
+        if area is None:
+            raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
+            record = _record(index, _parse(parser, raw), sheet, row, col, cell, found, -1)
+            if slot.kind == "derived":
+                derived.append(len(records))
+            else:
+                numbers[slot.name] = _known(record)
+            records.append(record)
+            continue
+        column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
+        item_rows = _list_rows(rows, row, last if last is not None else row, area,
+                               col - area.columns[slot.column])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
-            parsed = _BLANK if raw == "" else parser(raw)
-            records.append(_record(index, parsed, sheet, r, col, found, i if listed else -1))
+            record = _record(index, _parse(parser, raw), sheet, r, col,
+                             _cell_name(r, col), found, i)
+            column.append(_known(record))
+            records.append(record)
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
-    _recompute(profile, records)
-    return [tuple(r) for r in records]
+    expected = derive(profile, numbers, items)
+    slots = layout.slots
+    for at in derived:
+        record = records[at]
+        records[at] = (*record[:_EXPECTED], expected.get(slots[record[_SLOT]].name))
+    return records
+
+
+_PLACES: dict[tuple, tuple] = {}  # (layout, the package's metadata key) → where every slot is
+
+
+def _places(layout, pkg: Package) -> tuple[tuple, int]:
+    """Each slot with its parser, where it is (by the workbook's defined names, else by the
+    layout), its A1 name, and for an open list's input column its list area; and how many slots
+    had no defined name.  The same for every workbook of one template, so kept per template."""
+    key = (layout, pkg.key) if pkg.key is not None else None
+    got = _PLACES.get(key) if key is not None else None
+    if got is None:
+        places, by_layout, names = [], 0, pkg.names
+        for index, slot, parser in _plan(layout):
+            ref = names.get(slot.name)
+            place = resolve(ref) if ref is not None else None
+            if place is None:
+                by_layout += 1
+                place = (slot.sheet, slot.row, slot.col, slot.last_row)
+            sheet, row, col, last = place
+            sheet = sys.intern(sheet)  # one object per sheet: records share it, pickle sends it once
+            listed = slot.section == "list" and slot.kind == "input"
+            places.append((index, slot, parser, sheet, row, col, last, _cell_name(row, col),
+                           layout.lists[slot.block] if listed else None))
+        got = (tuple(places), by_layout)
+        if key is not None:
+            if len(_PLACES) > 256:
+                _PLACES.clear()
+            _PLACES[key] = got
+    return got
+
+
+def _known(record: tuple):
+    """A record's value as the recomputation takes it: NaN when it could not be read."""
+    return math.nan if record[_STATUS] in _UNKNOWN else record[_VALUE]
 
 
 def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> list[int]:
@@ -306,6 +453,23 @@ _cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
 
 
 _BLANK = Parsed(None, "blank", "")
+_PARSED: dict[tuple, Parsed] = {}  # (parser, short text) → what it parses to
+
+
+def _parse(parser, raw) -> Parsed:
+    """``parser(raw)``; a short text is parsed once per reading process, as the same ones (无,
+    department names, phone numbers, 2023年…) recur across a county's workbooks."""
+    if raw == "":
+        return _BLANK
+    if type(raw) is not str or len(raw) > 32:
+        return parser(raw)
+    key = (parser, raw)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= 50_000:
+            _PARSED.clear()
+        parsed = _PARSED[key] = parser(raw)
+    return parsed
 
 
 @lru_cache(maxsize=16)
@@ -314,15 +478,14 @@ def _plan(layout) -> tuple:
     return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
 
 
-def _record(index: int, parsed, sheet: str, row: int, col: int, found, item: int) -> list:
-    cell = _cell_name(row, col)
+def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int) -> tuple:
     has_formula = None if found is None else cell in found[0]
     status = parsed.status
     if found is not None and cell in found[1] and status != "error":
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return [index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None]
+    return (index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None)
 
 
 # A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
@@ -334,22 +497,3 @@ _SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
 SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
                 "required", "grid_row", "grid_col", "indicator", "column"]
 _UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown
-
-
-def _recompute(profile: Profile, records: list[list]) -> None:
-    """Fill ``expected`` on every derived cell from the inputs (cached values are not used)."""
-    slots = layout_for(profile).slots
-    numbers: dict[str, object] = {}
-    items: dict[str, dict[str, list]] = {}
-    for r in records:
-        slot = slots[r[_SLOT]]
-        value = math.nan if r[_STATUS] in _UNKNOWN else r[_VALUE]
-        if r[_ITEM] >= 0:
-            items.setdefault(slot.block, {}).setdefault(slot.column, []).append(value)
-        elif slot.kind == "input":
-            numbers[slot.name] = value
-    expected = derive(profile, numbers, items)
-    for r in records:
-        slot = slots[r[_SLOT]]
-        if slot.kind == "derived":
-            r[_EXPECTED] = expected.get(slot.name)

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from .bulk import collector_paused
 from .check import Settings, batch_cells, run_rules
 from .county import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, County, Failure
 from .errors import PerfxlError
@@ -52,22 +53,23 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
     approved = read_budget(budget) if budget else None  # a bad list fails before the long read
     inputs = gather(paths)
     try:
-        by_real = {str(s.path): s for s in inputs.sources}
-        reports: list[Report] = []
-        failures = list(inputs.failures)
-        total = len(inputs.sources)
-        for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
-            source = by_real[path]
-            if isinstance(got, Report):
-                got.path = source.shown
-                got.source = str(source.path)
-                reports.append(got)
-            else:
-                failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
-            if progress:
-                progress(done, total)
-        mtimes = {s.shown: s.mtime for s in inputs.sources}
-        county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
+        with collector_paused():  # a county's reports and frames: many objects, no cycles
+            by_real = {str(s.path): s for s in inputs.sources}
+            reports: list[Report] = []
+            failures = list(inputs.failures)
+            total = len(inputs.sources)
+            for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
+                source = by_real[path]
+                if isinstance(got, Report):
+                    got.path = source.shown
+                    got.source = str(source.path)
+                    reports.append(got)
+                else:
+                    failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
+                if progress:
+                    progress(done, total)
+            mtimes = {s.shown: s.mtime for s in inputs.sources}
+            county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
         county.checked_at = checked_at
         if annotate_to is not None:
             county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)
@@ -181,19 +183,25 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     """The same department + project twice: the later one (填报日期, then file time) counts."""
     if frame.empty:
         return
-    key = frame["department"].map(name_key) + "\x00" + frame["project"].map(name_key)
-    order = frame.assign(_key=key, _date=frame["fill_date"].map(
-        lambda d: d.toordinal() if isinstance(d, dt.date) else -1))
-    for _, group in order[order.duplicated("_key", keep=False)].groupby("_key"):
-        ranked = group.sort_values(["_date", "_mtime", "path"])
-        kept = ranked.index[-1]
-        for idx in ranked.index:
-            others = "、".join(Path(p).name for p in ranked.loc[ranked.index != idx, "path"])
-            if idx == kept:
-                frame.loc[idx, "duplicate"] = f"与 {others} 重复，以本表为准"
+    dates = [d.toordinal() if isinstance(d, dt.date) else -1 for d in frame["fill_date"]]
+    paths, mtimes = frame["path"].tolist(), frame["_mtime"].tolist()
+    groups: dict[str, list[int]] = {}
+    for at, (department, project) in enumerate(zip(frame["department"], frame["project"], strict=True)):
+        groups.setdefault(name_key(department) + "\x00" + name_key(project), []).append(at)
+    duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        ranked = sorted(same, key=lambda at: (dates[at], mtimes[at], paths[at]))
+        for at in ranked:
+            others = "、".join(Path(paths[other]).name for other in ranked if other != at)
+            if at == ranked[-1]:
+                duplicate[at] = f"与 {others} 重复，以本表为准"
             else:
-                frame.loc[idx, "duplicate"] = f"与 {others} 重复，未计入汇总"
-                frame.loc[idx, "counted"] = False
+                duplicate[at] = f"与 {others} 重复，未计入汇总"
+                counted[at] = False
+    if duplicate != frame["duplicate"].tolist():
+        frame["duplicate"], frame["counted"] = duplicate, counted
 
 
 def _rate_formulas(profile) -> dict[str, tuple]:

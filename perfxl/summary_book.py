@@ -18,6 +18,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .atomic import atomic_write
-from .county import County
+from .bulk import collector_paused
+from .county import County, project_records
 from .findings import SEVERITIES, SEVERITY_LABELS, sort_findings
 from .narrative import narrate, rule_title
 
@@ -108,13 +110,17 @@ def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -
     current folder); the 源文件 links are written relative to the summary's own folder."""
     path = Path(path)
     root = Path(source_root) if source_root is not None else Path.cwd()
-    atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve()).write(tmp))
+    with collector_paused():  # tens of thousands of cells, no cycles
+        atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve()).write(tmp))
     return path
 
 
 class _Book:
     def __init__(self, county: County, lang: str, out_dir: Path, root: Path):
         self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
+        self.folders: dict[str, tuple] = {}  # a source's folder → (relative to the summary's, full)
+        self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
+        self.project_records = project_records(county)
         self.wb = None
         self.formats: dict = {}
         self.widths: dict[str, dict[int, float]] = {}
@@ -156,8 +162,10 @@ class _Book:
         return self.formats[key]
 
     def put(self, ws, r: int, c: int, value, kind: str, variant: str = "") -> None:
-        f = self.fmt(kind, variant)
-        if isinstance(value, _F):
+        f = self.formats.get((kind, variant)) or self.fmt(kind, variant)
+        if type(value) is str and value and kind != "link":  # most cells: a text, written as it is
+            ws.write_string(r, c, value, f)
+        elif isinstance(value, _F):
             ws.write_formula(r, c, value.formula, f, "" if _blank(value.value) else value.value)
         elif _blank(value) or value == "":
             ws.write_blank(r, c, None, f)
@@ -170,11 +178,7 @@ class _Book:
 
     def link(self, ws, r: int, c: int, source: str, f) -> None:
         shown = re.split(r"[\\/]", source)[-1] or source
-        full = Path(source) if Path(source).is_absolute() else self.root / source
-        try:
-            rel = os.path.relpath(full, self.out_dir)
-        except ValueError:  # another drive (Windows)
-            rel = str(full)
+        rel = self.relative(source)
         if "#" not in rel and len(rel) < 2000:
             try:
                 if ws.write_url(r, c, "external:" + rel, f, shown) == 0:
@@ -182,6 +186,29 @@ class _Book:
             except (ValueError, IndexError):
                 pass
         ws.write_string(r, c, shown, f)
+
+    def relative(self, source: str) -> str:
+        """Where a source file (absolute, or relative to ``root``) is from the summary's folder, as
+        :func:`os.path.relpath` gives it (the full path on another drive); worked out once per
+        folder, as a county's files sit in a few."""
+        folder, name = os.path.split(source)
+        if not folder or name in ("", os.curdir, os.pardir) or name in self.out_parts:  # not by folder
+            full = str(Path(source) if Path(source).is_absolute() else self.root / source)
+            rel = self._relative(full)
+            return full if rel is None else rel
+        if folder not in self.folders:
+            base = str(Path(folder) if Path(folder).is_absolute() else self.root / folder)
+            self.folders[folder] = (self._relative(base), base)
+        where, base = self.folders[folder]
+        if where is None:
+            return os.path.join(base, name)
+        return name if where == os.curdir else os.path.join(where, name)
+
+    def _relative(self, path: str) -> str | None:
+        try:
+            return os.path.relpath(path, self.out_dir)
+        except ValueError:  # another drive (Windows)
+            return None
 
     # ---- the generic table ---------------------------------------------------------------
     def table(self, ws, purpose: str, columns, rows, *, variants=None, total=None, top: int = 0,
@@ -210,8 +237,9 @@ class _Book:
                          variant.get(c, "") if isinstance(variant, dict) else variant)
         # rows are sized here: neither Excel nor LibreOffice grows a row for wrapped text on opening
         ws.set_row(hr, LINE * _lines(headers, kinds, widths, header=True) + 4)
+        wrapped = [c for c, kind in enumerate(kinds) if kind not in ("link", *NUM)]  # numbers never wrap
         for i, row in enumerate(every):
-            if (lines := _lines(row, kinds, widths)) > 1:
+            if (lines := _lines(row, kinds, widths, columns=wrapped)) > 1:
                 ws.set_row(first + i, LINE * lines + 3)
         if top == 0:
             ws.freeze_panes(first, freeze_col)
@@ -250,7 +278,7 @@ class _Book:
         keys = ["department", "project", "budget_total", "in_place_total", "spent_total",
                 "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total", "grade",
                 "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "path"]
-        records = _records(self.c.projects)
+        records = self.project_records
         rows = [[i + 1, *(_v(rec.get(k)) for k in keys)] for i, rec in enumerate(records)]
         counted = [_counted(rec.get("counted")) for rec in records]
         first, end = 2, 2 + len(rows)
@@ -336,7 +364,7 @@ class _Book:
 
     def findings(self) -> None:
         where = {}
-        for rec in _records(self.c.projects):
+        for rec in self.project_records:
             where.setdefault(_s(rec.get("path")), (_v(rec.get("department")), _v(rec.get("project"))))
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         found = sorted(sort_findings(self.c.findings), key=lambda f: rank[f.severity])
@@ -396,6 +424,9 @@ class _Book:
 
 # ---- helpers ----------------------------------------------------------------------------
 def _blank(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is int:  # most cells: decided without the checks below
+        return False
     if value is None:
         return True
     if isinstance(value, float):
@@ -414,6 +445,8 @@ def _records(frame) -> list[dict]:
 
 def _v(value):
     """A cell value as plain Python: None for NaN/NA, numbers as int/float, the rest as is."""
+    if type(value) is str or type(value) is int:  # most values, as they are
+        return value
     if _blank(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
@@ -448,8 +481,15 @@ def _rate(num_ref: str, den_ref: str, num: float, den: float) -> _F:
 
 def _width(text: str) -> int:
     """Display width: Chinese (wide) characters count double; the longest line of the text."""
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in str(text).split("\n")), default=0)
+    return _text_width(str(text))
+
+
+@lru_cache(maxsize=65536)  # a county's names, grades and rule titles recur on every sheet
+def _text_width(text: str) -> int:
+    if text.isascii():
+        return max(map(len, text.split("\n")))
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+               for line in text.split("\n"))
 
 
 def _title_span(title: str, widths: list[float]) -> int:
@@ -461,10 +501,12 @@ def _title_span(title: str, widths: list[float]) -> int:
     return n
 
 
-def _lines(row, kinds, widths, *, header: bool = False) -> int:
-    """How many lines the tallest cell of a row takes when wrapped in its column."""
+def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | None = None) -> int:
+    """How many lines the tallest cell of a row takes when wrapped in its column (of ``columns``,
+    when given: those that can wrap)."""
     most = 1
-    for c, value in enumerate(row):
+    for c in range(len(row)) if columns is None else [c for c in columns if c < len(row)]:
+        value = row[c]
         if isinstance(value, _F) or _blank(value) or (kinds[c] in ("link", *NUM) and not header):
             continue
         room = max((widths[c] - 1) * 1.05, 1)  # a wide character is a little under 2 units
@@ -473,6 +515,8 @@ def _lines(row, kinds, widths, *, header: bool = False) -> int:
 
 
 def _cell_width(value, kind: str) -> int:
+    if type(value) is str and value and kind != "link":  # most cells: a text
+        return _width(value)
     if isinstance(value, _F):
         value = value.value
     if _blank(value) or value == "":

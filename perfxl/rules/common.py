@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..check import Context, show
@@ -13,10 +14,34 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def rows_of(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts of plain Python values: what ``iterrows`` (a Series per row) or
+    ``to_dict("records")`` (about a millisecond even for none) give, made column by column."""
+    if frame.empty:
+        return []
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*(_values(frame[name]) for name in names), strict=True)]
+
+
+def _values(column: pd.Series) -> list:
+    """``column.tolist()``; a categorical's by its codes (tolist first makes every value an
+    object, which costs more than the rows it is asked for when they are few)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories.tolist()
+        return [categories[code] if code >= 0 else math.nan for code in column.cat.codes.tolist()]
+    return column.tolist()
+
+
+def rows_at(ctx: Context, labels: list) -> list[dict]:
+    """The rows of the cells at these index labels, as :func:`rows_of` gives them."""
+    return rows_of(ctx.cells.loc[labels])
+
+
 def numeric(series: pd.Series) -> pd.Series:
     """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
-    return pd.Series([v if type(v) in (float, int) else math.nan for v in series], index=series.index,
-                     dtype=float)
+    return pd.Series([v if type(v) in (float, int) else math.nan for v in series.tolist()],
+                     index=series.index, dtype=float)
 
 
 def tolerance(ctx: Context, type_: str) -> float:
@@ -24,26 +49,35 @@ def tolerance(ctx: Context, type_: str) -> float:
     return {"rate": s.rate_tolerance, "score": s.score_tolerance}.get(type_, s.money_tolerance)
 
 
-def recomputed_mismatch(ctx: Context, derived: pd.DataFrame) -> pd.DataFrame:
-    """Derived cells whose number differs from the recomputed one beyond the shown precision.
+def _tolerances(ctx: Context, types: pd.Series) -> pd.Series:
+    """Each cell's tolerance by its type (categorical): looked up once per type, not per cell."""
+    if not isinstance(types.dtype, pd.CategoricalDtype):
+        return types.astype(str).map(lambda t: tolerance(ctx, t)).astype(float)
+    by_type = [tolerance(ctx, str(t)) for t in types.cat.categories]
+    codes = types.cat.codes.to_numpy()
+    tol = np.array(by_type, dtype=float)[codes] if by_type else np.zeros(len(codes))
+    return pd.Series(np.where(codes >= 0, tol, ctx.settings.money_tolerance), index=types.index)
+
+
+def recomputed_mismatch(ctx: Context, derived: pd.Series) -> pd.DataFrame:
+    """The derived cells (``derived``: a mask over the cells) whose number differs from the
+    recomputed one beyond the shown precision, as rows of the cells.
 
     A blank cached value is not a mismatch (Excel and WPS recompute on opening); a blank
     recomputed value (a rate over a zero base) with a number in the cell is.
     """
-    value, expected = numeric(derived["value"]), numeric(derived["expected"])
-    s = ctx.settings
-    tol = derived["type"].astype(str).map({"rate": s.rate_tolerance, "score": s.score_tolerance}) \
-        .fillna(s.money_tolerance)
-    differs = (value - expected).abs() >= tol - 1e-12
+    part = ctx.cells.loc[derived, ["value", "expected", "type", "status"]]  # only what is compared
+    value, expected = numeric(part["value"]), numeric(part["expected"])
+    differs = (value - expected).abs() >= _tolerances(ctx, part["type"]) - 1e-12
     # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
     # which V002/V003 report — nothing to compare then.
-    is_none = pd.Series([v is None for v in derived["expected"]], index=derived.index, dtype=bool)
-    blank_expected = value.notna() & is_none & (derived["status"] == "ok")
-    return derived[(value.notna() & expected.notna() & differs) | blank_expected]
+    is_none = pd.Series([v is None for v in part["expected"].tolist()], index=part.index, dtype=bool)
+    blank_expected = value.notna() & is_none & (part["status"] == "ok")
+    return ctx.cells.loc[part.index[(value.notna() & expected.notna() & differs) | blank_expected]]
 
 
 def mismatch_findings(ctx: Context, rows: pd.DataFrame, what_zh: str, what_en: str):
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         formula = row["has_formula"] is True
         zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
         en_tail = " (the formula's cached value is stale)" if formula else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch, tolerance
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of, tolerance
 
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
@@ -20,8 +20,7 @@ def detail_total_mismatch(ctx: Context):
     **How to fix.** Insert rows inside the list (not below it) so the 合计 formula covers them.
     """
     cells = ctx.cells
-    totals = cells[(cells["section"] == "list") & (cells["kind"] == "derived")]
-    rows = recomputed_mismatch(ctx, totals)
+    rows = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
     yield from mismatch_findings(ctx, rows, "合计应等于各明细行之和",
                                  "the total must equal the sum of the rows")
 
@@ -44,10 +43,13 @@ def detail_funds_disagree(ctx: Context):
         a, b = numeric(left["expected"]), numeric(right["expected"]).reindex(left.index)
         tol = tolerance(ctx, left["type"].iloc[0]) if len(left) else 0
         bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
-        for wb in left.index[bad]:
-            row = left.loc[wb].copy()
-            row["workbook"] = wb
-            other = right.loc[wb]
+        if not bad.any():
+            continue
+        flagged = left.index[bad]
+        rows = {row["workbook"]: row for row in rows_of(left.loc[flagged].reset_index())}
+        others = {row["workbook"]: row for row in rows_of(right.loc[flagged].reset_index())}
+        for wb in flagged:
+            row, other = rows[wb], others[wb]
             yield ctx.finding(
                 row,
                 f"{row['label']} {show(a[wb], row['type'])} 与{other['label']}"

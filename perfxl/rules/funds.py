@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
 
 
-def _grid_derived(ctx: Context, by_row_formula: bool):
+def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:
+    """Which cells are the grid's derived ones of one kind (a mask over the cells)."""
     profile = ctx.profile
     keys = set()
     for block in profile.blocks("grid"):
@@ -17,7 +20,7 @@ def _grid_derived(ctx: Context, by_row_formula: bool):
                 by_column = rule is not None and rule.formula is c.formula and rule.axis == "row"
                 if rule is not None and not rule.blank and by_column != by_row_formula:
                     keys.add(f"{block.key}_{r.key}_{c.key}")
-    return ctx.cells[ctx.cells["name"].isin(keys)]
+    return ctx.cells["name"].isin(keys)
 
 
 @rule("F001", "funds-derived-mismatch", "error", "资金结余、到位率等派生数与投入数推算结果不符")
@@ -67,9 +70,8 @@ def negative_amount(ctx: Context):
     **How to fix.** Type the amount without a sign; explain refunds in the text.
     """
     cells = ctx.cells
-    money = cells[(cells["kind"] == "input") & (cells["type"] == "money")]
-    value = numeric(money["value"])
-    for _, row in money[value < 0].iterrows():
+    value = numeric(cells.loc[(cells["kind"] == "input") & (cells["type"] == "money"), "value"])
+    for row in rows_of(cells.loc[value.index[value < 0]]):
         yield ctx.finding(
             row, f"{row['label']}为负数 {show(row['value'], 'money')}",
             f"{row['label']} is negative ({show(row['value'], 'money')})",

@@ -9,20 +9,27 @@ import pandas as pd
 
 from ..check import Context, rule, show
 from ..numbers import normalize_text
-from .common import is_number, numeric
+from .common import is_number, numeric, rows_at, rows_of
 
 
 def _leaves(ctx: Context) -> pd.DataFrame:
-    """Leaf scores with their explanation beside them (one row per leaf per workbook)."""
+    """Leaf scores with their explanation beside them (one row per leaf per workbook): workbook,
+    max, status, value, the note's status and the score as a number; indexed as the cells."""
+    return ctx.shared(_leaf_scores)
+
+
+def _leaf_scores(ctx: Context) -> pd.DataFrame:
     tree = ctx.profile.tree
     cells = ctx.cells
-    part = cells[(cells["section"] == "tree") & (cells["kind"] == "input")]
-    scores = part[part["column"] == tree.score_column.key].copy()
+    part = (cells["section"] == "tree") & (cells["kind"] == "input")
+    scores = cells.loc[part & (cells["column"] == tree.score_column.key),
+                       ["workbook", "indicator", "max", "status", "value"]]
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
-        notes = part[part["column"] == explains[0]].set_index(["workbook", "indicator"])
+        notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
+        notes = notes.set_index(["workbook", "indicator"])
         key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
-        scores["note_status"] = notes["status"].reindex(key).to_numpy()
+        scores = scores.assign(note_status=notes["status"].reindex(key).to_numpy())
     else:
         scores["note_status"] = "ok"
     scores["score"] = numeric(scores["value"])
@@ -30,16 +37,28 @@ def _leaves(ctx: Context) -> pd.DataFrame:
 
 
 def _problem_rows(ctx: Context) -> pd.DataFrame:
-    """The cells of the list where the unit writes its problems (the list that `explains`)."""
+    """The cells of the list where the unit writes its problems (the list that `explains`):
+    workbook, item, col, status and raw, indexed as the cells."""
+    return ctx.shared(_problem_cells)
+
+
+def _problem_cells(ctx: Context) -> pd.DataFrame:
     keys = [b.key for b in ctx.profile.blocks("list") if b.explains]
     cells = ctx.cells
-    return cells[cells["block"].isin(keys) & (cells["item"] >= 0)]
+    return cells.loc[cells["block"].isin(keys) & (cells["item"] >= 0), ["workbook", "item", "col", "status", "raw"]]
 
 
-def _is_placeholder(ctx: Context, rows: pd.DataFrame) -> pd.Series:
+def _is_placeholder(ctx: Context) -> pd.Series:
+    """Which of the problem rows (:func:`_problem_rows`) hold only 无, / or the like."""
+    return ctx.shared(_placeholders)
+
+
+def _placeholders(ctx: Context) -> pd.Series:
+    rows = _problem_rows(ctx)
     marks = {normalize_text(p) for p in ctx.settings.placeholders}
-    text = rows["raw"].map(lambda v: normalize_text(str(v)).strip("。.，, "))
-    return (rows["status"] == "na") | text.isin(marks)
+    # The same few texts recur across a county's workbooks: each distinct one is looked at once.
+    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in rows["raw"].unique()}
+    return (rows["status"] == "na") | rows["raw"].map(marked).astype(bool)
 
 
 @rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
@@ -59,14 +78,15 @@ def problems_missing(ctx: Context):
     lost = (leaves["max"].astype(float) - leaves["score"].fillna(0)).groupby(
         leaves["workbook"]).sum()
     rows = _problem_rows(ctx)
-    real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx, rows)]
+    real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx)]
     has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
-    first = rows.sort_values(["item", "col"]).groupby("workbook").head(1).set_index("workbook")
-    for wb in lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]:
-        if wb not in first.index:
+    flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
+    firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
+    first = {row["workbook"]: row for row in rows_of(ctx.cells.loc[firsts.index])}  # where it goes
+    for wb in flagged:
+        if wb not in first:
             continue
-        row = first.loc[wb].copy()
-        row["workbook"] = wb
+        row = first[wb]
         yield ctx.finding(
             row, f"共有 {lost[wb]:g} 分未得，但“存在问题及改进意见”未填写任何问题",
             f"{lost[wb]:g} points were not awarded but no problem is written",
@@ -93,7 +113,9 @@ def deduction_unexplained(ctx: Context):
     silent = leaves["note_status"].isin(["blank", "na"])
     blank = leaves["score"].isna() & (leaves["status"] == "blank")
     short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
-    for _, row in leaves[silent & (blank | short)].iterrows():
+    flagged = leaves[silent & (blank | short)]
+    for row, score in zip(rows_of(ctx.cells.loc[flagged.index]), flagged["score"].tolist(), strict=True):
+        row["score"] = score
         if is_number(row["score"]):
             zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
             en = f"{row['label']} scored {row['score']:g} of {row['max']:g} with no explanation"
@@ -124,9 +146,9 @@ def full_marks_low_rate(ctx: Context):
         full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
         low = rate < ctx.settings.full_marks_rate
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
-        for wb in score.index[full & low]:
-            row = score.loc[wb].copy()
-            row["workbook"] = wb
+        flagged = (full & low).to_numpy()
+        for row in rows_of(score[flagged].reset_index()):
+            wb = row["workbook"]
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
                 f"full marks on {row['label']} while {rate_label} is {show(rate[wb], 'rate')}",
@@ -150,7 +172,7 @@ def perfect_score(ctx: Context):
     cells = ctx.cells
     totals = cells[(cells["indicator"] == "total") & (cells["type"] == "score")]
     top = totals["max"].astype(float)
-    for _, row in totals[numeric(totals["expected"]) >= top - 1e-9].iterrows():
+    for row in rows_of(totals[numeric(totals["expected"]) >= top - 1e-9]):
         yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
                           "a perfect score: every indicator at full marks",
                           expected="< 100 或附佐证材料", actual=show(row["expected"]),
@@ -169,8 +191,8 @@ def placeholder_problem(ctx: Context):
     **How to fix.** Write the real problems, or leave the rows empty and explain why.
     """
     rows = _problem_rows(ctx)
-    marked = rows[_is_placeholder(ctx, rows)].sort_values(["col"])
-    for _, row in marked.groupby(["workbook", "item"]).head(1).iterrows():
+    marked = rows[_is_placeholder(ctx)].sort_values(["col"])
+    for row in rows_of(ctx.cells.loc[marked.groupby(["workbook", "item"]).head(1).index]):
         yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
                           f"{row['label']} holds only the placeholder {row['raw']!r}",
                           expected="具体问题或留空并说明", actual=row["raw"],
@@ -197,21 +219,30 @@ def amount_in_text_disagrees(ctx: Context):
     **How to fix.** Make the text and the table agree.
     """
     cells = ctx.cells
-    money = cells[cells["type"] == "money"]
-    figures = pd.concat([
-        money[["workbook", "value"]].rename(columns={"value": "amount"}),
-        money[["workbook", "expected"]].rename(columns={"expected": "amount"}),
-    ])
-    figures = figures[figures["amount"].map(is_number)]
-    by_wb = figures.groupby("workbook")["amount"].apply(lambda s: sorted(set(s)))
+    texts = (cells["type"] == "text") & (cells["status"] == "ok") & cells["section"].isin(["tree", "list"])
+    texts = texts.to_numpy(copy=True)
+    texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
+    texts = cells[texts]
+    named = []  # (row, the amounts it names)
+    for row in rows_of(texts):
+        found = list(_AMOUNT.finditer(normalize_text(str(row["value"]))))
+        if found:
+            named.append((row, found))
+    if not named:
+        return
+    # Every amount of the tables, of the workbooks whose texts name one.
+    money = cells.loc[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named}),
+                      ["workbook", "value", "expected"]]
+    amounts: dict[str, list] = {}
+    for column in ("value", "expected"):
+        for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
+            if is_number(amount):
+                amounts.setdefault(wb, []).append(amount)
+    by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
     spent_name = ctx.profile.figures.get("spent_total", "")
     spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
-    texts = cells[(cells["type"] == "text") & (cells["status"] == "ok")
-                  & (cells["section"].isin(["tree", "list"]))]
-    texts = texts[texts["raw"].astype(str).str.contains("元|万", regex=True)]  # only texts naming money
-    for _, row in texts.iterrows():
-        text = normalize_text(str(row["value"]))
-        for m in _AMOUNT.finditer(text):
+    for row, found in named:
+        for m in found:
             digits = m.group(2).replace(",", "")
             unit = 10000 if m.group(3).startswith("万") else 1
             amount = float(digits) * unit
@@ -233,16 +264,19 @@ def amount_in_text_disagrees(ctx: Context):
 
 
 def _beside_year(ctx: Context, role: str):
-    """Each workbook's field of ``role`` (a row, with ``workbook``) and its 资金安排年份."""
+    """Each workbook's field of ``role`` (its value, and where it is in the cells) and its
+    资金安排年份."""
     key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
     if not key or not year_key:
         return
     year_rows = ctx.cells[ctx.cells["name"] == year_key]
-    years = dict(zip(year_rows["workbook"], year_rows["value"], strict=True))
-    for _, row in ctx.cells[ctx.cells["name"] == key].iterrows():
-        year = years.get(row["workbook"])
+    years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
+    rows = ctx.cells[ctx.cells["name"] == key]
+    for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
+                             strict=True):
+        year = years.get(wb)
         if is_number(year):
-            yield row, int(year)
+            yield at, value, int(year)
 
 
 @rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
@@ -256,9 +290,9 @@ def filled_before_year_end(ctx: Context):
 
     **How to fix.** Correct the date.
     """
-    for row, year in _beside_year(ctx, "date"):
-        date = row["value"]
-        if isinstance(date, dt.date) and date < dt.date(year + 1, 1, 1):
+    early = [(at, date, year) for at, date, year in _beside_year(ctx, "date")
+             if isinstance(date, dt.date) and date < dt.date(year + 1, 1, 1)]
+    for row, (_, date, year) in zip(rows_at(ctx, [at for at, _, _ in early]), early, strict=True):
             yield ctx.finding(row, f"填报日期 {date.isoformat()} 早于 {year} 年度结束",
                               f"filled on {date.isoformat()}, before fiscal year {year} ended",
                               expected=f"晚于 {year}-12-31", actual=date.isoformat(),
@@ -280,10 +314,10 @@ def title_year_mismatch(ctx: Context):
 
     **How to fix.** Correct the title or the year.
     """
-    for row, year in _beside_year(ctx, "title"):
-        m = _YEAR.search(normalize_text(str(row["value"] or "")))
-        if m and int(m.group(0)) != year:
-            yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {year} 不一致",
-                              f"the title says {m.group(0)}, the funds year is {year}",
-                              expected=str(year), actual=m.group(0),
-                              hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")
+    found = [(at, m, year) for at, title, year in _beside_year(ctx, "title")
+             if (m := _YEAR.search(normalize_text(str(title or "")))) and int(m.group(0)) != year]
+    for row, (_, m, year) in zip(rows_at(ctx, [at for at, _, _ in found]), found, strict=True):
+        yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {year} 不一致",
+                          f"the title says {m.group(0)}, the funds year is {year}",
+                          expected=str(year), actual=m.group(0),
+                          hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
 
 
 @rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")
@@ -18,10 +18,10 @@ def score_out_of_range(ctx: Context):
     **How to fix.** Score within the printed maximum.
     """
     cells = ctx.cells
-    leaves = cells[(cells["type"] == "score") & (cells["kind"] == "input")]
+    leaves = cells.loc[(cells["type"] == "score") & (cells["kind"] == "input"), ["value", "max"]]
     value = numeric(leaves["value"])
     bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
-    for _, row in leaves[bad].iterrows():
+    for row in rows_of(cells.loc[leaves.index[bad]]):
         yield ctx.finding(
             row,
             f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
@@ -43,8 +43,7 @@ def score_sum_mismatch(ctx: Context):
     **How to fix.** Keep the roll-up formulas; correct the leaf scores.
     """
     cells = ctx.cells
-    rollups = cells[(cells["section"] == "tree") & (cells["kind"] == "derived")
-                    & (cells["type"] == "score")]
+    rollups = (cells["section"] == "tree") & (cells["kind"] == "derived") & (cells["type"] == "score")
     rows = recomputed_mismatch(ctx, rollups)
     yield from mismatch_findings(ctx, rows, "应等于下级指标得分之和",
                                  "it must equal the sum of the scores under it")
@@ -70,7 +69,7 @@ def grade_mismatch(ctx: Context):
     # still holds its formula cannot be told; only a text shown there is compared.
     legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
     bad &= ~legacy_number
-    for _, row in grades[bad].iterrows():
+    for row in rows_of(grades[bad]):
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
             f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",

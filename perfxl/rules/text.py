@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
 from ..check import Context, rule
 from ..numbers import text_length
+from .common import rows_of
 
 
 @rule("T001", "required-missing", "error", "必填项未填写")
@@ -19,7 +24,7 @@ def required_missing(ctx: Context):
     """
     cells = ctx.cells
     rows = cells[(cells["required"] == True) & cells["status"].isin(["blank", "na"])]  # noqa: E712
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         yield ctx.finding(row, f"必填项“{row['label']}”未填写",
                           f"the required field {row['label']} is empty",
                           actual=row["raw"] or "（空）", hint_zh="请填写。", hint_en="Fill it in.")
@@ -27,7 +32,7 @@ def required_missing(ctx: Context):
 
 def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str):
     cells = ctx.cells
-    for _, row in cells[(cells["type"] == type_) & (cells["status"] == "invalid")].iterrows():
+    for row in rows_of(cells[(cells["type"] == type_) & (cells["status"] == "invalid")]):
         yield ctx.finding(row, f"{row['label']}“{row['raw']}”{zh}",
                           f"{row['label']} {row['raw']!r} {en}", actual=row["raw"],
                           hint_zh=hint_zh, hint_en=hint_en)
@@ -75,10 +80,14 @@ def text_too_long(ctx: Context):
     **How to fix.** Shorten it; put the detail in an attached note (可另附详细补充说明).
     """
     cells = ctx.cells
-    limited = cells[cells["max_length"].notna() & (cells["status"] == "ok")]
-    lengths = limited["value"].map(lambda v: text_length(str(v)))
-    for (_, row), n in zip(limited[lengths > limited["max_length"]].iterrows(),
-                           lengths[lengths > limited["max_length"]], strict=True):
+    limited = cells["max_length"].notna() & (cells["status"] == "ok")
+    # Counted characters never exceed the text's length, so only texts longer than their
+    # limit are counted (a county has tens of thousands of texts, a handful too long).
+    values, limits = cells["value"][limited], cells["max_length"][limited]
+    longer = [len(str(v)) > m for v, m in zip(values.tolist(), limits.tolist(), strict=True)]
+    lengths = values[longer].map(lambda v: text_length(str(v)))
+    over = lengths > limits[longer]
+    for row, n in zip(rows_of(cells.loc[over.index[over]]), lengths[over], strict=True):
         limit = int(row["max_length"])
         yield ctx.finding(row, f"{row['label']}共 {n} 字，超过 {limit} 字的限制",
                           f"{row['label']} has {n} characters, over the limit of {limit}",
@@ -101,10 +110,15 @@ def too_many_rows(ctx: Context):
         if block.max_rows is None:
             continue
         part = ctx.cells[(ctx.cells["block"] == block.key) & (ctx.cells["item"] >= 0)]
-        filled = part[part["status"] == "ok"].groupby("workbook")["item"].nunique()
-        for wb in filled.index[filled > block.max_rows]:
-            items = part[(part["workbook"] == wb) & (part["status"] == "ok")]
-            row = items.sort_values(["item", "col"]).iloc[0]
+        filled_rows = part[part["status"] == "ok"]
+        filled = filled_rows.groupby("workbook")["item"].nunique()
+        over = filled.index[filled > block.max_rows]
+        if not len(over):
+            continue
+        firsts = filled_rows[filled_rows["workbook"].isin(over)].sort_values(["item", "col"])
+        first = {row["workbook"]: row for row in rows_of(firsts.groupby("workbook").head(1))}
+        for wb in over:
+            row = first[wb]  # the first filled cell of the list
             yield ctx.finding(
                 row, f"填写了 {filled[wb]} 条，超过 {block.max_rows} 条的限制",
                 f"{filled[wb]} rows filled, over the limit of {block.max_rows}",
@@ -128,10 +142,12 @@ def copies_disagree(ctx: Context):
             continue
         mine = ctx.per_workbook(key)
         theirs = ctx.per_workbook(f.same_as).reindex(mine.index)
-        norm = lambda s: s.fillna("").astype(str).str.replace(r"\s", "", regex=True)  # noqa: E731
-        bad = (norm(mine) != norm(theirs)) & (norm(mine) != "") & (norm(theirs) != "")
+        bad = [a != b and a != "" and b != ""
+               for a, b in zip(map(_squeezed, mine.tolist()), map(_squeezed, theirs.tolist()), strict=True)]
+        if not any(bad):
+            continue
         rows = ctx.cells[(ctx.cells["name"] == key) & ctx.cells["workbook"].isin(mine.index[bad])]
-        for _, row in rows.iterrows():
+        for row in rows_of(rows):
             other = theirs[row["workbook"]]
             yield ctx.finding(row, f"{row['label']}“{row['value']}”与封面的“{other}”不一致",
                               f"{row['label']} {row['value']!r} differs from the cover's "
@@ -151,3 +167,11 @@ def malformed_postcode(ctx: Context):
     """
     yield from _invalid(ctx, "postcode", "不是 6 位邮政编码", "is not a six-digit postcode",
                         "邮编为 6 位数字。", "Six digits.")
+
+
+def _squeezed(value) -> str:
+    """A value as two copies are compared: its text without any whitespace ("" when blank)."""
+    return "" if value is None or pd.isna(value) else _SPACE.sub("", str(value))
+
+
+_SPACE = re.compile(r"\s")

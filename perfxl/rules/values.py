@@ -6,6 +6,7 @@ import re
 
 from ..check import Context, rule, show
 from ..numbers import normalize_text, parse
+from .common import rows_of
 
 NUMERIC_TYPES = ("money", "rate", "score", "number", "year")
 
@@ -25,7 +26,7 @@ def formula_overwritten(ctx: Context):
     """
     cells = ctx.cells
     rows = cells[(cells["kind"] == "derived") & (cells["has_formula"] == False)]  # noqa: E712
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         typed = row["raw"] != ""
         yield ctx.finding(
             row,
@@ -54,7 +55,7 @@ def unparseable_number(ctx: Context):
     """
     cells = ctx.cells
     rows = cells[(cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)]
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         guess = _guess(row["type"], row["raw"])
         maybe_zh = f"，可能是 {show(guess, row['type'])}" if guess is not None else ""
         maybe_en = f"; perhaps {show(guess, row['type'])}" if guess is not None else ""
@@ -93,7 +94,7 @@ def error_value(ctx: Context):
     **How to fix.** Restore the formula from a fresh template, or type the missing input.
     """
     rows = ctx.cells[ctx.cells["status"] == "error"]
-    for _, row in rows.iterrows():
+    for row in rows_of(rows):
         shown = row["raw"] or "错误值"
         yield ctx.finding(
             row,
