@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..check import Context, rule, show
@@ -27,9 +29,16 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
         notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
-        notes = notes.set_index(["workbook", "indicator"])
-        key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
-        scores = scores.assign(note_status=notes["status"].reindex(key).to_numpy())
+        keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
+        status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
+        if len(status_of) == len(keys):  # one note per leaf, as forms have them: looked up
+            wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
+            note_status = np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
+        else:  # as pandas has it for repeated keys
+            notes = notes.set_index(["workbook", "indicator"])
+            key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
+            note_status = notes["status"].reindex(key).to_numpy()
+        scores = scores.assign(note_status=note_status)
     else:
         scores["note_status"] = "ok"
     scores["score"] = numeric(scores["value"])
@@ -57,8 +66,9 @@ def _placeholders(ctx: Context) -> pd.Series:
     rows = _problem_rows(ctx)
     marks = {normalize_text(p) for p in ctx.settings.placeholders}
     # The same few texts recur across a county's workbooks: each distinct one is looked at once.
-    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in rows["raw"].unique()}
-    return (rows["status"] == "na") | rows["raw"].map(marked).astype(bool)
+    raw = rows["raw"].tolist()
+    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in set(raw)}
+    return (rows["status"] == "na") | pd.Series([marked[v] for v in raw], index=rows.index, dtype=bool)
 
 
 @rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
