@@ -151,13 +151,14 @@ def full_marks_low_rate(ctx: Context):
     **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
     """
     for link in ctx.profile.checks.get("full_marks", []):
-        score = ctx.cells[ctx.cells["name"] == link["score"]].set_index("workbook")
+        cells = ctx.cells.loc[ctx.cells["name"] == link["score"], ["workbook", "value", "max"]]
+        score = cells.set_index("workbook")
         rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
         full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
         low = rate < ctx.settings.full_marks_rate
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
         flagged = (full & low).to_numpy()
-        for row in rows_of(score[flagged].reset_index()):
+        for row in rows_of(ctx.cells.loc[cells.index[flagged]]):
             wb = row["workbook"]
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
@@ -246,7 +247,8 @@ def amount_in_text_disagrees(ctx: Context):
     amounts: dict[str, list] = {}
     for column in ("value", "expected"):
         for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
-            if is_number(amount):
+            kind = type(amount)  # is_number, with the common cases first
+            if amount == amount if kind is float else kind is int or (kind is not str and is_number(amount)):
                 amounts.setdefault(wb, []).append(amount)
     by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
     spent_name = ctx.profile.figures.get("spent_total", "")
