@@ -181,9 +181,9 @@ def perfect_score(ctx: Context):
     **How to fix.** Re-examine each indicator; attach evidence for full marks.
     """
     cells = ctx.cells
-    totals = cells[(cells["indicator"] == "total") & (cells["type"] == "score")]
+    totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["max", "expected"]]
     top = totals["max"].astype(float)
-    for row in rows_of(totals[numeric(totals["expected"]) >= top - 1e-9]):
+    for row in rows_of(cells.loc[totals.index[numeric(totals["expected"]) >= top - 1e-9]]):
         yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
                           "a perfect score: every indicator at full marks",
                           expected="< 100 或附佐证材料", actual=show(row["expected"]),
@@ -281,9 +281,9 @@ def _beside_year(ctx: Context, role: str):
     key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
     if not key or not year_key:
         return
-    year_rows = ctx.cells[ctx.cells["name"] == year_key]
+    year_rows = ctx.cells.loc[ctx.cells["name"] == year_key, ["workbook", "value"]]
     years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
-    rows = ctx.cells[ctx.cells["name"] == key]
+    rows = ctx.cells.loc[ctx.cells["name"] == key, ["workbook", "value"]]
     for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
                              strict=True):
         year = years.get(wb)
