@@ -119,7 +119,7 @@ class Context:
 
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
         """One named field's value (or other column) for each workbook."""
-        part = self.cells[self.cells["name"] == name]
+        part = self.cells.loc[self.cells["name"] == name, ["workbook", column]]
         return part.set_index("workbook")[column]
 
     # --- making findings ---------------------------------------------------------------------

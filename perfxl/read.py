@@ -288,7 +288,7 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
                               for c, v in zip(RECORD_COLUMNS, columns, strict=True)})
     # The A1 reference is derived here, once per distinct cell, not carried by every record.
     key = frame["row"].to_numpy(np.int64) * 16384 + frame["col"].to_numpy(np.int64)
-    distinct, codes = np.unique(key, return_inverse=True)
+    distinct, codes = _distinct(key)
     frame["cell"] = pd.Categorical.from_codes(
         codes, [_cell_name(int(k) // 16384, int(k) % 16384) for k in distinct])
     fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
@@ -298,6 +298,19 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
     if workbook is not None:
         frame["workbook"] = pd.Categorical(workbook)
     return frame
+
+
+def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)``; for the small keys of a form's cells by marking
+    them in a table rather than sorting them all."""
+    if not len(key) or key.min() < 0 or key.max() >= 1 << 22:
+        return np.unique(key, return_inverse=True)
+    present = np.zeros(int(key.max()) + 1, dtype=bool)
+    present[key] = True
+    distinct = np.flatnonzero(present)
+    rank = np.zeros(len(present), dtype=np.int64)
+    rank[distinct] = np.arange(len(distinct))
+    return distinct, rank[key]
 
 
 _INTEGERS = ("slot", "row", "col", "item")

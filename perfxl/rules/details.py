@@ -38,16 +38,18 @@ def detail_funds_disagree(ctx: Context):
     **How to fix.** Make the detail rows cover all of the spending in (4), or correct (4).
     """
     for pair in ctx.profile.checks.get("equal", []):
-        left = ctx.cells[ctx.cells["name"] == pair["left"]].set_index("workbook")
-        right = ctx.cells[ctx.cells["name"] == pair["right"]].set_index("workbook")
-        a, b = numeric(left["expected"]), numeric(right["expected"]).reindex(left.index)
+        left = ctx.cells.loc[ctx.cells["name"] == pair["left"], ["workbook", "expected", "type"]]
+        right = ctx.cells.loc[ctx.cells["name"] == pair["right"], ["workbook", "expected"]]
+        a = numeric(left.set_index("workbook")["expected"])
+        b = numeric(right.set_index("workbook")["expected"]).reindex(a.index)
         tol = tolerance(ctx, left["type"].iloc[0]) if len(left) else 0
         bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
         if not bad.any():
             continue
-        flagged = left.index[bad]
-        rows = {row["workbook"]: row for row in rows_of(left.loc[flagged].reset_index())}
-        others = {row["workbook"]: row for row in rows_of(right.loc[flagged].reset_index())}
+        flagged = a.index[bad]
+        rows = {row["workbook"]: row for row in rows_of(ctx.cells.loc[left.index[bad.to_numpy()]])}
+        others = {row["workbook"]: row
+                  for row in rows_of(ctx.cells.loc[right.index[right["workbook"].isin(flagged).to_numpy()]])}
         for wb in flagged:
             row, other = rows[wb], others[wb]
             yield ctx.finding(

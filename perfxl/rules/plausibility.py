@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..check import Context, rule, show
@@ -27,9 +29,16 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
         notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
-        notes = notes.set_index(["workbook", "indicator"])
-        key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
-        scores = scores.assign(note_status=notes["status"].reindex(key).to_numpy())
+        keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
+        status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
+        if len(status_of) == len(keys):  # one note per leaf, as forms have them: looked up
+            wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
+            note_status = np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
+        else:  # as pandas has it for repeated keys
+            notes = notes.set_index(["workbook", "indicator"])
+            key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
+            note_status = notes["status"].reindex(key).to_numpy()
+        scores = scores.assign(note_status=note_status)
     else:
         scores["note_status"] = "ok"
     scores["score"] = numeric(scores["value"])
@@ -57,8 +66,9 @@ def _placeholders(ctx: Context) -> pd.Series:
     rows = _problem_rows(ctx)
     marks = {normalize_text(p) for p in ctx.settings.placeholders}
     # The same few texts recur across a county's workbooks: each distinct one is looked at once.
-    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in rows["raw"].unique()}
-    return (rows["status"] == "na") | rows["raw"].map(marked).astype(bool)
+    raw = rows["raw"].tolist()
+    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in set(raw)}
+    return (rows["status"] == "na") | pd.Series([marked[v] for v in raw], index=rows.index, dtype=bool)
 
 
 @rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
@@ -141,13 +151,14 @@ def full_marks_low_rate(ctx: Context):
     **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
     """
     for link in ctx.profile.checks.get("full_marks", []):
-        score = ctx.cells[ctx.cells["name"] == link["score"]].set_index("workbook")
+        cells = ctx.cells.loc[ctx.cells["name"] == link["score"], ["workbook", "value", "max"]]
+        score = cells.set_index("workbook")
         rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
         full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
         low = rate < ctx.settings.full_marks_rate
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
         flagged = (full & low).to_numpy()
-        for row in rows_of(score[flagged].reset_index()):
+        for row in rows_of(ctx.cells.loc[cells.index[flagged]]):
             wb = row["workbook"]
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
@@ -170,9 +181,9 @@ def perfect_score(ctx: Context):
     **How to fix.** Re-examine each indicator; attach evidence for full marks.
     """
     cells = ctx.cells
-    totals = cells[(cells["indicator"] == "total") & (cells["type"] == "score")]
+    totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["max", "expected"]]
     top = totals["max"].astype(float)
-    for row in rows_of(totals[numeric(totals["expected"]) >= top - 1e-9]):
+    for row in rows_of(cells.loc[totals.index[numeric(totals["expected"]) >= top - 1e-9]]):
         yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
                           "a perfect score: every indicator at full marks",
                           expected="< 100 或附佐证材料", actual=show(row["expected"]),
@@ -236,7 +247,8 @@ def amount_in_text_disagrees(ctx: Context):
     amounts: dict[str, list] = {}
     for column in ("value", "expected"):
         for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
-            if is_number(amount):
+            kind = type(amount)  # is_number, with the common cases first
+            if amount == amount if kind is float else kind is int or (kind is not str and is_number(amount)):
                 amounts.setdefault(wb, []).append(amount)
     by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
     spent_name = ctx.profile.figures.get("spent_total", "")
@@ -269,9 +281,9 @@ def _beside_year(ctx: Context, role: str):
     key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
     if not key or not year_key:
         return
-    year_rows = ctx.cells[ctx.cells["name"] == year_key]
+    year_rows = ctx.cells.loc[ctx.cells["name"] == year_key, ["workbook", "value"]]
     years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
-    rows = ctx.cells[ctx.cells["name"] == key]
+    rows = ctx.cells.loc[ctx.cells["name"] == key, ["workbook", "value"]]
     for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
                              strict=True):
         year = years.get(wb)

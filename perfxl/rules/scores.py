@@ -61,7 +61,7 @@ def grade_mismatch(ctx: Context):
     **How to fix.** Keep the grade formula; it follows the total.
     """
     cells = ctx.cells
-    grades = cells[cells["type"] == "grade"]
+    grades = cells.loc[cells["type"] == "grade", ["value", "expected", "has_formula", "raw"]]
     shown = grades["value"].fillna("").astype(str).str.replace(" ", "", regex=False)
     expected = grades["expected"].fillna("").astype(str)
     bad = (shown != expected) & (expected != "") & (shown != "")
@@ -69,7 +69,7 @@ def grade_mismatch(ctx: Context):
     # still holds its formula cannot be told; only a text shown there is compared.
     legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
     bad &= ~legacy_number
-    for row in rows_of(grades[bad]):
+    for row in rows_of(cells.loc[grades.index[bad]]):
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
             f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",

@@ -109,14 +109,15 @@ def too_many_rows(ctx: Context):
     for block in ctx.profile.blocks("list"):
         if block.max_rows is None:
             continue
-        part = ctx.cells[(ctx.cells["block"] == block.key) & (ctx.cells["item"] >= 0)]
+        part = ctx.cells.loc[(ctx.cells["block"] == block.key) & (ctx.cells["item"] >= 0),
+                             ["workbook", "item", "col", "status"]]
         filled_rows = part[part["status"] == "ok"]
         filled = filled_rows.groupby("workbook")["item"].nunique()
         over = filled.index[filled > block.max_rows]
         if not len(over):
             continue
         firsts = filled_rows[filled_rows["workbook"].isin(over)].sort_values(["item", "col"])
-        first = {row["workbook"]: row for row in rows_of(firsts.groupby("workbook").head(1))}
+        first = {row["workbook"]: row for row in rows_of(ctx.cells.loc[firsts.groupby("workbook").head(1).index])}
         for wb in over:
             row = first[wb]  # the first filled cell of the list
             yield ctx.finding(
