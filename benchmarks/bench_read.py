@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from perfxl.read import read_report
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's perfxl, not an installed copy
+
+from perfxl.read import read_report  # noqa: E402
+
 DEFAULT = ROOT / "samples" / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"
 
 

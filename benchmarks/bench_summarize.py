@@ -26,6 +26,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's perfxl, not an installed copy
 
 
 def generator():
@@ -84,7 +85,8 @@ def peak_memory(folder: Path, jobs: int | None, out: Path, extra: list[str] | No
     if jobs:
         cmd += ["--jobs", str(jobs)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak = 0
 
     def poll():
