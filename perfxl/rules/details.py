@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of, tolerance
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance
 
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
@@ -20,8 +20,8 @@ def detail_total_mismatch(ctx: Context):
     **How to fix.** Insert rows inside the list (not below it) so the 合计 formula covers them.
     """
     cells = ctx.cells
-    rows = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
-    yield from mismatch_findings(ctx, rows, "合计应等于各明细行之和",
+    at = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
+    yield from mismatch_findings(ctx, at, "合计应等于各明细行之和",
                                  "the total must equal the sum of the rows")
 
 
@@ -47,9 +47,9 @@ def detail_funds_disagree(ctx: Context):
         if not bad.any():
             continue
         flagged = a.index[bad]
-        rows = {row["workbook"]: row for row in rows_of(ctx.cells.loc[left.index[bad.to_numpy()]])}
+        rows = {row["workbook"]: row for row in rows_at(ctx, left.index[bad.to_numpy()])}
         others = {row["workbook"]: row
-                  for row in rows_of(ctx.cells.loc[right.index[right["workbook"].isin(flagged).to_numpy()]])}
+                  for row in rows_at(ctx, right.index[right["workbook"].isin(flagged).to_numpy()])}
         for wb in flagged:
             row, other = rows[wb], others[wb]
             yield ctx.finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
 
 
 def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:
@@ -37,8 +37,8 @@ def funds_derived_mismatch(ctx: Context):
 
     **How to fix.** Keep the template's formulas; correct the amounts, not the rates.
     """
-    rows = recomputed_mismatch(ctx, _grid_derived(ctx, by_row_formula=True))
-    yield from mismatch_findings(ctx, rows, "与表中金额推算的结果不符",
+    at = recomputed_mismatch(ctx, _grid_derived(ctx, by_row_formula=True))
+    yield from mismatch_findings(ctx, at, "与表中金额推算的结果不符",
                                  "it does not follow from the amounts")
 
 
@@ -53,8 +53,8 @@ def funds_total_mismatch(ctx: Context):
 
     **How to fix.** Keep the 合计 formula; fill 上级 and 本级 separately.
     """
-    rows = recomputed_mismatch(ctx, _grid_derived(ctx, by_row_formula=False))
-    yield from mismatch_findings(ctx, rows, "合计应等于各资金来源之和",
+    at = recomputed_mismatch(ctx, _grid_derived(ctx, by_row_formula=False))
+    yield from mismatch_findings(ctx, at, "合计应等于各资金来源之和",
                                  "the total must equal the sum of the sources")
 
 
@@ -71,7 +71,7 @@ def negative_amount(ctx: Context):
     """
     cells = ctx.cells
     value = numeric(cells.loc[(cells["kind"] == "input") & (cells["type"] == "money"), "value"])
-    for row in rows_of(cells.loc[value.index[value < 0]]):
+    for row in rows_at(ctx, value.index[value < 0]):
         yield ctx.finding(
             row, f"{row['label']}为负数 {show(row['value'], 'money')}",
             f"{row['label']} is negative ({show(row['value'], 'money')})",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..check import Context, rule, show
 from ..numbers import normalize_text
-from .common import is_number, numeric, rows_at, rows_of
+from .common import is_number, numeric, rows_at
 
 
 def _leaves(ctx: Context) -> pd.DataFrame:
@@ -92,7 +92,7 @@ def problems_missing(ctx: Context):
     has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
     flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
     firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
-    first = {row["workbook"]: row for row in rows_of(ctx.cells.loc[firsts.index])}  # where it goes
+    first = {row["workbook"]: row for row in rows_at(ctx, firsts.index)}  # where it goes
     for wb in flagged:
         if wb not in first:
             continue
@@ -124,7 +124,7 @@ def deduction_unexplained(ctx: Context):
     blank = leaves["score"].isna() & (leaves["status"] == "blank")
     short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
     flagged = leaves[silent & (blank | short)]
-    for row, score in zip(rows_of(ctx.cells.loc[flagged.index]), flagged["score"].tolist(), strict=True):
+    for row, score in zip(rows_at(ctx, flagged.index), flagged["score"].tolist(), strict=True):
         row["score"] = score
         if is_number(row["score"]):
             zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
@@ -158,7 +158,7 @@ def full_marks_low_rate(ctx: Context):
         low = rate < ctx.settings.full_marks_rate
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
         flagged = (full & low).to_numpy()
-        for row in rows_of(ctx.cells.loc[cells.index[flagged]]):
+        for row in rows_at(ctx, cells.index[flagged]):
             wb = row["workbook"]
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
@@ -183,7 +183,7 @@ def perfect_score(ctx: Context):
     cells = ctx.cells
     totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["max", "expected"]]
     top = totals["max"].astype(float)
-    for row in rows_of(cells.loc[totals.index[numeric(totals["expected"]) >= top - 1e-9]]):
+    for row in rows_at(ctx, totals.index[numeric(totals["expected"]) >= top - 1e-9]):
         yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
                           "a perfect score: every indicator at full marks",
                           expected="< 100 或附佐证材料", actual=show(row["expected"]),
@@ -203,7 +203,7 @@ def placeholder_problem(ctx: Context):
     """
     rows = _problem_rows(ctx)
     marked = rows[_is_placeholder(ctx)].sort_values(["col"])
-    for row in rows_of(ctx.cells.loc[marked.groupby(["workbook", "item"]).head(1).index]):
+    for row in rows_at(ctx, marked.groupby(["workbook", "item"]).head(1).index):
         yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
                           f"{row['label']} holds only the placeholder {row['raw']!r}",
                           expected="具体问题或留空并说明", actual=row["raw"],
@@ -233,9 +233,8 @@ def amount_in_text_disagrees(ctx: Context):
     texts = (cells["type"] == "text") & (cells["status"] == "ok") & cells["section"].isin(["tree", "list"])
     texts = texts.to_numpy(copy=True)
     texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
-    texts = cells[texts]
     named = []  # (row, the amounts it names)
-    for row in rows_of(texts):
+    for row in rows_at(ctx, texts):
         found = list(_AMOUNT.finditer(normalize_text(str(row["value"]))))
         if found:
             named.append((row, found))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..check import Context, rule, show
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_of
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
 
 
 @rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")
@@ -21,7 +21,7 @@ def score_out_of_range(ctx: Context):
     leaves = cells.loc[(cells["type"] == "score") & (cells["kind"] == "input"), ["value", "max"]]
     value = numeric(leaves["value"])
     bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
-    for row in rows_of(cells.loc[leaves.index[bad]]):
+    for row in rows_at(ctx, leaves.index[bad]):
         yield ctx.finding(
             row,
             f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
@@ -44,8 +44,8 @@ def score_sum_mismatch(ctx: Context):
     """
     cells = ctx.cells
     rollups = (cells["section"] == "tree") & (cells["kind"] == "derived") & (cells["type"] == "score")
-    rows = recomputed_mismatch(ctx, rollups)
-    yield from mismatch_findings(ctx, rows, "应等于下级指标得分之和",
+    at = recomputed_mismatch(ctx, rollups)
+    yield from mismatch_findings(ctx, at, "应等于下级指标得分之和",
                                  "it must equal the sum of the scores under it")
 
 
@@ -69,7 +69,7 @@ def grade_mismatch(ctx: Context):
     # still holds its formula cannot be told; only a text shown there is compared.
     legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
     bad &= ~legacy_number
-    for row in rows_of(cells.loc[grades.index[bad]]):
+    for row in rows_at(ctx, grades.index[bad]):
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
             f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",

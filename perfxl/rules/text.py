@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..check import Context, rule
 from ..numbers import text_length
-from .common import rows_of
+from .common import rows_at
 
 
 @rule("T001", "required-missing", "error", "必填项未填写")
@@ -23,8 +23,8 @@ def required_missing(ctx: Context):
     **How to fix.** Fill the field.
     """
     cells = ctx.cells
-    rows = cells[(cells["required"] == True) & cells["status"].isin(["blank", "na"])]  # noqa: E712
-    for row in rows_of(rows):
+    missing = (cells["required"] == True) & cells["status"].isin(["blank", "na"])  # noqa: E712
+    for row in rows_at(ctx, missing):
         yield ctx.finding(row, f"必填项“{row['label']}”未填写",
                           f"the required field {row['label']} is empty",
                           actual=row["raw"] or "（空）", hint_zh="请填写。", hint_en="Fill it in.")
@@ -32,7 +32,7 @@ def required_missing(ctx: Context):
 
 def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str):
     cells = ctx.cells
-    for row in rows_of(cells[(cells["type"] == type_) & (cells["status"] == "invalid")]):
+    for row in rows_at(ctx, (cells["type"] == type_) & (cells["status"] == "invalid")):
         yield ctx.finding(row, f"{row['label']}“{row['raw']}”{zh}",
                           f"{row['label']} {row['raw']!r} {en}", actual=row["raw"],
                           hint_zh=hint_zh, hint_en=hint_en)
@@ -87,7 +87,7 @@ def text_too_long(ctx: Context):
     longer = [len(str(v)) > m for v, m in zip(values.tolist(), limits.tolist(), strict=True)]
     lengths = values[longer].map(lambda v: text_length(str(v)))
     over = lengths > limits[longer]
-    for row, n in zip(rows_of(cells.loc[over.index[over]]), lengths[over], strict=True):
+    for row, n in zip(rows_at(ctx, over.index[over]), lengths[over], strict=True):
         limit = int(row["max_length"])
         yield ctx.finding(row, f"{row['label']}共 {n} 字，超过 {limit} 字的限制",
                           f"{row['label']} has {n} characters, over the limit of {limit}",
@@ -117,7 +117,7 @@ def too_many_rows(ctx: Context):
         if not len(over):
             continue
         firsts = filled_rows[filled_rows["workbook"].isin(over)].sort_values(["item", "col"])
-        first = {row["workbook"]: row for row in rows_of(ctx.cells.loc[firsts.groupby("workbook").head(1).index])}
+        first = {row["workbook"]: row for row in rows_at(ctx, firsts.groupby("workbook").head(1).index)}
         for wb in over:
             row = first[wb]  # the first filled cell of the list
             yield ctx.finding(
@@ -147,8 +147,7 @@ def copies_disagree(ctx: Context):
                for a, b in zip(map(_squeezed, mine.tolist()), map(_squeezed, theirs.tolist()), strict=True)]
         if not any(bad):
             continue
-        rows = ctx.cells[(ctx.cells["name"] == key) & ctx.cells["workbook"].isin(mine.index[bad])]
-        for row in rows_of(rows):
+        for row in rows_at(ctx, (ctx.cells["name"] == key) & ctx.cells["workbook"].isin(mine.index[bad])):
             other = theirs[row["workbook"]]
             yield ctx.finding(row, f"{row['label']}“{row['value']}”与封面的“{other}”不一致",
                               f"{row['label']} {row['value']!r} differs from the cover's "

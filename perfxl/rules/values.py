@@ -6,7 +6,7 @@ import re
 
 from ..check import Context, rule, show
 from ..numbers import normalize_text, parse
-from .common import rows_of
+from .common import rows_at
 
 NUMERIC_TYPES = ("money", "rate", "score", "number", "year")
 
@@ -25,8 +25,8 @@ def formula_overwritten(ctx: Context):
     do not type over the grey cells.
     """
     cells = ctx.cells
-    rows = cells[(cells["kind"] == "derived") & (cells["has_formula"] == False)]  # noqa: E712
-    for row in rows_of(rows):
+    no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
+    for row in rows_at(ctx, no_formula):
         typed = row["raw"] != ""
         yield ctx.finding(
             row,
@@ -54,8 +54,8 @@ def unparseable_number(ctx: Context):
     **How to fix.** Type the number alone, in 元 (or with 万元), e.g. `2700000`.
     """
     cells = ctx.cells
-    rows = cells[(cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)]
-    for row in rows_of(rows):
+    invalid = (cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)
+    for row in rows_at(ctx, invalid):
         guess = _guess(row["type"], row["raw"])
         maybe_zh = f"，可能是 {show(guess, row['type'])}" if guess is not None else ""
         maybe_en = f"; perhaps {show(guess, row['type'])}" if guess is not None else ""
@@ -93,8 +93,7 @@ def error_value(ctx: Context):
 
     **How to fix.** Restore the formula from a fresh template, or type the missing input.
     """
-    rows = ctx.cells[ctx.cells["status"] == "error"]
-    for row in rows_of(rows):
+    for row in rows_at(ctx, ctx.cells["status"] == "error"):
         shown = row["raw"] or "错误值"
         yield ctx.finding(
             row,
