@@ -158,18 +158,21 @@ def show(value, type_: str = "") -> str:
 
 def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:
     """Every report's cells in one frame per profile, with a ``workbook`` column."""
-    groups: dict[str, tuple[Profile, list, list, list]] = {}
+    groups: dict[str, list[Report]] = {}
     for report in reports:
-        _, columns, paths, counts = groups.setdefault(
-            report.profile.id, (report.profile, [[] for _ in RECORD_COLUMNS], [], []))
-        for column, cells in zip(columns, report.columns, strict=True):
-            column.extend(cells)
-        paths.append(report.path)
-        counts.append(len(report.columns[0]))
-    return {
-        pid: (profile, cells_frame(profile, columns, _workbooks(paths, counts)))
-        for pid, (profile, columns, paths, counts) in groups.items()
-    }
+        groups.setdefault(report.profile.id, []).append(report)
+    out = {}
+    for pid, group in groups.items():
+        counts = [len(r.columns[0]) for r in group]
+        columns = [[None] * sum(counts) for _ in RECORD_COLUMNS]  # each filled in place, never grown
+        at = 0
+        for report, n in zip(group, counts, strict=True):
+            for column, cells in zip(columns, report.columns, strict=True):
+                column[at:at + n] = cells
+            at += n
+        profile = group[0].profile
+        out[pid] = (profile, cells_frame(profile, columns, _workbooks([r.path for r in group], counts)))
+    return out
 
 
 def _workbooks(paths: list[str], counts: list[int]) -> pd.Categorical:

@@ -282,22 +282,30 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
         frame = pd.DataFrame.from_records([], columns=RECORD_COLUMNS)
         for c in _CATEGORIES:
             frame[c] = frame[c].astype("category")
-    else:  # the integer columns are always integers and the texts of _CATEGORIES always texts
-        frame = pd.DataFrame({c: np.array(v, dtype=np.int64) if c in _INTEGERS
-                              else _categorical(v) if c in _CATEGORIES else v
-                              for c, v in zip(RECORD_COLUMNS, columns, strict=True)})
+        frame["cell"] = pd.Categorical.from_codes(np.zeros(0, dtype=np.int64), [])
+        fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
+        for c in SLOT_COLUMNS:
+            frame[c] = fixed[c]
+        frame = frame[CELL_COLUMNS]
+        if workbook is not None:
+            frame["workbook"] = pd.Categorical(workbook)
+        return frame
+    # The integer columns are always integers and the texts of _CATEGORIES always texts; every
+    # column is made whole here and the frame built once (inserting them one by one costs more).
+    given = {c: np.array(v, dtype=np.int64) if c in _INTEGERS else _categorical(v) if c in _CATEGORIES else v
+             for c, v in zip(RECORD_COLUMNS, columns, strict=True)}
     # The A1 reference is derived here, once per distinct cell, not carried by every record.
-    key = frame["row"].to_numpy(np.int64) * 16384 + frame["col"].to_numpy(np.int64)
-    distinct, codes = _distinct(key)
-    frame["cell"] = pd.Categorical.from_codes(
+    distinct, codes = _distinct(given["row"] * 16384 + given["col"])
+    given["cell"] = pd.Categorical.from_codes(
         codes, [_cell_name(int(k) // 16384, int(k) % 16384) for k in distinct])
-    fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
-    for c in SLOT_COLUMNS:
-        frame[c] = fixed[c]
-    frame = frame[CELL_COLUMNS]
+    table, slots = slot_table(profile), given["slot"]
+    for c in SLOT_COLUMNS:  # what the profile fixes, taken from the slot table by each cell's slot
+        fixed = table[c]
+        plain = isinstance(fixed.dtype, np.dtype) and fixed.dtype != object
+        given[c] = fixed.to_numpy().take(slots) if plain else fixed.array.take(slots)
     if workbook is not None:
-        frame["workbook"] = pd.Categorical(workbook)
-    return frame
+        given["workbook"] = pd.Categorical(workbook)
+    return pd.DataFrame({c: given[c] for c in [*CELL_COLUMNS, *(["workbook"] if workbook is not None else [])]})
 
 
 def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
