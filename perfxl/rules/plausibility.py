@@ -29,12 +29,8 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
     explains = [c.key for c in tree.columns if c.explains]
     if explains:
         notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
-        keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
-        status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
-        if len(status_of) == len(keys):  # one note per leaf, as forms have them: looked up
-            wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
-            note_status = np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
-        else:  # as pandas has it for repeated keys
+        note_status = _looked_up(scores, notes)
+        if note_status is None:  # as pandas has it for repeated keys
             notes = notes.set_index(["workbook", "indicator"])
             key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
             note_status = notes["status"].reindex(key).to_numpy()
@@ -43,6 +39,42 @@ def _leaf_scores(ctx: Context) -> pd.DataFrame:
         scores["note_status"] = "ok"
     scores["score"] = numeric(scores["value"])
     return scores
+
+
+def _looked_up(scores: pd.DataFrame, notes: pd.DataFrame) -> np.ndarray | None:
+    """Each score's note's status, the note found by workbook and indicator (NaN where there is
+    none); None when a workbook has two notes for one indicator."""
+    wanted, have = _codes(scores), _codes(notes)
+    if wanted is not None and have is not None:  # rows of the same cells: the codes make the keys
+        order = np.argsort(have, kind="stable")
+        have = have[order]
+        if len(have) > 1 and (have[1:] == have[:-1]).any():
+            return None
+        if not len(have):
+            return np.array([math.nan] * len(wanted), dtype=object)
+        at = np.minimum(np.searchsorted(have, wanted), len(have) - 1)
+        statuses = notes["status"].cat.categories.tolist()
+        status = notes["status"].cat.codes.to_numpy()[order][at].tolist()
+        return np.array([statuses[c] if hit else math.nan
+                         for c, hit in zip(status, (have[at] == wanted).tolist(), strict=True)], dtype=object)
+    keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
+    status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
+    if len(status_of) != len(keys):
+        return None
+    wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
+    return np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray | None:
+    """Each row's (workbook, indicator) as one number, from the categories' codes; None unless
+    both are categorical and known (a missing indicator is looked up by value)."""
+    columns = frame["workbook"], frame["indicator"]
+    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        return None
+    workbook, indicator = (c.cat.codes.to_numpy(np.int64) for c in columns)
+    if (workbook < 0).any() or (indicator < 0).any():
+        return None
+    return workbook * len(columns[1].cat.categories) + indicator
 
 
 def _problem_rows(ctx: Context) -> pd.DataFrame:
