@@ -220,7 +220,9 @@ class _Book:
         every = [*rows, *([total] if total is not None else [])]
         widths = self.widths.setdefault(ws.name, {})
         for c, (h, kind) in enumerate(zip(headers, kinds, strict=True)):
-            need = max([_cell_width(r[c], kind) for r in every] + [min(_width(h), 8)])  # long headers wrap
+            texts = kind != "link"  # a text's width is looked up directly (most cells)
+            need = max([_text_width(v) if texts and type(v) is str and v else _cell_width(v, kind)
+                        for v in [r[c] for r in every]] + [min(_width(h), 8)])  # long headers wrap
             widths[c] = max(widths.get(c, 0), min(need + 2, CAPS.get(kind, 18)), 6)
             ws.set_column(c, c, widths[c])
         if top == 0:
@@ -507,11 +509,18 @@ def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | Non
     most = 1
     for c in range(len(row)) if columns is None else [c for c in columns if c < len(row)]:
         value = row[c]
-        if isinstance(value, _F) or _blank(value) or (kinds[c] in ("link", *NUM) and not header):
+        if isinstance(value, _F) or _blank(value) or (kinds[c] in _UNWRAPPED and not header):
             continue
         room = max((widths[c] - 1) * 1.05, 1)  # a wide character is a little under 2 units
-        most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in str(value).split("\n")))
+        text = str(value)
+        if "\n" not in text:  # one line (most cells)
+            most = max(most, max(1, math.ceil(_text_width(text) / room)))
+        else:
+            most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in text.split("\n")))
     return most
+
+
+_UNWRAPPED = ("link", *NUM)
 
 
 def _cell_width(value, kind: str) -> int:
