@@ -129,8 +129,10 @@ class _Book:
         return EN.get(text, text) if self.lang == "en" else text
 
     def write(self, tmp: Path) -> None:
-        self.wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                 "strings_to_numbers": False, "nan_inf_to_errors": False})
+        # The parts are assembled in memory (a summary is a few MB), not in temporary files.
+        self.wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_formulas": False,
+                                                 "strings_to_urls": False, "strings_to_numbers": False,
+                                                 "nan_inf_to_errors": False})
         self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
                                 "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
         try:
