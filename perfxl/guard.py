@@ -644,29 +644,29 @@ def _whole(fh, info: zipfile.ZipInfo) -> bytes | None:
     return data if inflater.eof and len(data) == info.file_size else None
 
 
-def _raw_data(fh, info: zipfile.ZipInfo) -> bytes | None:
-    """The compressed bytes of a stored or deflated member, or None to ask zipfile."""
+def _seek_data(fh, info: zipfile.ZipInfo) -> bool:
+    """Put ``fh`` at a stored or deflated member's data, past its local header; False (to ask
+    zipfile) for anything else."""
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
+        return False
     fh.seek(info.header_offset)
     local = fh.read(30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        return None
+        return False
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     fh.seek(info.header_offset + 30 + name_len + extra_len)
-    return fh.read(info.compress_size)
+    return True
+
+
+def _raw_data(fh, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed bytes of a stored or deflated member, or None to ask zipfile."""
+    return fh.read(info.compress_size) if _seek_data(fh, info) else None
 
 
 def _raw_head(fh, info: zipfile.ZipInfo, n: int) -> bytes | None:
     """At most n inflated bytes of a stored or deflated member, or None to ask zipfile."""
-    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+    if not _seek_data(fh, info):
         return None
-    fh.seek(info.header_offset)
-    local = fh.read(30)
-    if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        return None
-    name_len, extra_len = struct.unpack("<HH", local[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
     raw = fh.read(min(info.compress_size, n + 1024))
     if info.compress_type == zipfile.ZIP_STORED:
         return raw[:n]
