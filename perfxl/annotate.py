@@ -79,9 +79,9 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     included), the time it gives is kept rather than ``checked_at``, so checking an unchanged
     workbook again leaves it byte for byte as it was."""
     path = Path(path)
-    dest = _dest(path, out)
     lang = lang if lang in HEADERS else "zh"
     with _opened(path) as pkg:
+        dest = _dest(path, out, pkg.stat)
         listed = read_results(pkg)
         strip(pkg)
         result = AnnotateResult(dest)
@@ -125,8 +125,8 @@ def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
     With ``keep_explanations`` the results sheet stays, listing only the findings the unit
     explained, so a later check still finds the explanations."""
     path = Path(path)
-    dest = _dest(path, out)
     with _opened(path) as pkg:
+        dest = _dest(path, out, pkg.stat)
         kept = read_results(pkg) if keep_explanations else None
         strip(pkg)
         if kept and kept["rows"]:
@@ -186,20 +186,18 @@ def _opened(path: Path):
         raise
 
 
-def _dest(path: Path, out) -> Path:
+def _dest(path: Path, out, source: os.stat_result) -> Path:
     """Where to write: ``out`` is a folder (same file name inside) or, when it names a
-    workbook file, the copy itself."""
+    workbook file, the copy itself.  ``source`` is the stat of the workbook at ``path``."""
     if out is None:
         return path
     out = os.fspath(out)
-    if os.path.splitext(out)[1].lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm") or (
-            os.path.isdir(out)):
-        if not os.path.isdir(out):
+    folder = os.path.isdir(out)
+    if folder or os.path.splitext(out)[1].lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        if not folder:
             os.makedirs(out, exist_ok=True)
         out = os.path.join(out, path.name)
-    if os.path.abspath(out) == os.path.abspath(path):
-        return path
-    try:  # the same file under another name (a link, another spelling of the folder)
-        return path if os.path.samestat(os.stat(out), os.stat(path)) else Path(out)
-    except OSError:
+    try:  # the same file under this or another name (a link, another spelling of the folder)
+        return path if os.path.samestat(os.stat(out), source) else Path(out)
+    except OSError:  # not there yet: a new file
         return Path(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
+import random
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -37,11 +37,11 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
     except OSError:
         mode = None
     else:
-        if not os.access(target, os.W_OK):  # a read-only file says "leave me"
+        if not _writable(target, found):  # a read-only file says "leave me"
             raise WriteError("文件是只读的，未写入", path=target, message_en="the file is read-only")
     folder, name = os.path.split(os.path.abspath(target))
     try:
-        fd, tmp = _create_beside(folder, name)
+        fd, tmp = _create_beside(folder, name, 0o666 if mode is None else mode)
     except PermissionError as exc:
         raise WriteError("没有写入该文件夹的权限", path=target,
                          message_en="no permission to write in this folder") from exc
@@ -53,7 +53,7 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            _keep_mode(fd, tmp, mode)
+            _keep_mode(fd, tmp, mode, created=True)
             if durable:
                 os.fsync(fd)
             os.close(fd)
@@ -86,24 +86,47 @@ _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | get
     os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _create_beside(folder: str, name: str) -> tuple[int, str]:
-    """A new private file next to ``name`` (hidden, marked as perfxl's), open for writing."""
-    for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.perfxl-tmp")
+def _create_beside(folder: str, name: str, mode: int) -> tuple[int, str]:
+    """A new file next to ``name`` (hidden, marked as perfxl's), open for writing, created
+    with ``mode`` (less the umask)."""
+    for _ in range(100):  # the name need not be secret: O_EXCL and O_NOFOLLOW keep it ours
+        tmp = os.path.join(folder, f".{name}.{random.getrandbits(32):08x}.perfxl-tmp")
         try:
-            return os.open(tmp, _FLAGS, 0o600), tmp
+            return os.open(tmp, _FLAGS, mode), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
-def _keep_mode(fd: int, tmp: str, mode: int | None) -> None:
-    # the temporary file is private (0600); the replacement keeps the original's mode, and a
-    # new file gets the usual one
-    if mode is None:
-        umask = os.umask(0)
+def _writable(target: str, found: os.stat_result) -> bool:
+    """Whether we may write ``target``: its owner, with the owner's write bit, may (no system
+    call needed); anyone else asks the system."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and found.st_uid == geteuid() and found.st_mode & stat.S_IWUSR:
+        return True
+    return os.access(target, os.W_OK)
+
+
+_UMASK: list[int] = []  # the process's umask, read once (reading it means setting it)
+
+
+def _umask() -> int:
+    if not _UMASK:
+        umask = os.umask(0o022)
         os.umask(umask)
-        mode = 0o666 & ~umask
+        _UMASK.append(umask)
+    return _UMASK[0]
+
+
+def _keep_mode(fd: int, tmp: str, mode: int | None, created: bool = False) -> None:
+    # the replacement keeps the original's mode, and a new file gets the usual one; a file
+    # ``created`` with that mode needs no change unless the umask took bits away from it
+    if mode is None:
+        if created:
+            return
+        mode = 0o666 & ~_umask()
+    elif created and mode & ~_umask() == mode:
+        return
     with contextlib.suppress(OSError):
         if hasattr(os, "fchmod"):
             os.fchmod(fd, mode)

@@ -103,8 +103,10 @@ def drop_rels(pkg: Package, source: str, gone: list) -> None:
     name = rels_part(source)
     data = pkg.read(name)
     patch = Patch(data)
+    spans = {el.get("Id"): el for el in kids(data, root(data)) if el.name == "Relationship"}
     for rel in gone:
-        patch.replace(rel.span.start, rel.span.end, b"")
+        span = spans[rel.id]
+        patch.replace(span.start, span.end, b"")
         pkg.delete(rel.target)
     if len(gone) == len(pkg.rels(source)):
         pkg.delete(name)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import UnreadableWorkbook, WriteError
-from .xmlspan import Span, elements, kids, root
+from .xmlspan import parse_xml
 
 try:  # ISA-L's fastest level deflates ~20x faster than zlib's level 1 (parts ~20% larger),
     # and it inflates about twice as fast
@@ -36,6 +36,9 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib reads and w
 
     _LEVEL = 1
 
+# A part perfxl adds that is smaller than this is stored: deflating a note's few hundred bytes
+# saves little (a fast deflate keeps ~70% of them) and costs a deflate set-up each time.
+_SMALL = 2048
 MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
 
 
@@ -48,7 +51,6 @@ class Rel:
     type: str
     target: str  # the resolved part name, or the raw target when external
     external: bool
-    span: Span
 
 
 def rels_part(part: str) -> str:
@@ -93,10 +95,17 @@ def _key(name: str) -> str:
 
 class _Entry:
     """One central-directory record: the fields perfxl uses, named as :class:`zipfile.ZipInfo`
-    names them (so either can stand for a part)."""
+    names them (so either can stand for a part), plus where the record lies in the file and its
+    DOS time and date as stored."""
 
-    __slots__ = ("CRC", "central", "compress_size", "compress_type", "date_time", "file_size",
-                 "filename", "flag_bits", "header_offset", "orig_filename")
+    __slots__ = ("CRC", "compress_size", "compress_type", "dos", "file_size", "filename",
+                 "flag_bits", "header_offset", "orig_filename", "span")
+
+    @property
+    def date_time(self) -> tuple:
+        dostime, dosdate = self.dos
+        return ((dosdate >> 9) + 1980, (dosdate >> 5) & 0xF, dosdate & 0x1F,
+                dostime >> 11, (dostime >> 5) & 0x3F, (dostime & 0x1F) * 2)
 
 
 def _directory(data) -> list:
@@ -119,22 +128,28 @@ def _directory(data) -> list:
 
 def _plain_directory(data, pos: int, n: int, end: int) -> list:
     entries = []
+    unpack, fixed = _CENTRAL.unpack_from, _CENTRAL.size
     for _ in range(n):
         (sig, _made, _need, flags, method, dostime, dosdate, crc, csize, usize, name_len,
-         extra_len, comment_len, _disk, _iattr, _eattr, offset) = _CENTRAL.unpack_from(data, pos)
+         extra_len, comment_len, _disk, _iattr, _eattr, offset) = unpack(data, pos)
         if sig != b"PK\1\2" or 0xFFFFFFFF in (csize, usize, offset):
             raise ValueError("not a plain central directory record")
-        name = data[pos + _CENTRAL.size: pos + _CENTRAL.size + name_len]
-        name = name.decode("utf-8" if flags & 0x800 else "cp437")
+        raw = data[pos + fixed: pos + fixed + name_len]
+        try:  # part names are ASCII, nearly always: the same in UTF-8 and in cp437
+            name = raw.decode("ascii")
+        except UnicodeDecodeError:
+            name = raw.decode("utf-8" if flags & 0x800 else "cp437")
+        if "\0" in name:
+            name = name.split("\0", 1)[0]
         e = _Entry()
-        e.filename = e.orig_filename = name.split("\0", 1)[0]
+        e.filename = e.orig_filename = name
         e.flag_bits, e.compress_type, e.CRC = flags, method, crc
         e.compress_size, e.file_size, e.header_offset = csize, usize, offset
-        e.central = data[pos: pos + _CENTRAL.size + name_len + extra_len + comment_len]
-        e.date_time = ((dosdate >> 9) + 1980, (dosdate >> 5) & 0xF, dosdate & 0x1F,
-                       dostime >> 11, (dostime >> 5) & 0x3F, (dostime & 0x1F) * 2)
+        e.dos = (dostime, dosdate)
+        after = pos + fixed + name_len + extra_len + comment_len
+        e.span = (pos, after)
         entries.append(e)
-        pos += _CENTRAL.size + name_len + extra_len + comment_len
+        pos = after
     if pos != end:
         raise ValueError("central directory size does not add up")
     return entries
@@ -144,12 +159,15 @@ def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
     """An entry's name as bytes, the flags kept (UTF-8 name; sizes are known up front, so no
     data descriptor) and its DOS time and date."""
     flags = info.flag_bits & 0x800
+    name = info.orig_filename.encode("utf-8" if flags else "cp437")
+    if isinstance(info, _Entry):
+        return name, flags, info.dos
     y, mo, d, h, mi, sec = info.date_time
-    return (info.orig_filename.encode("utf-8" if flags else "cp437"), flags,
-            (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d))
+    return name, flags, (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d)
 
 
 _MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class Package:
@@ -159,11 +177,7 @@ class Package:
         self.path = path
         self._map = None
         try:
-            with open(path, "rb") as fh:
-                if os.fstat(fh.fileno()).st_size > _MAPPED:
-                    self._map = self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                else:  # one read: every part is copied or inflated from memory
-                    self._data = fh.read()
+            self._data = self._load(path)
             entries = _directory(self._data)
         except PermissionError as exc:
             raise UnreadableWorkbook(
@@ -176,23 +190,42 @@ class Package:
                 "不是有效的 xlsx/xlsm 文件（可能已损坏、被加密或并非 Excel 文件）",
                 path=str(path), message_en="not a valid xlsx/xlsm file (damaged or encrypted?)",
             ) from exc
-        self.infos = {}
-        self.order: list[str] = []
+        self.infos = infos = {}
         for info in entries:
+            key = _key(info.filename)
             problem = ("文件内容已加密" if info.flag_bits & 1 else
                        f"部件 {info.filename} 重复出现，文件已损坏"  # OPC forbids it
-                       if _key(info.filename) in self.infos else "")
+                       if key in infos else "")
             if problem:
                 self.close()
                 raise UnreadableWorkbook(problem, path=str(path),
                                          message_en="encrypted or duplicate part")
-            self.infos[_key(info.filename)] = info
-            self.order.append(_key(info.filename))
+            infos[key] = info
+        self.order: list[str] = list(infos)
         self._read: dict[str, bytes] = {}
         self.new: dict[str, bytes] = {}  # parts edited or created, by key
         self.spelled: dict[str, str] = {}  # how a created part's name is written
         self.deleted: set[str] = set()
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
+
+    def _load(self, path) -> bytes:
+        """The file's bytes: read whole (one read: every part is copied or inflated from
+        memory), or mapped when large."""
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            self.stat = os.fstat(fd)
+            size = self.stat.st_size
+            if size > _MAPPED:
+                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+                return self._map
+            chunks = [os.read(fd, size + 1)]
+            if len(chunks[0]) == size:  # the whole file, as fstat said
+                return chunks[0]
+            while chunks[-1]:  # it changed meanwhile, or the read came back short: to the end
+                chunks.append(os.read(fd, 1 << 20))
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         if self._map is not None:
@@ -304,7 +337,9 @@ class Package:
                 local = self._record(info)
                 if local is not None:  # the whole record, byte for byte, moved
                     out.write(local)
-                    entries.append(info.central[:42] + _OFFSET.pack(offset) + info.central[46:])
+                    at, after = info.span
+                    entries.append(self._data[at: at + 42] + _OFFSET.pack(offset)
+                                   + self._data[at + 46: after])
                     offset += len(local)
                     continue
                 head, blob = self._raw(info)
@@ -350,7 +385,8 @@ class Package:
         """A part perfxl wrote, deflated (stored stays stored) under a fresh local header."""
         data = self.new[key]
         if info is None:  # a part perfxl adds: fixed time, UTF-8 name
-            name, flags, when, method = self.spelled.get(key, key).encode(), 0x800, _FIXED_DOS, 8
+            name, flags, when = self.spelled.get(key, key).encode(), 0x800, _FIXED_DOS
+            method = 8 if len(data) > _SMALL else 0
         else:
             name, flags, when = _spelled(info)
             method = 0 if info.compress_type == zipfile.ZIP_STORED else 8
@@ -377,7 +413,10 @@ class Package:
                                  message_en="no workbook part")
 
     def rels(self, part: str) -> list[Rel]:
-        """The relationships of ``part`` ("" for the package's own); do not modify."""
+        """The relationships of ``part`` ("" for the package's own); do not modify.
+
+        Read with lxml (nothing here is spliced: :func:`perfxl.ooxml.drop_rels` finds the byte
+        spans of the few it removes)."""
         name = "_rels/.rels" if part == "" else rels_part(part)
         if not self.has(name):
             return []
@@ -385,17 +424,16 @@ class Package:
         cached = self._rels.get(name)
         if cached is not None and cached[0] is data:
             return cached[1]
-        top = root(data)
         out = []
         source = part or "/"
-        for el in elements(data, top, "Relationship") or kids(data, top):
-            if el.name != "Relationship":
+        for el in parse_xml(data, name):
+            tag = el.tag
+            if type(tag) is not str or not (tag == "Relationship" or tag.endswith("}Relationship")):
                 continue
-            attrs = el.attrs  # unprefixed, always: relationships parts use the default namespace
-            target = attrs.get("Target", "")
-            external = attrs.get("TargetMode", "") == "External"
-            out.append(Rel(attrs.get("Id", ""), attrs.get("Type", ""),
-                           target if external else resolve(source, target), external, el))
+            get = el.get  # unprefixed attributes, always, in a relationships part
+            target = get("Target", "")
+            external = get("TargetMode", "") == "External"
+            out.append(Rel(get("Id", ""), get("Type", ""),
+                           target if external else resolve(source, target), external))
         self._rels[name] = (data, out)
         return out
-

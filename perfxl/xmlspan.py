@@ -279,13 +279,26 @@ def _attr_pattern(name: str):
 def encoder(data: bytes):
     """How to encode text spliced into this part: UTF-8, or ASCII with character references
     when the part declares another (ASCII-compatible) encoding."""
-    head = data[:100].lower()
-    m = re.search(rb"encoding\s*=\s*[\"']([^\"']+)", head)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (m and m.group(1).startswith(b"utf-16")):
+    head = data[:100]
+    if b'encoding="UTF-8"' in head or (b"encoding" not in head and data[:2] not in _BOMS16):
+        return _utf8  # what every workbook writer declares (or nothing: UTF-8 by default)
+    m = re.search(rb"encoding\s*=\s*[\"']([^\"']+)", head.lower())
+    if data[:2] in _BOMS16 or (m and m.group(1).startswith(b"utf-16")):
         raise XmlError("不支持 UTF-16 编码的部件", message_en="UTF-16 parts are not supported")
     if m is None or m.group(1) in (b"utf-8", b"utf8"):
-        return lambda s: s.encode("utf-8")
-    return lambda s: s.encode("ascii", "xmlcharrefreplace")
+        return _utf8
+    return _ascii
+
+
+_BOMS16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def _ascii(text: str) -> bytes:
+    return text.encode("ascii", "xmlcharrefreplace")
 
 
 class Patch:
