@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from . import ooxml as ox
 from . import xmlspan as xs
@@ -195,11 +196,19 @@ def _append(patch: xs.Patch, holder: xs.Span | None, where: int, xml: str, enc, 
 
 def _comment(cell: str, fs: list[Finding], aid: int, lang: str, p: str) -> str:
     text = "\n\n".join(_note_text(f, lang) for f in fs)
+    head, tail = _comment_frame(p)
+    return (f'<{p}comment ref="{cell.split(":")[0]}" authorId="{aid}">{head}{xs.esc(text)}'
+            f"{tail}")
+
+
+@lru_cache(maxsize=8)
+def _comment_frame(p: str) -> tuple[str, str]:
+    """A note's markup around its text (the same for every note): the author's name in bold,
+    then the text, in 9-point 宋体."""
     font = f'<{p}rPr><{p}sz val="9"/><{p}rFont val="宋体"/><{p}charset val="134"/></{p}rPr>'
     bold = font.replace(f"<{p}sz ", f"<{p}b/><{p}sz ")
-    return (f'<{p}comment ref="{cell.split(":")[0]}" authorId="{aid}"><{p}text>'
-            f"<{p}r>{bold}<{p}t>{AUTHOR}:</{p}t></{p}r><{p}r>{font}"
-            f'<{p}t xml:space="preserve">\n{xs.esc(text)}</{p}t></{p}r></{p}text></{p}comment>')
+    return (f"<{p}text><{p}r>{bold}<{p}t>{AUTHOR}:</{p}t></{p}r><{p}r>{font}"
+            f'<{p}t xml:space="preserve">\n', f"</{p}t></{p}r></{p}text></{p}comment>")
 
 
 def _note_text(f: Finding, lang: str) -> str:
@@ -216,12 +225,11 @@ def _note_text(f: Finding, lang: str) -> str:
 def _new_shapes(edits, part: str, index: int, noted) -> None:
     # each drawing numbers its shapes in its own block of 1024 (the idmap): take a block no
     # other drawing in the workbook uses
-    pkg = edits.pkg
-    taken = {int(n) for name in pkg.parts() if name.endswith(".vml")
-             for m in _IDMAP.finditer(pkg.read(name)) for n in m.group(1).split(b",") if n.strip()}
+    taken = _idmap_blocks(edits)
     block = index + 1
     while block in taken:
         block += 1
+    taken.add(block)
     shapes = "".join(_shape(1024 * block + i + 1, c, fs, i + 1)
                      for i, (c, fs) in enumerate(noted))
     edits.create(part, (
@@ -230,6 +238,17 @@ def _new_shapes(edits, part: str, index: int, noted) -> None:
         'xmlns:x="urn:schemas-microsoft-com:office:excel">'
         f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/>'
         f"</o:shapelayout>{_SHAPETYPE}{shapes}</xml>").encode(), ox.CT_VML)
+
+
+def _idmap_blocks(edits) -> set[int]:
+    """The shape-id blocks the workbook's drawings use (read once a run; the caller adds
+    the ones it takes)."""
+    if edits.vml_blocks is None:
+        pkg = edits.pkg
+        edits.vml_blocks = {int(n) for name in pkg.parts() if name.endswith(".vml")
+                            for m in _IDMAP.finditer(pkg.read(name))
+                            for n in m.group(1).split(b",") if n.strip()}
+    return edits.vml_blocks
 
 
 def _add_shapes(pkg, edits, part: str, index: int, noted) -> None:

@@ -133,6 +133,7 @@ class Edits:
     def __init__(self, pkg: Package):
         self.pkg, self.patches, self.created, self.types = pkg, {}, [], []
         self.ids: dict[str, set] = {}  # relationship ids taken, per rels part
+        self.vml_blocks: set | None = None  # note-shape id blocks taken (notes_add's business)
 
     def patch(self, part: str) -> Patch:
         if part not in self.patches:

@@ -11,6 +11,7 @@ import io
 import mmap
 import os
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
@@ -58,6 +59,7 @@ def rels_part(part: str) -> str:
     return f"{folder}{slash}_rels/{base}.rels"
 
 
+@lru_cache(maxsize=1024)
 def resolve(source: str, target: str) -> str:
     target = target.replace("\\", "/")
     if not target.startswith("/") and "." not in target.rpartition("/")[0]:
@@ -166,6 +168,9 @@ def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
     return name, flags, (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d)
 
 
+# The package's relationship to its workbook, spelled the usual way (attributes in any order)
+_MAIN_TAG = re.compile(
+    rb'<Relationship(?=[^>]*\sType="[^"]*/officeDocument")[^>]*\sTarget="([^"]+)"[^>]*/>')
 _MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -207,6 +212,7 @@ class Package:
         self.spelled: dict[str, str] = {}  # how a created part's name is written
         self.deleted: set[str] = set()
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
+        self._main: str | None = None  # the workbook part, once found
 
     def _load(self, path) -> bytes:
         """The file's bytes: read whole (one read: every part is copied or inflated from
@@ -250,25 +256,28 @@ class Package:
     def original(self, part: str) -> bytes:
         """A part as stored in the file, inflated (at most MAX_PART bytes: no zip bombs)."""
         key = _key(part)
-        if key not in self._read:
-            info = self.infos[key]
-            blob = self._blob(info)
-            try:
-                if info.compress_type == zipfile.ZIP_STORED:
-                    data = blob
-                elif info.compress_type == zipfile.ZIP_DEFLATED:
-                    data = _decompressobj(-15).decompress(blob, MAX_PART + 1)
-                else:
-                    raise zipfile.BadZipFile(f"compression method {info.compress_type}")
-            except (_InflateError, zlib.error, zipfile.BadZipFile) as exc:
-                raise self._damaged(info) from exc
-            if len(data) > MAX_PART:
-                raise UnreadableWorkbook(f"部件 {info.filename} 过大（疑似压缩炸弹）",
-                                         path=str(self.path), message_en="part too large")
-            if len(data) != info.file_size or _crc32(data) != info.CRC:
-                raise self._damaged(info)
-            self._read[key] = data
-        return self._read[key]
+        data = self._read.get(key)
+        if data is not None:
+            return data
+        info = self.infos[key]
+        if info.file_size > MAX_PART:
+            raise UnreadableWorkbook(f"部件 {info.filename} 过大（疑似压缩炸弹）",
+                                     path=str(self.path), message_en="part too large")
+        blob = self._blob(info)
+        try:
+            if info.compress_type == zipfile.ZIP_STORED:
+                data = blob
+            elif info.compress_type == zipfile.ZIP_DEFLATED:
+                # never more than the directory says (plus one byte, to tell a lie from the truth)
+                data = _decompressobj(-15).decompress(blob, info.file_size + 1)
+            else:
+                raise zipfile.BadZipFile(f"compression method {info.compress_type}")
+        except (_InflateError, zlib.error, zipfile.BadZipFile) as exc:
+            raise self._damaged(info) from exc
+        if len(data) != info.file_size or _crc32(data) != info.CRC:
+            raise self._damaged(info)
+        self._read[key] = data
+        return data
 
     def _damaged(self, info) -> UnreadableWorkbook:
         return UnreadableWorkbook(f"部件 {info.filename} 已损坏", path=str(self.path),
@@ -288,9 +297,13 @@ class Package:
 
     def read(self, part: str) -> bytes:
         key = _key(part)
+        data = self.new.get(key)  # a part written is never in ``deleted`` (and vice versa)
+        if data is not None:
+            return data
         if key in self.deleted:
             raise KeyError(part)
-        return self.new[key] if key in self.new else self.original(key)
+        data = self._read.get(key)
+        return data if data is not None else self.original(key)
 
     def digest(self, part: str) -> str:
         """A part's CRC-32 and size ("crc/size"): enough to tell whether anyone rewrote it since.
@@ -304,6 +317,8 @@ class Package:
 
     def write(self, part: str, data: bytes) -> None:
         key = _key(part)
+        if key == "_rels/.rels":
+            self._main = None
         self.deleted.discard(key)
         self.new[key] = data
         if key not in self.infos:
@@ -311,6 +326,8 @@ class Package:
 
     def delete(self, part: str) -> None:
         key = _key(part)
+        if key == "_rels/.rels":
+            self._main = None
         self.new.pop(key, None)
         if key in self.infos:
             self.deleted.add(key)
@@ -406,11 +423,33 @@ class Package:
 
     def main_part(self) -> str:
         """The workbook part the package's root relationships point to."""
+        if self._main is not None:
+            return self._main
+        found = self._main_fast()
+        if found is not None:
+            self._main = found
+            return found
         for rel in self.rels(""):
             if rel.type.endswith("/officeDocument") and not rel.external:
+                self._main = rel.target
                 return rel.target
         raise UnreadableWorkbook("找不到工作簿主部件", path=str(self.path),
                                  message_en="no workbook part")
+
+    def _main_fast(self) -> str | None:
+        """The workbook part found in ``_rels/.rels`` by the usual spelling of its one
+        relationship tag (a plain tag: no entities, no TargetMode); None when anything is
+        unusual, and :meth:`rels` reads the part properly."""
+        if not self.has("_rels/.rels"):
+            return None
+        data = self.read("_rels/.rels")
+        at = data.find(b'/officeDocument"')
+        if at < 0 or data.find(b'/officeDocument"', at + 1) >= 0:
+            return None
+        m = _MAIN_TAG.match(data, data.rfind(b"<", 0, at), data.find(b">", at) + 1)
+        if m is None or b"&" in m.group(0) or b"TargetMode" in m.group(0):
+            return None
+        return resolve("/", m.group(1).decode("utf-8"))
 
     def rels(self, part: str) -> list[Rel]:
         """The relationships of ``part`` ("" for the package's own); do not modify.

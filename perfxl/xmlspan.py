@@ -132,35 +132,63 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
 
     Only the children's own tags are tokenized: from each start tag the scan jumps to the
     matching end tag (counting nested elements of the same name only), so a worksheet's
-    sheetData or a long comment costs one search, not a walk through every cell."""
+    sheetData or a long comment costs one search, not a walk through every cell.  A plain
+    start tag (no quote that could hide a '>') is taken apart with substring searches; comments,
+    processing instructions and anything unusual go through the full pattern."""
     out: list[Span] = []
     pos = start
-    search = _TOKEN.search
+    find = data.find
     while True:
-        m = search(data, pos, end)
-        if m is None:
+        lt = find(b"<", pos, end)
+        if lt < 0:
             return out
-        pos = m.end()
-        qname = m.group(2)
-        if qname is None:
-            continue
-        if m.group(1):
-            raise XmlError("XML 结束标记不配对", message_en="unbalanced XML end tag")
-        el = Span(qname, m.start(), pos, m.group(3))
-        if not m.group(4):
-            el.close_start = _close_of(data, qname, pos, end)
+        gt = find(b">", lt, end)
+        tag = data[lt + 1: gt]
+        first = tag[:1]
+        if gt > 0 and first.isalpha() and b"'" not in tag and not tag.count(b'"') & 1:
+            empty = tag.endswith(b"/")
+            body = tag[:-1] if empty else tag
+            cut = _NAME_STOP.search(body)
+            if cut is None:
+                qname, attrs = body, b""
+            else:
+                qname, attrs = body[: cut.start()], body[cut.start():].rstrip()
+            el = Span(qname, lt, gt + 1, attrs)
+            pos = gt + 1
+        else:  # a comment, PI, CDATA, end tag, or a tag whose quotes need the full pattern
+            m = _TOKEN.search(data, lt, end)
+            if m is None:
+                return out
+            pos = m.end()
+            qname = m.group(2)
+            if qname is None:
+                continue
+            if m.group(1):
+                raise XmlError("XML 结束标记不配对", message_en="unbalanced XML end tag")
+            empty = bool(m.group(4))
+            el = Span(qname, m.start(), pos, m.group(3))
+        if not empty:
+            el.close_start = _close_of(data, qname, pos, end, el.name in _FLAT)
             pos = el.end = data.index(b">", el.close_start) + 1
         out.append(el)
 
 
+_NAME_STOP = re.compile(rb"[ \t\r\n]")
 _NAME_END = frozenset(b" \t\r\n/>")
+# Elements the SpreadsheetML schema never nests inside themselves: their end tag is the first
+# one found (no counting of inner ones, which costs a search through, say, every definedName).
+_FLAT = frozenset({"sheetData", "definedNames", "sheets", "bookViews", "dataValidations",
+                   "mergeCells", "hyperlinks", "cols", "dxfs", "cellXfs", "cellStyleXfs",
+                   "cellStyles", "fonts", "fills", "borders", "numFmts", "commentList",
+                   "authors", "conditionalFormatting", "sheetViews", "pageSetup", "sheetPr"})
 
 
-def _close_of(data: bytes, qname: bytes, start: int, end: int) -> int:
+def _close_of(data: bytes, qname: bytes, start: int, end: int, flat: bool = False) -> int:
     """Where the end tag of the element opened just before ``start`` begins.
 
     Plain substring searches (fast even across a large sheetData); an element of the same
-    name nested inside is counted, unless it closes itself."""
+    name nested inside is counted, unless it closes itself (or the element is ``flat``: one
+    that never holds its own kind)."""
     opening, closing = b"<" + qname, b"</" + qname
     depth, pos = 1, start
     while True:
@@ -171,6 +199,8 @@ def _close_of(data: bytes, qname: bytes, start: int, end: int) -> int:
         if after < end and data[after] not in _NAME_END:
             pos = after  # </sheetDataX: another name
             continue
+        if flat:
+            return close
         inner = data.find(opening, pos, close)
         while inner >= 0:
             tail = inner + len(opening)
@@ -200,9 +230,24 @@ def _end_tag(qname: bytes):
     return re.compile(rb"</" + re.escape(qname) + rb"\s*>")
 
 
+_START_TAG = re.compile(  # a start tag, at a known place: _TOKEN's last branch
+    rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"
+    rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>")
+
+
 def root(data: bytes) -> Span:
     """The document element of a part (refusing a DTD before it)."""
-    for m in _TOKEN.finditer(data):
+    pos = data.find(b"?>", 0, 200) + 2 if data.startswith(b"<?xml") else 0
+    while data[pos: pos + 1] in b" \t\r\n" and pos < len(data):
+        pos += 1
+    m = _START_TAG.match(data, pos)  # the usual part: the XML declaration, then the root
+    if m is not None:
+        el = Span(m.group(1), m.start(), m.end(), m.group(2))
+        if not m.group(3):
+            el.close_start = _last_close(data, el.qname, el.open_end, len(data))
+            el.end = data.index(b">", el.close_start) + 1
+        return el
+    for m in _TOKEN.finditer(data):  # comments, a DTD (refused) or anything else first
         if m.group(2) is None:
             if m.group(0).startswith(b"<!DOCTYPE"):
                 raise XmlError("部件含有 DTD 声明，拒绝读取", message_en="part has a DTD")
