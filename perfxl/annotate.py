@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .atomic import atomic_write
+from .bulk import without_collector
 from .errors import PerfxlError, UnreadableWorkbook
 from .findings import Finding, sort_findings
 from .notes_add import add_notes
@@ -71,6 +72,7 @@ class AnnotateResult:
 # ---------------------------------------------------------------- public API
 
 
+@without_collector  # thousands of small objects a workbook, none in cycles
 def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
                       checked_at: str, lang: str = "zh", durable: bool = True) -> AnnotateResult:
     """Write ``findings`` into the workbook at ``path`` (in place, or a copy in ``out``).
@@ -78,7 +80,7 @@ def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
     When the results sheet already lists exactly these findings (explanations and status
     included), the time it gives is kept rather than ``checked_at``, so checking an unchanged
     workbook again leaves it byte for byte as it was."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     lang = lang if lang in HEADERS else "zh"
     with _opened(path) as pkg:
         dest = _dest(path, out, pkg.stat)
@@ -119,6 +121,7 @@ def read_explanations(path) -> dict[tuple[str, str], str]:
         return explanations(read_results(pkg))
 
 
+@without_collector
 def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
     """Remove every note perfxl wrote; True when the workbook changed.
 

@@ -15,7 +15,7 @@ from . import ooxml as ox
 from . import xmlspan as xs
 from .errors import UnreadableWorkbook
 from .findings import SEVERITY_LABELS, Finding
-from .notes_read import AUTHOR, MARK, PRIORITY, TEXT, Book, outline
+from .notes_read import AUTHOR, MARK, TEXT, Book, outline, priorities
 from .notes_sheet import add_results
 from .opc import Package
 
@@ -129,8 +129,7 @@ def _add_sheet_notes(pkg, book, edits, sheet, index, items, dxf, lang) -> tuple[
            f"</{p}cfRule></{p}conditionalFormatting>" for n, (k, refs) in enumerate(groups, 1)]
     patch = edits.patch(sheet.part)
     if xml:
-        data_end = next((k.end for k in kids if k.name == "sheetData"), top.open_end)
-        for m in PRIORITY.finditer(data, data_end, top.close_start):
+        for m in priorities(data, kids):
             patch.replace(m.start(1), m.end(1), str(int(m.group(1)) + len(xml)).encode())
         first = xs.find(kids, "conditionalFormatting")
         pos = first.start if first else _position(kids, "conditionalFormatting", top)

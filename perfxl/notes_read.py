@@ -49,6 +49,14 @@ _CODE_NAME = re.compile(rb"<(?:[\w.\-]+:)?sheetPr\b[^>]*?\scodeName=[\"']"
 PRIORITY = re.compile(rb"priority(?<=\spriority)\s*=\s*[\"'](\d+)")
 
 
+def priorities(data: bytes, kids: list):
+    """The priority attributes of a worksheet's conditional-format rules: in its
+    conditionalFormatting children and (Excel 2010's own rules) in its extLst."""
+    for el in kids:
+        if el.name in ("conditionalFormatting", "extLst"):
+            yield from PRIORITY.finditer(data, el.start, el.end)
+
+
 # ---------------------------------------------------------------- the workbook's outline
 
 _UNSEEN = object()  # the results sheet not looked for yet

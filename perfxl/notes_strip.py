@@ -14,7 +14,7 @@ import re
 
 from . import ooxml as ox
 from . import xmlspan as xs
-from .notes_read import AUTHOR, PRIORITY, Book, Sheet, outline, results_sheet
+from .notes_read import AUTHOR, Book, Sheet, outline, priorities, results_sheet
 from .opc import Package
 
 _MARKED = re.compile(rb'(?:"|&quot;)perfxl(?:"|&quot;)')
@@ -113,7 +113,7 @@ def _strip_sheet(pkg: Package, part: str, dxfs: set) -> bool:
         else:
             for r in ours:
                 patch.replace(r.start, r.end, b"")
-    _unshift_priorities(data, top, cut, patch)
+    _unshift_priorities(data, kids, cut, patch)
     gone_rels, gone_cells = [], set()
     for rel in rels:
         if rel.type.endswith("/comments") and pkg.has(rel.target):
@@ -133,13 +133,13 @@ def _strip_sheet(pkg: Package, part: str, dxfs: set) -> bool:
     return bool(patch.edits or gone_cells)
 
 
-def _unshift_priorities(data: bytes, top: xs.Span, cut: list, patch: xs.Patch) -> None:
+def _unshift_priorities(data: bytes, kids: list, cut: list, patch: xs.Patch) -> None:
     """perfxl's rules took priorities 1..k and pushed the unit's down by k: if they still
     read so, move the unit's back up."""
     k = len(cut)
     if not k or sorted(str(p) for _s, _e, p in cut) != sorted(str(n) for n in range(1, k + 1)):
         return
-    theirs = [m for m in PRIORITY.finditer(data, top.open_end, top.close_start)
+    theirs = [m for m in priorities(data, kids)
               if not any(s <= m.start() < e for s, e, _p in cut)]
     if theirs and min(int(m.group(1)) for m in theirs) > k:
         for m in theirs:

@@ -72,7 +72,18 @@ def _entity(m) -> str:
 
 def esc(text: str, *, attr: bool = False) -> str:
     """XML-escape ``text`` and drop characters XML cannot carry at all."""
-    text = str(text)
+    if type(text) is not str:
+        text = str(text)
+    if text.isprintable():  # no control characters: only the markup ones to look for
+        if "&" in text:
+            text = text.replace("&", "&amp;")
+        if "<" in text:
+            text = text.replace("<", "&lt;")
+        if ">" in text:
+            text = text.replace(">", "&gt;")
+        if attr and '"' in text:
+            text = text.replace('"', "&quot;")
+        return text
     if not _SPECIAL.search(text):
         return text
     text = _BAD_CHARS.sub("", text)
