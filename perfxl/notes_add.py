@@ -15,7 +15,7 @@ from . import ooxml as ox
 from . import xmlspan as xs
 from .errors import UnreadableWorkbook
 from .findings import SEVERITY_LABELS, Finding
-from .notes_read import AUTHOR, MARK, TEXT, Book, outline, priorities
+from .notes_read import AUTHOR, FILLS, MARK, TEXT, Book, outline, priorities
 from .notes_sheet import add_results
 from .opc import Package
 
@@ -23,9 +23,9 @@ from .opc import Package
 # styles.xml in this order: error, warning, heading, input column, link.
 DXFS = (
     '<dxf><font><color rgb="FF9C0006"/></font>'
-    '<fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>',
+    f'<fill><patternFill><bgColor rgb="{FILLS[0]}"/></patternFill></fill></dxf>',
     '<dxf><font><color rgb="FF9C5700"/></font>'
-    '<fill><patternFill><bgColor rgb="FFFFEB9C"/></patternFill></fill></dxf>',
+    f'<fill><patternFill><bgColor rgb="{FILLS[1]}"/></patternFill></fill></dxf>',
     '<dxf><font><b/></font><fill><patternFill><bgColor rgb="FFD9E1F2"/></patternFill></fill></dxf>',
     '<dxf><fill><patternFill><bgColor rgb="FFE2EFDA"/></patternFill></fill></dxf>',
     '<dxf><font><u/><color rgb="FF0563C1"/></font></dxf>',

@@ -40,6 +40,8 @@ TEXT = {
            "help": "Write the reason for a warning in the Explanation column and save; the next "
                    "check marks it explained. Errors must be corrected, not explained."},
 }
+# perfxl's highlight fills (error, warning), as its differential formats in styles.xml give them
+FILLS = ("FFFFC7CE", "FFFFEB9C")
 HEADER_ROW = 9
 _CODE_NAME = re.compile(rb"<(?:[\w.\-]+:)?sheetPr\b[^>]*?\scodeName=[\"']"
                         + CODE_NAME.encode() + rb"[\"']")
@@ -81,6 +83,7 @@ class Book:
     rel_ns: str
     rels: list
     results: object = None  # the results sheet, once looked for: (index, Sheet) or None
+    marked: bool | None = None  # whether styles.xml holds perfxl's fills, once looked at
 
     def target(self, kind: str) -> str | None:
         return next((r.target for r in self.rels if r.type.endswith("/" + kind)), None)
@@ -118,7 +121,23 @@ def results_sheet(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
     return book.results
 
 
+def may_hold_marks(pkg: Package, book: Book) -> bool:
+    """Whether perfxl's results sheet or highlights may be in the workbook.
+
+    Both always use perfxl's two highlight fills (the results sheet's counts are painted in
+    them), and every program that re-saves a workbook keeps the differential formats in use in
+    styles.xml; so a workbook whose styles hold neither fill has neither, and its sheets need
+    not be read to look for them.  (Notes are found in the comments parts.)"""
+    if book.marked is None:
+        part = book.target("styles")
+        data = pkg.read(part).upper() if part and pkg.has(part) else None
+        book.marked = data is None or any(f[2:].encode() in data for f in FILLS)
+    return book.marked
+
+
 def _find_results(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
+    if not may_hold_marks(pkg, book):
+        return None
     for i, sheet in enumerate(book.sheets):
         data = pkg.read(sheet.part) if sheet.part else b""
         if data.find(b"codeName", 0, 4096) >= 0 and _CODE_NAME.search(data, 0, 4096):

@@ -161,21 +161,27 @@ def _finding_row(i: int, f, result, lang: str) -> list:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value)[:32767]  # Excel's limit for one cell
+    if type(value) is not str:
+        value = "" if value is None else str(value)
+    return value if len(value) <= 32767 else value[:32767]  # Excel's limit for one cell
 
 
 def _row(n: int, values: list) -> str:
-    cells = []
+    cells = [f'<row r="{n}">']
+    add, esc = cells.append, xs.esc
     for letter, v in zip("ABCDEFGHIJKL", values, strict=False):
-        if v is None or v == "":
+        if v is None:
             continue
         if type(v) is int:
-            cells.append(f'<c r="{letter}{n}"><v>{v}</v></c>')
+            add(f'<c r="{letter}{n}"><v>{v}</v></c>')
             continue
         v = _text(v)
+        if not v:
+            continue
         space = ' xml:space="preserve"' if "\n" in v or v[0].isspace() or v[-1].isspace() else ""
-        cells.append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{xs.esc(v)}</t></is></c>')
-    return f'<row r="{n}">{"".join(cells)}</row>'
+        add(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{esc(v)}</t></is></c>')
+    add("</row>")
+    return "".join(cells)
 
 
 def _free_name(used: set, name: str) -> str:

@@ -14,7 +14,7 @@ import re
 
 from . import ooxml as ox
 from . import xmlspan as xs
-from .notes_read import AUTHOR, Book, Sheet, outline, priorities, results_sheet
+from .notes_read import AUTHOR, Book, Sheet, may_hold_marks, outline, priorities, results_sheet
 from .opc import Package
 
 _MARKED = re.compile(rb'(?:"|&quot;)perfxl(?:"|&quot;)')
@@ -34,10 +34,11 @@ def strip(pkg: Package) -> bool:
         state = _state(pkg.read(hit[1].part))
         if state is not None and _undo(pkg, state):
             return True
-    sheets = {s.part.lower() for s in book.sheets}
-    if hit is None and not any(b"perfxl" in pkg.read(name) for name in pkg.parts()
-                               if "comment" in name or name in sheets):
-        return False  # the common first run: nothing of perfxl's anywhere
+    if hit is None:
+        sheets = {s.part.lower() for s in book.sheets} if may_hold_marks(pkg, book) else ()
+        if not any(b"perfxl" in pkg.read(name) for name in pkg.parts()
+                   if "comment" in name or name in sheets):
+            return False  # the common first run: nothing of perfxl's anywhere
     return _strip_found(pkg, book, hit)
 
 
