@@ -195,12 +195,11 @@ def _dest(path: Path, out, source: os.stat_result) -> Path:
     if out is None:
         return path
     out = os.fspath(out)
-    folder = os.path.isdir(out)
-    if folder or os.path.splitext(out)[1].lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
-        if not folder:
-            os.makedirs(out, exist_ok=True)
+    folder = os.path.splitext(out)[1].lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm")
+    if folder or os.path.isdir(out):  # a folder: the same file name inside it
         out = os.path.join(out, path.name)
     try:  # the same file under this or another name (a link, another spelling of the folder)
         return path if os.path.samestat(os.stat(out), source) else Path(out)
-    except OSError:  # not there yet: a new file
+    except OSError:  # not there yet: a new file (in a folder made for it, if need be)
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
         return Path(out)
