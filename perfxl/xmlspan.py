@@ -179,14 +179,7 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
             empty = bool(m.group(4))
             el = Span(qname, m.start(), pos, m.group(3))
         if not empty:
-            name = el.name
-            close = -1
-            if name in _ONCE:
-                close = data.rfind(b"</" + qname, max(pos, end - _TAIL), end)
-                if close >= 0 and data[close + 2 + len(qname)] not in _NAME_END:
-                    close = -1  # </sheetDataX: another name; the forward search decides
-            el.close_start = close if close >= 0 else _close_of(data, qname, pos, end,
-                                                                name in _FLAT)
+            el.close_start = _close_of(data, qname, pos, end, el.name in _FLAT)
             pos = el.end = data.index(b">", el.close_start) + 1
         out.append(el)
 
@@ -199,11 +192,6 @@ _FLAT = frozenset({"sheetData", "definedNames", "sheets", "bookViews", "dataVali
                    "mergeCells", "hyperlinks", "cols", "dxfs", "cellXfs", "cellStyleXfs",
                    "cellStyles", "fonts", "fills", "borders", "numFmts", "commentList",
                    "authors", "conditionalFormatting", "sheetViews", "pageSetup", "sheetPr"})
-# ... and of those, the ones a parent holds at most once: their end tag is also the last one
-# in the parent, which a backward search from the parent's end finds at once when the element
-# comes late in it (a worksheet's long dataValidations, a workbook's definedNames).
-_ONCE = _FLAT - {"cols", "conditionalFormatting"}
-_TAIL = 2048  # how far back from the parent's end that search looks before giving up
 
 
 def _close_of(data: bytes, qname: bytes, start: int, end: int, flat: bool = False) -> int:

@@ -114,3 +114,61 @@ def test_corpus_directories_read_as_zipfile_reads_them():
         compared += 1
     assert compared > 10
 
+
+
+# ---------------------------------------------------------------- the workbook part
+
+
+def _with_root_rels(tmp_path, rels: bytes) -> Path:
+    path = tmp_path / "rels.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr("_rels/.rels", rels)
+        zf.writestr("xl/workbook.xml", b"<workbook/>")
+        zf.writestr("wb/book.xml", b"<workbook/>")
+    return path
+
+
+OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+
+
+@pytest.mark.parametrize("tag, expected", [
+    (f'<Relationship Id="rId1" Type="{OFFICE}" Target="xl/workbook.xml"/>', "xl/workbook.xml"),
+    (f'<Relationship Target="/xl/workbook.xml" Id="r" Type="{OFFICE}" />', "xl/workbook.xml"),
+    (f'<Relationship Type="{OFFICE}" Target="wb/./book.xml" Id="x"/>', "wb/book.xml"),
+    (f'<Relationship Id="a" Type="{CORE}" Target="docProps/core.xml"/>'
+     f'<Relationship Id="b" Type="{OFFICE}" Target="wb/book.xml"/>', "wb/book.xml"),
+    (f"<Relationship Id='b' Type='{OFFICE}' Target='wb/book.xml'/>", "wb/book.xml"),
+    (f'<Relationship Id="b" Type="{OFFICE}" Target="wb/bo&#x6F;k.xml"/>', "wb/book.xml"),
+    (f'<!-- <Relationship Type="{OFFICE}" Target="nowhere.xml"/> -->'
+     f'<Relationship Id="b" Type="{OFFICE}" Target="xl/workbook.xml"/>', "xl/workbook.xml"),
+], ids=["usual", "absolute", "dot", "second", "single quotes", "entity", "commented out"])
+def test_the_workbook_part_is_found_however_the_root_relationship_is_spelled(tmp_path, tag,
+                                                                              expected):
+    rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            f'package/2006/relationships">{tag}</Relationships>').encode()
+    with Package(_with_root_rels(tmp_path, rels)) as pkg:
+        assert pkg.main_part() == expected
+        assert pkg.main_part() == next(r.target for r in pkg.rels("")
+                                       if r.type.endswith("/officeDocument"))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
+def test_corpus_workbook_parts_agree_with_the_relationships():
+    checked = 0
+    for path in sorted(CORPUS.rglob("*.xls[xm]")):
+        try:
+            pkg = Package(path)
+        except UnreadableWorkbook:
+            continue
+        with pkg:
+            try:
+                full = next((r.target for r in pkg.rels("")
+                             if r.type.endswith("/officeDocument") and not r.external), None)
+            except UnreadableWorkbook:
+                continue
+            if full is not None:
+                assert pkg.main_part() == full, path
+                checked += 1
+    assert checked > 20
