@@ -401,6 +401,32 @@ def test_atomic_write_keeps_mode(tmp_path):
     assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o640
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+@pytest.mark.parametrize("mode", [0o640, 0o664, 0o600, 0o444 | 0o200])
+def test_atomic_write_of_bytes_keeps_mode_whatever_the_umask(tmp_path, mode):
+    """The new file is made with the original's mode, and set to it when the umask took
+    bits away (0o664 under the usual 022); a new file gets the usual 0o666 less the umask."""
+    target = tmp_path / "x.bin"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    atomic.atomic_write(target, data=b"new")
+    assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == mode
+    fresh = tmp_path / "fresh.bin"
+    atomic.atomic_write(fresh, data=b"new")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~atomic._umask()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".perfxl-tmp")]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anything")
+def test_a_read_only_file_is_left_alone(tmp_path):
+    target = tmp_path / "x.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o444)
+    with pytest.raises(WriteError, match="只读"):
+        atomic.atomic_write(target, data=b"new")
+    assert target.read_bytes() == b"old"
+
+
 def test_a_missing_workbook_is_named_as_missing(tmp_path):
     with pytest.raises(UnreadableWorkbook) as caught:
         annotate_workbook(tmp_path / "没有这个文件.xlsx", [], checked_at=WHEN)
@@ -601,3 +627,64 @@ def test_a_note_added_to_perfxls_comments_part_survives(rich):
     clean_workbook(rich)
     wb = openpyxl.load_workbook(rich)
     assert wb[T2]["A1"].comment.author == "王五" and wb[T2]["B3"].comment is None
+
+
+def _marks(path: Path) -> dict[str, tuple[int, int]]:
+    """Per sheet part: perfxl's highlight rules and perfxl's notes on its cells."""
+    wb_parts = parts(path)
+    out = {}
+    for sheet, part in SHEET.items():
+        data = wb_parts[part]
+        notes = openpyxl.load_workbook(path)[sheet]
+        authored = sum(1 for row in notes.iter_rows() for c in row
+                       if c.comment is not None and c.comment.author == "perfxl")
+        out[sheet] = (data.count(b'N("perfxl")=0'), authored)
+    return out
+
+
+@pytest.mark.parametrize("cells", ["all", "D4"], ids=["notes and highlights",
+                                                       "a highlight only"])
+def test_a_results_sheet_deleted_by_the_unit_leaves_no_double_notes(rich, cells):
+    """The unit deleted 校验结果 (and saved): the highlights and notes perfxl left on the
+    sheets are found by their marks and replaced, not written a second time.  D4 carries the
+    unit's own note, so there perfxl leaves only a highlight: no note of perfxl's gives it away."""
+    chosen = [f for f in findings() if cells == "all" or f.cell == cells]
+    annotate_workbook(rich, chosen, checked_at=WHEN)
+    once = _marks(rich)
+    assert sum(h for h, _n in once.values()) > 0
+    assert sum(n for _h, n in once.values()) == (0 if cells == "D4" else 4)
+
+    def delete_results(items):
+        wb = items["xl/workbook.xml"]
+        items["xl/workbook.xml"] = re.sub('<sheet name="校验结果"[^>]*/>'.encode(), b"", wb)
+        results = next(n for n in items if "perfxl_results" in n)
+        del items[results]
+
+    _rewrite(rich, delete_results)
+    annotate_workbook(rich, chosen, checked_at=WHEN)
+    assert _marks(rich) == once
+    assert sum(n.startswith("xl/worksheets/perfxl_results") for n in names(rich)) == 1
+
+
+def test_a_workbook_never_annotated_is_read_only_where_it_is_flagged(rich, monkeypatch):
+    """With none of perfxl's highlight fills in styles.xml there can be no results sheet or
+    highlight of perfxl's: sheets without findings are not even inflated."""
+    from perfxl.opc import Package
+
+    assert b"FFC7CE" not in parts(rich)["xl/styles.xml"].upper()
+    inflated = []
+    original = Package.original
+
+    def spy(self, part):
+        inflated.append(part)
+        return original(self, part)
+
+    monkeypatch.setattr(Package, "original", spy)
+    only_t1 = [f for f in findings() if f.sheet == T1]
+    annotate_workbook(rich, only_t1, checked_at=WHEN)
+    assert SHEET[T1] in inflated
+    assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated
+    # annotated again: the results sheet (first) holds the record that takes the notes out
+    inflated.clear()
+    annotate_workbook(rich, only_t1, checked_at=WHEN)
+    assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated
