@@ -27,17 +27,12 @@ def collector_paused() -> Iterator[None]:
 
 
 def without_collector(fn):
-    """``fn`` run with the collector held off (as :func:`collector_paused`, without a context
-    manager's own cost: for calls made once a workbook, each making thousands of objects)."""
+    """``fn`` run with the collector held off (for calls made once a workbook, each making
+    thousands of short-lived objects)."""
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return fn(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
 
     return run

@@ -31,9 +31,7 @@ def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> No
     sheet_xml = _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book))
     edits.created.append(part)
     state = edits.finish()
-    blob = json.dumps(state, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    # ASCII JSON carries no control characters: only these three need escaping in XML text
-    blob = blob.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    blob = xs.esc(json.dumps(state, ensure_ascii=True, separators=(",", ":"), sort_keys=True))
     ext = (f'<extLst><ext uri="{STATE_URI}" xmlns:px="urn:perfxl:state">'
            f"<px:state>{blob}</px:state></ext></extLst>")
     pkg.write(part, sheet_xml.replace("</worksheet>", ext + "</worksheet>").encode())

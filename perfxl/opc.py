@@ -171,6 +171,19 @@ def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
 # The package's relationship to its workbook, spelled the usual way (attributes in any order)
 _MAIN_TAG = re.compile(
     rb'<Relationship(?=[^>]*\sType="[^"]*/officeDocument")[^>]*\sTarget="([^"]+)"[^>]*/>')
+def _main_fast(data: bytes) -> str | None:
+    """The workbook part named in ``_rels/.rels`` by the usual spelling of its one relationship
+    tag (a plain tag: no entities, no TargetMode); None when anything is unusual, and the part
+    is read properly."""
+    at = data.find(b'/officeDocument"')
+    if at < 0 or data.find(b'/officeDocument"', at + 1) >= 0:
+        return None
+    m = _MAIN_TAG.match(data, data.rfind(b"<", 0, at), data.find(b">", at) + 1)
+    if m is None or b"&" in m.group(0) or b"TargetMode" in m.group(0):
+        return None
+    return resolve("/", m.group(1).decode("utf-8"))
+
+
 _MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -212,7 +225,7 @@ class Package:
         self.spelled: dict[str, str] = {}  # how a created part's name is written
         self.deleted: set[str] = set()
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
-        self._main: str | None = None  # the workbook part, once found
+        self._main: tuple | None = None  # (the _rels/.rels bytes, the workbook part they name)
 
     def _load(self, path) -> bytes:
         """The file's bytes: read whole (one read: every part is copied or inflated from
@@ -283,14 +296,18 @@ class Package:
         return UnreadableWorkbook(f"部件 {info.filename} 已损坏", path=str(self.path),
                                   message_en=f"damaged part {info.filename}")
 
-    def _blob(self, info: zipfile.ZipInfo) -> bytes:
-        """The stored (compressed) bytes of an entry, read straight from the file."""
+    def _data_start(self, info) -> int:
+        """Where an entry's stored bytes begin: after its local header, which must be there."""
         at, data = info.header_offset, self._data
         if data[at: at + 4] != b"PK\3\4" or at + _LOCAL.size > len(data):
             raise self._damaged(info)
         name_len, extra_len = struct.unpack_from("<2H", data, at + 26)
-        start = at + _LOCAL.size + name_len + extra_len
-        blob = data[start: start + info.compress_size]
+        return at + _LOCAL.size + name_len + extra_len
+
+    def _blob(self, info: zipfile.ZipInfo) -> bytes:
+        """The stored (compressed) bytes of an entry, read straight from the file."""
+        start = self._data_start(info)
+        blob = self._data[start: start + info.compress_size]
         if len(blob) != info.compress_size:
             raise self._damaged(info)
         return blob
@@ -317,8 +334,6 @@ class Package:
 
     def write(self, part: str, data: bytes) -> None:
         key = _key(part)
-        if key == "_rels/.rels":
-            self._main = None
         self.deleted.discard(key)
         self.new[key] = data
         if key not in self.infos:
@@ -326,8 +341,6 @@ class Package:
 
     def delete(self, part: str) -> None:
         key = _key(part)
-        if key == "_rels/.rels":
-            self._main = None
         self.new.pop(key, None)
         if key in self.infos:
             self.deleted.add(key)
@@ -380,10 +393,7 @@ class Package:
         if not isinstance(info, _Entry):
             return None
         at, data = info.header_offset, self._data
-        if data[at: at + 4] != b"PK\3\4" or at + _LOCAL.size > len(data):
-            raise self._damaged(info)
-        name_len, extra_len = struct.unpack_from("<2H", data, at + 26)
-        end = at + _LOCAL.size + name_len + extra_len + info.compress_size
+        end = self._data_start(info) + info.compress_size
         # a data descriptor (sizes given after the data) is 12 to 24 bytes: the one that ends
         # where the next record or the directory begins
         for size in (0,) if not info.flag_bits & 0x08 else (16, 12, 24, 20):
@@ -423,33 +433,17 @@ class Package:
 
     def main_part(self) -> str:
         """The workbook part the package's root relationships point to."""
-        if self._main is not None:
-            return self._main
-        found = self._main_fast()
+        data = self.read("_rels/.rels") if self.has("_rels/.rels") else b""
+        if self._main is not None and self._main[0] is data:  # .rels unchanged since
+            return self._main[1]
+        found = _main_fast(data) or next(
+            (r.target for r in self.rels("")
+             if r.type.endswith("/officeDocument") and not r.external), None)
         if found is not None:
-            self._main = found
+            self._main = (data, found)
             return found
-        for rel in self.rels(""):
-            if rel.type.endswith("/officeDocument") and not rel.external:
-                self._main = rel.target
-                return rel.target
         raise UnreadableWorkbook("找不到工作簿主部件", path=str(self.path),
                                  message_en="no workbook part")
-
-    def _main_fast(self) -> str | None:
-        """The workbook part found in ``_rels/.rels`` by the usual spelling of its one
-        relationship tag (a plain tag: no entities, no TargetMode); None when anything is
-        unusual, and :meth:`rels` reads the part properly."""
-        if not self.has("_rels/.rels"):
-            return None
-        data = self.read("_rels/.rels")
-        at = data.find(b'/officeDocument"')
-        if at < 0 or data.find(b'/officeDocument"', at + 1) >= 0:
-            return None
-        m = _MAIN_TAG.match(data, data.rfind(b"<", 0, at), data.find(b">", at) + 1)
-        if m is None or b"&" in m.group(0) or b"TargetMode" in m.group(0):
-            return None
-        return resolve("/", m.group(1).decode("utf-8"))
 
     def rels(self, part: str) -> list[Rel]:
         """The relationships of ``part`` ("" for the package's own); do not modify.

@@ -24,12 +24,9 @@ _PARSER = etree.XMLParser(
 
 # One markup token: comment, CDATA, PI, declaration, or a start/end/empty tag with its attributes
 # (quoted values may hold '>' so they are matched as wholes).
-_TOKEN = re.compile(
-    rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>"
-    rb"|(/)?([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"
-    rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>)",
-    re.S,
-)
+_TAG = (rb"([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"  # a tag's name, attributes, and "/"
+        rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>")
+_TOKEN = re.compile(rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>|(/)?" + _TAG + rb")", re.S)
 _ATTR_TEXT = re.compile(r"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.ASCII)
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -241,9 +238,7 @@ def _end_tag(qname: bytes):
     return re.compile(rb"</" + re.escape(qname) + rb"\s*>")
 
 
-_START_TAG = re.compile(  # a start tag, at a known place: _TOKEN's last branch
-    rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"
-    rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>")
+_START_TAG = re.compile(rb"<" + _TAG)  # a start tag at a known place: _TOKEN's last branch
 
 
 def root(data: bytes) -> Span:
@@ -284,26 +279,6 @@ def kids_from(data: bytes, el: Span, name: str) -> list[Span]:
     while pos >= 0 and data[pos + len(q)] not in _NAME_END:
         pos = data.find(q, pos + len(q), el.close_start)
     return kids(data, el) if pos < 0 else children(data, pos, el.close_start)
-
-
-def elements(data: bytes, el: Span, name: str) -> list[Span] | None:
-    """Every ``name`` child of ``el`` when the part is plain markup of empty elements of that
-    name (a relationships part, say), found with one pattern; None when the part holds
-    anything that needs the full tokenizer (comments, CDATA, elements with content)."""
-    inner = data[el.open_end: el.close_start]
-    if b"<!" in inner or b"<?" in inner:
-        return None
-    out = []
-    for m in _empty_tag(name).finditer(data, el.open_end, el.close_start):
-        out.append(Span(m.group(1), m.start(), m.end(), m.group(2)))
-    closers = inner.count(b"</")
-    return out if closers == 0 and inner.count(b"<") == len(out) else None
-
-
-@lru_cache(maxsize=16)
-def _empty_tag(name: str):
-    return re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?" + re.escape(name.encode())
-                      + rb")((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/>")
 
 
 def find(spans, name: str) -> Span | None:
