@@ -28,13 +28,15 @@ def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> No
     rid = edits.relate(book.part, "worksheet", part, book.rel_ns)
     edits.types.append((part, ox.CT_WORKSHEET))
     _insert_sheet(book, edits, name, rid)
-    sheet_xml = _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book))
     edits.created.append(part)
-    state = edits.finish()
-    blob = xs.esc(json.dumps(state, ensure_ascii=True, separators=(",", ":"), sort_keys=True))
+    state = edits.finish()  # the results sheet itself is perfxl's: no record of it is needed
     ext = (f'<extLst><ext uri="{STATE_URI}" xmlns:px="urn:perfxl:state">'
-           f"<px:state>{blob}</px:state></ext></extLst>")
-    pkg.write(part, sheet_xml.replace("</worksheet>", ext + "</worksheet>").encode())
+           f"<px:state>{xs.esc(_STATE_JSON.encode(state))}</px:state></ext></extLst>")
+    pkg.write(part, _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book),
+                                 ext).encode())
+
+
+_STATE_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
 
 
 def _insert_sheet(book: Book, edits: ox.Edits, name: str, rid: str) -> None:
@@ -72,7 +74,8 @@ def _is_xlsm(book: Book) -> bool:
     return any(r.type.endswith("/vbaProject") for r in book.rels)
 
 
-def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
+def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm, ext: str = "") -> str:
+    """The results sheet's XML; ``ext`` (the record of the run) goes last in it."""
     t = TEXT[lang]
     # the header block: labels over A:B (merged), figures in C; title, help and headings fixed
     rows = [[t["checked"], None, checked_at],
@@ -120,7 +123,7 @@ def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm) -> str:
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
         + '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
         '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        "</worksheet>"
+        f"{ext}</worksheet>"
     )
 
 

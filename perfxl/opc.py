@@ -101,7 +101,7 @@ class _Entry:
     DOS time and date as stored."""
 
     __slots__ = ("CRC", "compress_size", "compress_type", "dos", "file_size", "filename",
-                 "flag_bits", "header_offset", "orig_filename", "span")
+                 "flag_bits", "header_offset", "name_bytes", "orig_filename", "span")
 
     @property
     def date_time(self) -> tuple:
@@ -143,7 +143,9 @@ def _plain_directory(data, pos: int, n: int, end: int) -> list:
             name = raw.decode("utf-8" if flags & 0x800 else "cp437")
         if "\0" in name:
             name = name.split("\0", 1)[0]
+            raw = name.encode("utf-8" if flags & 0x800 else "cp437")
         e = _Entry()
+        e.name_bytes = raw  # the name as stored, written back as it was
         e.filename = e.orig_filename = name
         e.flag_bits, e.compress_type, e.CRC = flags, method, crc
         e.compress_size, e.file_size, e.header_offset = csize, usize, offset
@@ -161,11 +163,21 @@ def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
     """An entry's name as bytes, the flags kept (UTF-8 name; sizes are known up front, so no
     data descriptor) and its DOS time and date."""
     flags = info.flag_bits & 0x800
-    name = info.orig_filename.encode("utf-8" if flags else "cp437")
     if isinstance(info, _Entry):
-        return name, flags, info.dos
+        return info.name_bytes, flags, info.dos
+    name = info.orig_filename.encode("utf-8" if flags else "cp437")
     y, mo, d, h, mi, sec = info.date_time
     return name, flags, (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d)
+
+
+def _headers(name: bytes, flags: int, method: int, when: tuple[int, int], crc: int, csize: int,
+             usize: int, offset: int) -> tuple[bytes, bytes]:
+    """An entry's local header and its central-directory record (whose local header is at
+    ``offset``), from the same fields: sizes up front, no extra fields, version 2.0."""
+    local = _LOCAL.pack(b"PK\3\4", 20, flags, method, *when, crc, csize, usize, len(name), 0)
+    central = _CENTRAL.pack(b"PK\1\2", 20, 20, flags, method, *when, crc, csize, usize,
+                            len(name), 0, 0, 0, 0, 0, offset)
+    return local + name, central + name
 
 
 # The package's relationship to its workbook, spelled the usual way (attributes in any order)
@@ -372,12 +384,12 @@ class Package:
                                    + self._data[at + 46: after])
                     offset += len(local)
                     continue
-                head, blob = self._raw(info)
+                head, blob, central = self._raw(info, offset)
             else:
-                head, blob = self._packed(key, info)
+                head, blob, central = self._packed(key, info, offset)
             out.write(head)
             out.write(blob)
-            entries.append(self._central(head, offset))
+            entries.append(central)
             offset += len(head) + len(blob)
         central = b"".join(entries)
         if len(entries) > 0xFFFF or offset > 0xFFFFFFFF:  # would need zip64 records
@@ -401,15 +413,18 @@ class Package:
                 return data[at: end + size]
         return None
 
-    def _raw(self, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
-        """An entry's data as stored, under a local header written afresh from the directory."""
+    def _raw(self, info: zipfile.ZipInfo, offset: int) -> tuple[bytes, bytes, bytes]:
+        """An entry's data as stored, under headers written afresh from the directory: its
+        local header, data and central record (for a local header at ``offset``)."""
         blob = self._blob(info)
         name, flags, when = _spelled(info)
-        return _LOCAL.pack(b"PK\3\4", 20, flags, info.compress_type, *when, info.CRC, len(blob),
-                           info.file_size, len(name), 0) + name, blob
+        local, central = _headers(name, flags, info.compress_type, when, info.CRC, len(blob),
+                                  info.file_size, offset)
+        return local, blob, central
 
-    def _packed(self, key: str, info: zipfile.ZipInfo | None) -> tuple[bytes, bytes]:
-        """A part perfxl wrote, deflated (stored stays stored) under a fresh local header."""
+    def _packed(self, key: str, info: zipfile.ZipInfo | None,
+                offset: int) -> tuple[bytes, bytes, bytes]:
+        """A part perfxl wrote, deflated (stored stays stored) under fresh headers."""
         data = self.new[key]
         if info is None:  # a part perfxl adds: fixed time, UTF-8 name
             name, flags, when = self.spelled.get(key, key).encode(), 0x800, _FIXED_DOS
@@ -418,16 +433,9 @@ class Package:
             name, flags, when = _spelled(info)
             method = 0 if info.compress_type == zipfile.ZIP_STORED else 8
         blob = _compress(data, _LEVEL, -15) if method else data
-        return _LOCAL.pack(b"PK\3\4", 20, flags, method, *when, _crc32(data) & 0xFFFFFFFF,
-                           len(blob), len(data), len(name), 0) + name, blob
-
-    @staticmethod
-    def _central(local: bytes, offset: int) -> bytes:
-        (_sig, version, flags, method, dostime, dosdate, crc, csize, usize, name_len,
-         _extra) = _LOCAL.unpack(local[: _LOCAL.size])
-        name = local[_LOCAL.size: _LOCAL.size + name_len]
-        return _CENTRAL.pack(b"PK\1\2", version, version, flags, method, dostime, dosdate,
-                             crc, csize, usize, name_len, 0, 0, 0, 0, 0, offset) + name
+        local, central = _headers(name, flags, method, when, _crc32(data) & 0xFFFFFFFF,
+                                  len(blob), len(data), offset)
+        return local, blob, central
 
     # ------------------------------------------------------------ package-level helpers
 

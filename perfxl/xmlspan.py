@@ -140,30 +140,23 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
 
     Only the children's own tags are tokenized: from each start tag the scan jumps to the
     matching end tag (counting nested elements of the same name only), so a worksheet's
-    sheetData or a long comment costs one search, not a walk through every cell.  A plain
-    start tag (no quote that could hide a '>') is taken apart with substring searches; comments,
-    processing instructions and anything unusual go through the full pattern."""
+    sheetData or a long comment costs one search, not a walk through every cell.  A start tag
+    with an ASCII name is matched by :data:`_START`; comments, processing instructions and
+    anything unusual go through the full pattern."""
     out: list[Span] = []
     pos = start
-    find = data.find
+    find, start_tag = data.find, _START.match
     while True:
         lt = find(b"<", pos, end)
         if lt < 0:
             return out
-        gt = find(b">", lt, end)
-        tag = data[lt + 1: gt]
-        first = tag[:1]
-        if gt > 0 and first.isalpha() and b"'" not in tag and not tag.count(b'"') & 1:
-            empty = tag.endswith(b"/")
-            body = tag[:-1] if empty else tag
-            cut = _NAME_STOP.search(body)
-            if cut is None:
-                qname, attrs = body, b""
-            else:
-                qname, attrs = body[: cut.start()], body[cut.start():].rstrip()
-            el = Span(qname, lt, gt + 1, attrs)
-            pos = gt + 1
-        else:  # a comment, PI, CDATA, end tag, or a tag whose quotes need the full pattern
+        m = start_tag(data, lt, end)
+        if m is not None:
+            qname, attrs = m.group(1, 2)
+            pos = m.end()
+            empty = attrs.endswith(b"/")
+            el = Span(qname, lt, pos, (attrs[:-1] if empty else attrs).rstrip())
+        else:  # a comment, PI, CDATA, end tag, or a name the quick pattern does not take
             m = _TOKEN.search(data, lt, end)
             if m is None:
                 return out
@@ -181,7 +174,10 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
         out.append(el)
 
 
-_NAME_STOP = re.compile(rb"[ \t\r\n]")
+# A start tag: an ASCII name that ends where the name must, then attributes whose quoted values
+# may hold '>' (an unclosed quote makes it fail, and the full pattern decides)
+_START = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?=[\s/>])"
+                    rb"([^>\"']*(?:\"[^\"]*\"[^>\"']*|'[^']*'[^>\"']*)*)>")
 _NAME_END = frozenset(b" \t\r\n/>")
 # Elements the SpreadsheetML schema never nests inside themselves: their end tag is the first
 # one found (no counting of inner ones, which costs a search through, say, every definedName).
