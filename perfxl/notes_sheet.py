@@ -36,7 +36,8 @@ def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> No
                                  ext).encode())
 
 
-_STATE_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+_STATE_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True,
+                               check_circular=False)  # a tree of dicts and lists, made here
 
 
 def _insert_sheet(book: Book, edits: ox.Edits, name: str, rid: str) -> None:
