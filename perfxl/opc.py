@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import UnreadableWorkbook, WriteError
-from .xmlspan import parse_xml
+from .xmlspan import attributes, parse_xml
 
 try:  # ISA-L's fastest level deflates ~20x faster than zlib's level 1 (parts ~20% larger),
     # and it inflates about twice as fast
@@ -456,8 +456,8 @@ class Package:
     def rels(self, part: str) -> list[Rel]:
         """The relationships of ``part`` ("" for the package's own); do not modify.
 
-        Read with lxml (nothing here is spliced: :func:`perfxl.ooxml.drop_rels` finds the byte
-        spans of the few it removes)."""
+        Read as :func:`_relationships` reads them (nothing here is spliced:
+        :func:`perfxl.ooxml.drop_rels` finds the byte spans of the few it removes)."""
         name = "_rels/.rels" if part == "" else rels_part(part)
         if not self.has(name):
             return []
@@ -467,14 +467,33 @@ class Package:
             return cached[1]
         out = []
         source = part or "/"
-        for el in parse_xml(data, name):
-            tag = el.tag
-            if type(tag) is not str or not (tag == "Relationship" or tag.endswith("}Relationship")):
-                continue
-            get = el.get  # unprefixed attributes, always, in a relationships part
+        for attrs in _relationships(data, name):
+            get = attrs.get  # unprefixed attributes, always, in a relationships part
             target = get("Target", "")
             external = get("TargetMode", "") == "External"
             out.append(Rel(get("Id", ""), get("Type", ""),
                            target if external else resolve(source, target), external))
         self._rels[name] = (data, out)
         return out
+
+
+# A relationship tag (any prefix), its attributes whole: quoted values may hold '>'
+_REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?Relationship((?:\s+[^\s=/>]+\s*=\s*"
+                      rb"(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
+
+
+def _relationships(data: bytes, name: str) -> list[dict[str, str]]:
+    """The attributes of each relationship in a rels part.
+
+    The usual part (a declaration, the root, one empty tag a relationship, nothing else: every
+    '<' in it accounted for) is read by one pattern; anything else — comments, other elements,
+    markup the pattern does not take — is parsed with lxml, which also refuses what is not XML.
+    lxml stays out of the usual case because, called once a workbook between file operations,
+    its first parse costs several times what it does in a loop."""
+    tags = _REL_TAG.findall(data)
+    usual = (data.count(b"<") == len(tags) + 2 + data.startswith(b"<?xml")
+             and data.find(b"<!") < 0 and data.count(b"<?") == data.startswith(b"<?xml"))
+    if usual:
+        return [attributes(raw) for raw in tags]
+    return [dict(el.attrib) for el in parse_xml(data, name)
+            if type(el.tag) is str and el.tag.rpartition("}")[2] == "Relationship"]

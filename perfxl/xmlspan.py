@@ -112,11 +112,8 @@ class Span:
 
     @property
     def attrs(self) -> dict[str, str]:
-        if self._attrs is None:  # decoded once, whole; entities resolved only where there are any
-            text = self.attrs_raw.decode("utf-8")
-            pairs = _ATTR_TEXT.findall(text)
-            self._attrs = ({k: _unescape_text(d or s) for k, d, s in pairs} if "&" in text
-                           else {k: d or s for k, d, s in pairs})
+        if self._attrs is None:  # decoded once, whole
+            self._attrs = attributes(self.attrs_raw)
         return self._attrs
 
     def get(self, name: str, default: str | None = None) -> str | None:
@@ -128,6 +125,16 @@ class Span:
             if ":" in key and key.rpartition(":")[2] == name:
                 return value
         return default
+
+
+def attributes(raw: bytes) -> dict[str, str]:
+    """The attributes in a start tag's attribute text, by name as written; entities resolved
+    only where there are any."""
+    text = raw.decode("utf-8")
+    pairs = _ATTR_TEXT.findall(text)
+    if "&" in text:
+        return {k: _unescape_text(d or s) for k, d, s in pairs}
+    return {k: d or s for k, d, s in pairs}
 
 
 @lru_cache(maxsize=512)

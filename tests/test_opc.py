@@ -172,3 +172,86 @@ def test_corpus_workbook_parts_agree_with_the_relationships():
                 assert pkg.main_part() == full, path
                 checked += 1
     assert checked > 20
+
+
+# ---------------------------------------------------------------- relationships
+
+
+def _lxml_relationships(data: bytes) -> list[dict[str, str]]:
+    from lxml import etree
+
+    return [dict(el.attrib) for el in etree.fromstring(data)
+            if type(el.tag) is str and el.tag.rpartition("}")[2] == "Relationship"]
+
+
+NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+@pytest.mark.parametrize("body", [
+    f'<Relationship Id="rId1" Type="{OFFICE}" Target="xl/workbook.xml"/>',
+    f"<Relationship Id='a' Type='{CORE}' Target='docProps/core.xml' />"
+    f'<Relationship\n Id="b"\tType="{OFFICE}" Target="x.xml"></Relationship>',
+    f'<Relationship Id="h" Type="{OFFICE}/hyperlink" Target="http://x/?a=1&amp;b=&lt;2&gt;" '
+    'TargetMode="External"/>',
+    f'<Relationship Id="q" Type="{OFFICE}" Target="a&gt;b.xml" Note="1 > 0"/>',
+    f'<!-- <Relationship Id="old" Type="{OFFICE}" Target="gone.xml"/> -->'
+    f'<Relationship Id="new" Type="{OFFICE}" Target="here.xml"/>',
+    f'<Relationship Id="t" Type="{OFFICE}" Target="t.xml"/><Other Id="no"/>',
+    f'<?pi x?><Relationship Id="p" Type="{OFFICE}" Target="p.xml"/>',
+    "",
+], ids=["usual", "quotes, spacing, open tag", "entities", "'>' in values", "commented out",
+        "another element", "processing instruction", "none"])
+def test_relationships_are_read_as_lxml_reads_them(body):
+    from perfxl.opc import _relationships
+
+    for root in (f'<Relationships xmlns="{NS_PKG}">{body}</Relationships>',
+                 f'<p:Relationships xmlns:p="{NS_PKG}">'
+                 f'{body.replace("<Relationship", "<p:Relationship").replace("</Relationship", "</p:Relationship")}'
+                 "</p:Relationships>"):
+        data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + root).encode()
+        assert _relationships(data, "x.rels") == _lxml_relationships(data)
+
+
+def test_relationships_that_are_not_xml_are_refused():
+    from perfxl.opc import _relationships
+
+    with pytest.raises(UnreadableWorkbook):
+        _relationships(b'<Relationships><Relationship Id="a" Target="x"/>', "x.rels")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
+def test_corpus_relationships_are_read_as_lxml_reads_them():
+    from perfxl.opc import _relationships
+
+    checked = 0
+    for path in sorted(CORPUS.rglob("*.xls[xm]")):
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            continue
+        with zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".rels"):
+                    continue
+                try:
+                    data = zf.read(info)
+                    expected = _lxml_relationships(data)
+                except Exception:  # encrypted, damaged or not XML: not this test's
+                    continue
+                assert _relationships(data, info.filename) == expected, (path, info.filename)
+                checked += 1
+    assert checked > 50
+
+
+def test_the_usual_relationships_part_is_read_without_lxml(monkeypatch):
+    import perfxl.opc as opc
+
+    def refuse(*_args):
+        raise AssertionError("lxml used for a plain relationships part")
+
+    monkeypatch.setattr(opc, "parse_xml", refuse)
+    data = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+            f'xmlns="{NS_PKG}"><Relationship Id="rId1" Type="{OFFICE}" Target="xl/workbook.xml"/>'
+            "</Relationships>").encode()
+    assert opc._relationships(data, "x.rels") == [
+        {"Id": "rId1", "Type": OFFICE, "Target": "xl/workbook.xml"}]
