@@ -159,10 +159,8 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
             return out
         m = start_tag(data, lt, end)
         if m is not None:
-            qname, attrs = m.group(1, 2)
-            pos = m.end()
-            empty = attrs.endswith(b"/")
-            el = Span(qname, lt, pos, (attrs[:-1] if empty else attrs).rstrip())
+            el, empty = _started(m)
+            pos = el.open_end
         else:  # a comment, PI, CDATA, end tag, or a name the quick pattern does not take
             m = _TOKEN.search(data, lt, end)
             if m is None:
@@ -176,7 +174,7 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
             empty = bool(m.group(4))
             el = Span(qname, m.start(), pos, m.group(3))
         if not empty:
-            el.close_start = _close_of(data, qname, pos, end, el.name in _FLAT)
+            el.close_start = _close_of(data, el.qname, pos, end, el.name in _FLAT)
             pos = el.end = data.index(b">", el.close_start) + 1
         out.append(el)
 
@@ -185,6 +183,13 @@ def children(data: bytes, start: int, end: int) -> list[Span]:
 # may hold '>' (an unclosed quote makes it fail, and the full pattern decides)
 _START = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?=[\s/>])"
                     rb"([^>\"']*(?:\"[^\"]*\"[^>\"']*|'[^']*'[^>\"']*)*)>")
+
+
+def _started(m) -> tuple[Span, bool]:
+    """The element a :data:`_START` match opens, and whether it is empty (``<x/>``)."""
+    qname, attrs = m.group(1, 2)
+    empty = attrs.endswith(b"/")
+    return Span(qname, m.start(), m.end(), (attrs[:-1] if empty else attrs).rstrip()), empty
 _NAME_END = frozenset(b" \t\r\n/>")
 # Elements the SpreadsheetML schema never nests inside themselves: their end tag is the first
 # one found (no counting of inner ones, which costs a search through, say, every definedName).
@@ -241,7 +246,6 @@ def _end_tag(qname: bytes):
     return re.compile(rb"</" + re.escape(qname) + rb"\s*>")
 
 
-_START_TAG = re.compile(rb"<" + _TAG)  # a start tag at a known place: _TOKEN's last branch
 
 
 def root(data: bytes) -> Span:
@@ -249,10 +253,10 @@ def root(data: bytes) -> Span:
     pos = data.find(b"?>", 0, 200) + 2 if data.startswith(b"<?xml") else 0
     while data[pos: pos + 1] in b" \t\r\n" and pos < len(data):
         pos += 1
-    m = _START_TAG.match(data, pos)  # the usual part: the XML declaration, then the root
+    m = _START.match(data, pos)  # the usual part: the XML declaration, then the root
     if m is not None:
-        el = Span(m.group(1), m.start(), m.end(), m.group(2))
-        if not m.group(3):
+        el, empty = _started(m)
+        if not empty:
             el.close_start = _last_close(data, el.qname, el.open_end, len(data))
             el.end = data.index(b">", el.close_start) + 1
         return el
