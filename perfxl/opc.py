@@ -485,14 +485,17 @@ _REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?Relationship((?:\s+[^\s=/>]+\s*
 def _relationships(data: bytes, name: str) -> list[dict[str, str]]:
     """The attributes of each relationship in a rels part.
 
-    The usual part (a declaration, the root, one empty tag a relationship, nothing else: every
-    '<' in it accounted for) is read by one pattern; anything else — comments, other elements,
+    The usual part (UTF-8, a declaration, the root, one empty tag a relationship, nothing else:
+    every '<' in it accounted for) is read by one pattern; anything else — comments, other elements,
     markup the pattern does not take — is parsed with lxml, which also refuses what is not XML.
     lxml stays out of the usual case because, called once a workbook between file operations,
     its first parse costs several times what it does in a loop."""
     tags = _REL_TAG.findall(data)
-    usual = (data.count(b"<") == len(tags) + 2 + data.startswith(b"<?xml")
-             and data.find(b"<!") < 0 and data.count(b"<?") == data.startswith(b"<?xml"))
+    declared = data.startswith(b"<?xml")
+    head = data[: data.find(b"?>") if declared else 0]
+    usual = (data.count(b"<") == len(tags) + 2 + declared and data.find(b"<!") < 0
+             and data.count(b"<?") == declared  # no processing instruction but the declaration
+             and (b"encoding" not in head or b'encoding="UTF-8"' in head))
     if usual:
         return [attributes(raw) for raw in tags]
     return [dict(el.attrib) for el in parse_xml(data, name)

@@ -212,6 +212,15 @@ def test_relationships_are_read_as_lxml_reads_them(body):
         assert _relationships(data, "x.rels") == _lxml_relationships(data)
 
 
+def test_relationships_in_another_encoding_are_decoded_as_declared():
+    from perfxl.opc import _relationships
+
+    data = (f'<?xml version="1.0" encoding="GBK"?><Relationships xmlns="{NS_PKG}">'
+            f'<Relationship Id="a" Type="{OFFICE}" Target="工作簿.xml"/></Relationships>'
+            ).encode("gbk")
+    assert _relationships(data, "x.rels") == [{"Id": "a", "Type": OFFICE, "Target": "工作簿.xml"}]
+
+
 def test_relationships_that_are_not_xml_are_refused():
     from perfxl.opc import _relationships
 
