@@ -15,7 +15,7 @@ from . import ooxml as ox
 from . import xmlspan as xs
 from .errors import UnreadableWorkbook
 from .findings import SEVERITY_LABELS, Finding
-from .notes_read import AUTHOR, FILLS, MARK, TEXT, Book, outline, priorities
+from .notes_read import AUTHOR, FILLS, MARK, TEXT, Book, outline, priorities, styles
 from .notes_sheet import add_results
 from .opc import Package
 
@@ -72,13 +72,11 @@ def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, la
 
 def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
     """Append perfxl's differential formats to styles.xml; the index of the first."""
-    part = book.target("styles")
-    if not part or not pkg.has(part):
+    found = styles(pkg, book)  # what comes before the dxfs is not perfxl's business
+    if found is None:
         raise UnreadableWorkbook("工作簿缺少样式部件 styles.xml", path=str(pkg.path),
                                  message_en="the workbook has no styles part")
-    data = pkg.read(part)
-    top = xs.root(data)
-    kids = xs.kids_from(data, top, "dxfs")  # what comes before the dxfs is not perfxl's business
+    part, data, top, kids = found
     patch = edits.patch(part)
     enc = xs.encoder(data)
     p = top.prefix

@@ -84,6 +84,7 @@ class Book:
     rels: list
     results: object = None  # the results sheet, once looked for: (index, Sheet) or None
     marked: bool | None = None  # whether styles.xml holds perfxl's fills, once looked at
+    styles: tuple | None = None  # styles.xml as :func:`styles` last read it
 
     def target(self, kind: str) -> str | None:
         return next((r.target for r in self.rels if r.type.endswith("/" + kind)), None)
@@ -121,17 +122,35 @@ def results_sheet(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
     return book.results
 
 
+def styles(pkg: Package, book: Book) -> tuple[str, bytes, xs.Span, list] | None:
+    """styles.xml: its part name, bytes, root and the root's children from ``dxfs`` on (the
+    differential formats and what follows them); None when the workbook has no styles part.
+    Taken apart once for each version of the part."""
+    part = book.target("styles")
+    if not part or not pkg.has(part):
+        return None
+    data = pkg.read(part)
+    if book.styles is None or book.styles[1] is not data:
+        top = xs.root(data)
+        book.styles = (part, data, top, xs.kids_from(data, top, "dxfs"))
+    return book.styles
+
+
 def may_hold_marks(pkg: Package, book: Book) -> bool:
     """Whether perfxl's results sheet or highlights may be in the workbook.
 
-    Both always use perfxl's two highlight fills (the results sheet's counts are painted in
-    them), and every program that re-saves a workbook keeps the differential formats in use in
-    styles.xml; so a workbook whose styles hold neither fill has neither, and its sheets need
-    not be read to look for them.  (Notes are found in the comments parts.)"""
+    Both always use perfxl's two highlight fills in its differential formats (the results
+    sheet's counts are painted in them), and every program that re-saves a workbook keeps the
+    differential formats in use; so a workbook whose dxfs hold neither fill has neither, and its
+    sheets need not be read to look for them.  (Notes are found in the comments parts.)"""
     if book.marked is None:
-        part = book.target("styles")
-        data = pkg.read(part).upper() if part and pkg.has(part) else None
-        book.marked = data is None or any(f[2:].encode() in data for f in FILLS)
+        found = styles(pkg, book)
+        if found is None:  # cannot tell: look everywhere
+            book.marked = True
+        else:
+            data, holder = found[1], xs.find(found[3], "dxfs")
+            dxfs = data[holder.start: holder.end].upper() if holder is not None else b""
+            book.marked = any(f[2:].encode() in dxfs for f in FILLS)
     return book.marked
 
 

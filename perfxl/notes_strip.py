@@ -14,7 +14,7 @@ import re
 
 from . import ooxml as ox
 from . import xmlspan as xs
-from .notes_read import AUTHOR, Book, Sheet, may_hold_marks, outline, priorities, results_sheet
+from .notes_read import AUTHOR, Book, Sheet, may_hold_marks, outline, priorities, results_sheet, styles
 from .opc import Package
 
 _MARKED = re.compile(rb'(?:"|&quot;)perfxl(?:"|&quot;)')
@@ -259,11 +259,10 @@ def _drop_dxfs(pkg: Package, book: Book, ours: set) -> bool:
     """Remove perfxl's differential formats that nothing else uses.  A program that re-saved
     the workbook may have put them before the unit's own (LibreOffice does), so every
     reference to a later one is renumbered."""
-    part = book.target("styles")
-    if not part or not pkg.has(part):
+    found = styles(pkg, book)
+    if found is None:
         return False
-    data = pkg.read(part)
-    kids = xs.kids(data, xs.root(data))
+    part, data, _top, kids = found
     holder = xs.find(kids, "dxfs")
     if holder is None:
         return False

@@ -688,3 +688,28 @@ def test_a_workbook_never_annotated_is_read_only_where_it_is_flagged(rich, monke
     inflated.clear()
     annotate_workbook(rich, only_t1, checked_at=WHEN)
     assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated
+
+
+def test_the_units_own_cells_in_perfxls_colours_are_not_taken_for_its_marks(rich, monkeypatch):
+    """Excel's built-in 'Bad' and 'Neutral' cell styles fill with the very colours perfxl
+    highlights in; used on the unit's own cells (a fill in styles.xml, not a differential
+    format), they do not make perfxl read every sheet looking for highlights of its own."""
+    from perfxl.opc import Package
+
+    def bad_style_fills(items):
+        items["xl/styles.xml"] = items["xl/styles.xml"].replace(
+            b'<fgColor rgb="FFDDEBF7"/>', b'<fgColor rgb="FFFFC7CE"/>')
+
+    _rewrite(rich, bad_style_fills)
+    assert b"FFFFC7CE" in parts(rich)["xl/styles.xml"]
+    inflated = []
+    original = Package.original
+
+    def spy(self, part):
+        inflated.append(part)
+        return original(self, part)
+
+    monkeypatch.setattr(Package, "original", spy)
+    annotate_workbook(rich, [f for f in findings() if f.sheet == T1], checked_at=WHEN)
+    assert SHEET[T1] in inflated
+    assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated
