@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .opc import Package, relative, rels_part
+from .opc import Package, digest_of, relative, rels_part
 from .xmlspan import XML_DECL, Patch, Span, encoder, esc, kids, parse_xml, prefix_for, prefixed, root
 
 # Transitional and Strict OOXML spell the same things with different URIs.
@@ -181,7 +181,7 @@ class Edits:
         for part, patch in self.patches.items():
             data, undo = patch.apply()
             self.pkg.write(part, data)
-            parts[part] = {"digest": self.pkg.digest(part), "undo": undo}
+            parts[part] = {"digest": digest_of(data), "undo": undo}
         # a digest of each created part too: one someone else has since written into is not
         # perfxl's alone any more (the caller's own part, written after this, has none)
         made = {part: self.pkg.digest(part) if self.pkg.has(part) else ""

@@ -170,6 +170,11 @@ def _spelled(info) -> tuple[bytes, int, tuple[int, int]]:
     return name, flags, (h << 11 | mi << 5 | sec // 2, max(y - 1980, 0) << 9 | mo << 5 | d)
 
 
+def digest_of(data: bytes) -> str:
+    """Bytes' CRC-32 and size ("crc/size"), as :meth:`Package.digest` gives them for a part."""
+    return f"{_crc32(data):08x}/{len(data)}"
+
+
 def _headers(name: bytes, flags: int, method: int, when: tuple[int, int], crc: int, csize: int,
              usize: int, offset: int) -> tuple[bytes, bytes]:
     """An entry's local header and its central-directory record (whose local header is at
@@ -341,8 +346,7 @@ class Package:
         info = self.infos.get(key)
         if info is not None and key not in self.new and key not in self.deleted:
             return f"{info.CRC:08x}/{info.file_size}"
-        data = self.read(part)
-        return f"{_crc32(data):08x}/{len(data)}"
+        return digest_of(self.read(part))
 
     def write(self, part: str, data: bytes) -> None:
         key = _key(part)
