@@ -106,9 +106,10 @@ def outline(pkg: Package) -> Book:
     for el in xs.kids(data, holder) if holder else []:
         if el.name != "sheet":
             continue
-        rel = by_id.get(el.get("id", ""))
+        rid = el.get("id", "")
+        rel = by_id.get(rid)
         ok = rel is not None and rel.type.endswith("/worksheet") and pkg.has(rel.target)
-        sheets.append(Sheet(el.get("name", ""), rel.target if ok else "", el.get("id", ""), el))
+        sheets.append(Sheet(el.get("name", ""), rel.target if ok else "", rid, el))
     pkg._perfxl_book = Book(part, data, top, kids, sheets,
                             ox.NS_MAIN_STRICT if strict else ox.NS_MAIN,
                             ox.NS_REL_STRICT if strict else ox.NS_REL, rels, _UNSEEN)

@@ -70,6 +70,7 @@ def resolve(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target)).lstrip("/")
 
 
+@lru_cache(maxsize=1024)
 def relative(source: str, target: str) -> str:
     """``target``'s path relative to ``source``'s folder (both part names)."""
     here = source.split("/")[:-1]
