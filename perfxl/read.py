@@ -354,8 +354,11 @@ def _open_book(path: Path, data: bytes | None = None) -> CalamineWorkbook:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:
-            raise UnreadableWorkbook(f"无法读取工作簿：{first}", path=str(path),
-                                     message_en=f"cannot read workbook: {first}") from first
+            raise UnreadableWorkbook(
+                f"无法读取工作簿：文件内部结构损坏或不合规范，请用 Excel 或 WPS 打开后另存为 .xlsx "
+                f"再报送（{first}）", path=str(path),
+                message_en=f"cannot read workbook: its inner structure is damaged or not standard; "
+                           f"open it in Excel or WPS and save it again as .xlsx ({first})") from first
 
 
 def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:

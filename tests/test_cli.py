@@ -142,3 +142,22 @@ def test_every_command_and_option_is_documented():
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"perfxl {name} {param.opts[0]} has no help"
+
+
+def test_a_workbook_calamine_cannot_read_says_what_to_do(run, make, tmp_path):
+    """A part declared in another encoding (GBK) is not what calamine reads: the unit is told
+    to save the file again from Excel or WPS, not only calamine's own words."""
+    import zipfile
+
+    good = make()
+    odd = tmp_path / "非标准编码.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="GBK"',
+                                                    1).encode("gbk")
+            dst.writestr(info, data)
+    result = run("validate", odd)
+    assert result.exit_code == 2
+    assert "非标准编码.xlsx" in result.output and "另存为 .xlsx" in result.output
