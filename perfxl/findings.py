@@ -53,16 +53,18 @@ class Finding:
 
 def sort_findings(findings):
     """Errors first, then warnings, then notes; within each in sheet and cell order."""
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(
         findings,
-        key=lambda f: (f.workbook, rank[f.severity], f.sheet, _cell_key(f.cell), f.code),
+        key=lambda f: (f.workbook, _RANK[f.severity], f.sheet, _cell_key(f.cell), f.code),
     )
 
 
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
 def _cell_key(cell: str) -> tuple[int, int]:
-    letters = "".join(ch for ch in cell if ch.isalpha())
-    digits = "".join(ch for ch in cell if ch.isdigit())
+    letters = "".join(filter(str.isalpha, cell))
+    digits = "".join(filter(str.isdigit, cell))
     col = 0
     for ch in letters.upper():
         col = col * 26 + ord(ch) - 64
