@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from . import ooxml as ox
 from . import xmlspan as xs
-from .errors import UnreadableWorkbook
 from .findings import SEVERITY_LABELS, Finding
 from .notes_read import AUTHOR, FILLS, MARK, TEXT, Book, outline, priorities, styles
 from .notes_sheet import add_results
@@ -29,6 +28,17 @@ DXFS = (
     '<dxf><font><b/></font><fill><patternFill><bgColor rgb="FFD9E1F2"/></patternFill></fill></dxf>',
     '<dxf><fill><patternFill><bgColor rgb="FFE2EFDA"/></patternFill></fill></dxf>',
     '<dxf><font><u/><color rgb="FF0563C1"/></font></dxf>',
+)
+# The least a styles part holds (one font, the two fills every workbook has, one border, the
+# Normal style), then perfxl's formats: for a workbook that came without one.
+_STYLES = (
+    '<styleSheet xmlns="{ns}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font>'
+    '</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+    'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/>'
+    '<bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
+    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" '
+    'fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" '
+    'xfId="0" builtinId="0"/></cellStyles><dxfs count="{n}">{dxfs}</dxfs></styleSheet>'
 )
 # Worksheet children in schema order: new elements must go where Excel expects them.
 _ORDER = [
@@ -71,11 +81,19 @@ def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, la
 
 
 def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
-    """Append perfxl's differential formats to styles.xml; the index of the first."""
+    """Append perfxl's differential formats to styles.xml; the index of the first.  A workbook
+    with no styles part (some minimal writers make none, and then no cell names a style) gets
+    one of perfxl's own, holding the default style and perfxl's formats."""
     found = styles(pkg, book)  # what comes before the dxfs is not perfxl's business
     if found is None:
-        raise UnreadableWorkbook("工作簿缺少样式部件 styles.xml", path=str(pkg.path),
-                                 message_en="the workbook has no styles part")
+        # where the convention puts it (openpyxl looks nowhere else), unless that name is taken
+        part = "xl/styles.xml" if not pkg.has("xl/styles.xml") else ox.free_part(
+            pkg, "xl/perfxl_styles{}.xml")
+        edits.create(part, (xs.XML_DECL.decode() + _STYLES.format(ns=book.ns, dxfs="".join(DXFS),
+                                                                  n=len(DXFS))).encode(),
+                     ox.CT_STYLES)
+        edits.relate(book.part, "styles", part, book.rel_ns)
+        return 0
     part, data, top, kids = found
     patch = edits.patch(part)
     enc = xs.encoder(data)

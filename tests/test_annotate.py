@@ -713,3 +713,52 @@ def test_the_units_own_cells_in_perfxls_colours_are_not_taken_for_its_marks(rich
     annotate_workbook(rich, [f for f in findings() if f.sheet == T1], checked_at=WHEN)
     assert SHEET[T1] in inflated
     assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated
+
+
+def _without_styles(path: Path) -> Path:
+    """A workbook as minimal writers make it: no styles part at all (and so no cell styles)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    items = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+        'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+        "</Types>",
+        "_rels/.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+        '<sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+        f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>项目</t></is></c><c r="B1"><v>100</v></c></row>'
+        "</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in items.items():
+            zf.writestr(name, text.encode())
+    return path
+
+
+def test_a_workbook_without_styles_gets_perfxls_own_and_gives_it_back(tmp_path):
+    src = _without_styles(tmp_path / "minimal.xlsx")
+    before = parts(src)
+    found = [Finding(src.name, "数据", "B1", "E1", "x", "error", "金额有误", "90", "100"),
+             Finding(src.name, "数据", "A1", "W1", "y", "warning", "请核对")]
+    result = annotate_workbook(src, found, checked_at=WHEN)
+    assert (result.comments, result.highlights) == (2, 2)
+    after = parts(src)
+    styles = [n for n in after if n not in before and "styles" in n]
+    assert len(styles) == 1 and b"FFFFC7CE" in after[styles[0]]
+    assert Path(styles[0]).name.encode() in after["xl/_rels/workbook.xml.rels"]
+    assert f"/{styles[0]}".encode() in after["[Content_Types].xml"]
+    _reopen(src)
+    once = src.read_bytes()
+    annotate_workbook(src, found, checked_at=WHEN)
+    assert src.read_bytes() == once
+    assert clean_workbook(src)
+    assert parts(src) == before
