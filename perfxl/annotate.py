@@ -8,8 +8,8 @@ What perfxl adds, and how it knows its own:
 * a note on each flagged cell, written by the author ``perfxl`` (in the sheet's own comments
   part when the unit has notes there, beside theirs);
 * a highlight that is a conditional format whose formula carries the mark ``N("perfxl")=0``,
-  styled by differential formats appended last to styles.xml, so the cell's own style is never
-  touched.
+  styled by differential formats appended last to styles.xml (a styles part of perfxl's own
+  when the workbook has none), so the cell's own style is never touched.
 
 Every edit to a part perfxl does not own is a splice recorded with the bytes it replaced, and
 the record (plus a digest of each edited part) is kept in the results sheet.  Taking the notes
