@@ -186,22 +186,6 @@ def _headers(name: bytes, flags: int, method: int, when: tuple[int, int], crc: i
     return local + name, central + name
 
 
-# The package's relationship to its workbook, spelled the usual way (attributes in any order)
-_MAIN_TAG = re.compile(
-    rb'<Relationship(?=[^>]*\sType="[^"]*/officeDocument")[^>]*\sTarget="([^"]+)"[^>]*/>')
-def _main_fast(data: bytes) -> str | None:
-    """The workbook part named in ``_rels/.rels`` by the usual spelling of its one relationship
-    tag (a plain tag: no entities, no TargetMode); None when anything is unusual, and the part
-    is read properly."""
-    at = data.find(b'/officeDocument"')
-    if at < 0 or data.find(b'/officeDocument"', at + 1) >= 0:
-        return None
-    m = _MAIN_TAG.match(data, data.rfind(b"<", 0, at), data.find(b">", at) + 1)
-    if m is None or b"&" in m.group(0) or b"TargetMode" in m.group(0):
-        return None
-    return resolve("/", m.group(1).decode("utf-8"))
-
-
 _MAPPED = 64 * 1024 * 1024  # larger files are mapped rather than read into memory
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -243,7 +227,6 @@ class Package:
         self.spelled: dict[str, str] = {}  # how a created part's name is written
         self.deleted: set[str] = set()
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
-        self._main: tuple | None = None  # (the _rels/.rels bytes, the workbook part they name)
 
     def _load(self, path) -> bytes:
         """The file's bytes: read whole (one read: every part is copied or inflated from
@@ -446,15 +429,9 @@ class Package:
 
     def main_part(self) -> str:
         """The workbook part the package's root relationships point to."""
-        data = self.read("_rels/.rels") if self.has("_rels/.rels") else b""
-        if self._main is not None and self._main[0] is data:  # .rels unchanged since
-            return self._main[1]
-        found = _main_fast(data) or next(
-            (r.target for r in self.rels("")
-             if r.type.endswith("/officeDocument") and not r.external), None)
-        if found is not None:
-            self._main = (data, found)
-            return found
+        for rel in self.rels(""):  # read once for each version of _rels/.rels
+            if rel.type.endswith("/officeDocument") and not rel.external:
+                return rel.target
         raise UnreadableWorkbook("找不到工作簿主部件", path=str(self.path),
                                  message_en="no workbook part")
 

@@ -24,9 +24,12 @@ _PARSER = etree.XMLParser(
 
 # One markup token: comment, CDATA, PI, declaration, or a start/end/empty tag with its attributes
 # (quoted values may hold '>' so they are matched as wholes).
-_TAG = (rb"([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"  # a tag's name, attributes, and "/"
-        rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>")
-_TOKEN = re.compile(rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>|(/)?" + _TAG + rb")", re.S)
+_TOKEN = re.compile(
+    rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>"
+    rb"|(/)?([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"
+    rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/)?>)",
+    re.S,
+)
 _ATTR_TEXT = re.compile(r"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.ASCII)
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -190,6 +193,8 @@ def _started(m) -> tuple[Span, bool]:
     qname, attrs = m.group(1, 2)
     empty = attrs.endswith(b"/")
     return Span(qname, m.start(), m.end(), (attrs[:-1] if empty else attrs).rstrip()), empty
+
+
 _NAME_END = frozenset(b" \t\r\n/>")
 # Elements the SpreadsheetML schema never nests inside themselves: their end tag is the first
 # one found (no counting of inner ones, which costs a search through, say, every definedName).
@@ -244,8 +249,6 @@ def _last_close(data: bytes, qname: bytes, start: int, end: int) -> int:
 @lru_cache(maxsize=64)
 def _end_tag(qname: bytes):
     return re.compile(rb"</" + re.escape(qname) + rb"\s*>")
-
-
 
 
 def root(data: bytes) -> Span:

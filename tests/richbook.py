@@ -8,12 +8,29 @@ properties and formulas with cached values; optionally a VBA project (.xlsm).
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
 import xlsxwriter
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # ../shared beside the clone
+
+
+def xml_parts(path: Path):
+    """(name, bytes) of each XML part of a workbook (under 2 MB); nothing, or what came before,
+    when the zip will not open or a part will not read."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return
+    with zf:
+        for info in zf.infolist():
+            if info.filename.endswith((".xml", ".rels")) and info.file_size < 2_000_000:
+                try:
+                    yield info.filename, zf.read(info)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+                    return
 
 
 def tiny_png(path: Path, width: int = 8, height: int = 6) -> Path:

@@ -666,12 +666,10 @@ def test_a_results_sheet_deleted_by_the_unit_leaves_no_double_notes(rich, cells)
     assert sum(n.startswith("xl/worksheets/perfxl_results") for n in names(rich)) == 1
 
 
-def test_a_workbook_never_annotated_is_read_only_where_it_is_flagged(rich, monkeypatch):
-    """With none of perfxl's highlight fills in styles.xml there can be no results sheet or
-    highlight of perfxl's: sheets without findings are not even inflated."""
+def _inflated(monkeypatch) -> list[str]:
+    """The parts the package inflates from here on, in order."""
     from perfxl.opc import Package
 
-    assert b"FFC7CE" not in parts(rich)["xl/styles.xml"].upper()
     inflated = []
     original = Package.original
 
@@ -680,6 +678,14 @@ def test_a_workbook_never_annotated_is_read_only_where_it_is_flagged(rich, monke
         return original(self, part)
 
     monkeypatch.setattr(Package, "original", spy)
+    return inflated
+
+
+def test_a_workbook_never_annotated_is_read_only_where_it_is_flagged(rich, monkeypatch):
+    """With none of perfxl's highlight fills in styles.xml there can be no results sheet or
+    highlight of perfxl's: sheets without findings are not even inflated."""
+    assert b"FFC7CE" not in parts(rich)["xl/styles.xml"].upper()
+    inflated = _inflated(monkeypatch)
     only_t1 = [f for f in findings() if f.sheet == T1]
     annotate_workbook(rich, only_t1, checked_at=WHEN)
     assert SHEET[T1] in inflated
@@ -694,7 +700,6 @@ def test_the_units_own_cells_in_perfxls_colours_are_not_taken_for_its_marks(rich
     """Excel's built-in 'Bad' and 'Neutral' cell styles fill with the very colours perfxl
     highlights in; used on the unit's own cells (a fill in styles.xml, not a differential
     format), they do not make perfxl read every sheet looking for highlights of its own."""
-    from perfxl.opc import Package
 
     def bad_style_fills(items):
         items["xl/styles.xml"] = items["xl/styles.xml"].replace(
@@ -702,14 +707,7 @@ def test_the_units_own_cells_in_perfxls_colours_are_not_taken_for_its_marks(rich
 
     _rewrite(rich, bad_style_fills)
     assert b"FFFFC7CE" in parts(rich)["xl/styles.xml"]
-    inflated = []
-    original = Package.original
-
-    def spy(self, part):
-        inflated.append(part)
-        return original(self, part)
-
-    monkeypatch.setattr(Package, "original", spy)
+    inflated = _inflated(monkeypatch)
     annotate_workbook(rich, [f for f in findings() if f.sheet == T1], checked_at=WHEN)
     assert SHEET[T1] in inflated
     assert SHEET["封面"] not in inflated and SHEET[T2] not in inflated

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from perfxl import xmlspan as xs
 
-from richbook import build
+from richbook import CORPUS, build, xml_parts
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def reference_children(data: bytes, start: int, end: int) -> list[tuple]:
@@ -77,30 +75,16 @@ def test_unbalanced_markup_is_refused():
         xs.kids(data, xs.root(data))
 
 
-def _xml_parts(path: Path):
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        return
-    with zf:
-        for info in zf.infolist():
-            if info.filename.endswith((".xml", ".rels")) and info.file_size < 2_000_000:
-                try:
-                    yield info.filename, zf.read(info)
-                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
-                    return
-
-
 def test_every_part_of_the_samples_and_a_rich_workbook_scans_alike(tmp_path):
     books = [build(tmp_path / "rich.xlsx"), *sorted((ROOT / "samples").rglob("*.xlsx"))[:5]]
-    assert sum(assert_same_scan(data) for b in books for _n, data in _xml_parts(b)) > 100
+    assert sum(assert_same_scan(data) for b in books for _n, data in xml_parts(b)) > 100
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 def test_every_part_of_the_corpus_scans_alike():
     checked = 0
     for path in sorted(CORPUS.rglob("*.xls[xm]")):
-        for name, data in _xml_parts(path):
+        for name, data in xml_parts(path):
             try:
                 expected = reference_children(data, xs.root(data).open_end,
                                               xs.root(data).close_start)
