@@ -12,6 +12,8 @@ the findings are those ``perfxl validate`` gives; then, interleaved in the same 
 
 Prints medians and ratios.  Target: annotating ≤ 2× the calamine read.
 
+The first line says which Python ran (the ratio depends on it: see ``interpreter.py``).
+
     python3 benchmarks/bench_annotate.py [WORKBOOK ...] [--runs 300]
 """
 
@@ -24,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from interpreter import interpreter
 from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("workbooks", nargs="*", type=Path)
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
+    print(interpreter())
     with tempfile.TemporaryDirectory() as tmp:
         for src in args.workbooks or default_workbooks():
             bench(src, args.runs, Path(tmp))

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from interpreter import interpreter
 from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("workbook", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
+    print(interpreter())
     base, ours = medians([calamine_all_sheets, read_report], args.workbook, args.runs)
     print(f"workbook            {args.workbook.name}")
     print(f"calamine, all sheets {base * 1000:8.2f} ms")

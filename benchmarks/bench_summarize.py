@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from interpreter import interpreter
 from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,7 @@ def main() -> None:
 
     files = county(args.cache / f"county{args.n}", args.n)
     out = args.cache / "summary.xlsx"
+    print(interpreter())
     print(f"{len(files)} workbooks, {os.cpu_count()} CPUs")
 
     def ours():
