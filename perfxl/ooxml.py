@@ -185,7 +185,7 @@ class Edits:
             parts[part] = {"digest": digest_of(data), "undo": undo}
         # a digest of each created part too: one someone else has since written into is not
         # perfxl's alone any more (the caller's own part, written after this, has none)
-        made = {part: digest_of(self.pkg.read(part)) if self.pkg.has(part) else ""
+        made = {part: self.pkg.digest(part) if self.pkg.has(part) else ""
                 for part in self.created}
         return {"v": 3, "parts": parts, "created": made}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import UnreadableWorkbook, WriteError
-from .xmlspan import attributes, parse_xml
+from .xmlspan import attributes, declares_utf8, parse_xml
 
 try:  # ISA-L's fastest level deflates ~20x faster than zlib's level 1 (parts ~20% larger),
     # and it inflates about twice as fast
@@ -138,13 +138,14 @@ def _plain_directory(data, pos: int, n: int, end: int) -> list:
         if sig != b"PK\1\2" or 0xFFFFFFFF in (csize, usize, offset):
             raise ValueError("not a plain central directory record")
         raw = data[pos + fixed: pos + fixed + name_len]
+        codec = "utf-8" if flags & 0x800 else "cp437"
         try:  # part names are ASCII, nearly always: the same in UTF-8 and in cp437
             name = raw.decode("ascii")
         except UnicodeDecodeError:
-            name = raw.decode("utf-8" if flags & 0x800 else "cp437")
+            name = raw.decode(codec)
         if "\0" in name:
             name = name.split("\0", 1)[0]
-            raw = name.encode("utf-8" if flags & 0x800 else "cp437")
+            raw = name.encode(codec)
         e = _Entry()
         e.name_bytes = raw  # the name as stored, written back as it was
         e.filename = e.orig_filename = name
@@ -474,10 +475,9 @@ def _relationships(data: bytes, name: str) -> list[dict[str, str]]:
     its first parse costs several times what it does in a loop."""
     tags = _REL_TAG.findall(data)
     declared = data.startswith(b"<?xml")
-    head = data[: data.find(b"?>") if declared else 0]
     usual = (data.count(b"<") == len(tags) + 2 + declared and data.find(b"<!") < 0
              and data.count(b"<?") == declared  # no processing instruction but the declaration
-             and (b"encoding" not in head or b'encoding="UTF-8"' in head))
+             and declares_utf8(data))
     if usual:
         return [attributes(raw) for raw in tags]
     return [dict(el.attrib) for el in parse_xml(data, name)

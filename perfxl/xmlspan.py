@@ -320,10 +320,9 @@ def _attr_pattern(name: str):
 def encoder(data: bytes):
     """How to encode text spliced into this part: UTF-8, or ASCII with character references
     when the part declares another (ASCII-compatible) encoding."""
-    head = data[:100]
-    if b'encoding="UTF-8"' in head or (b"encoding" not in head and data[:2] not in _BOMS16):
-        return _utf8  # what every workbook writer declares (or nothing: UTF-8 by default)
-    m = re.search(rb"encoding\s*=\s*[\"']([^\"']+)", head.lower())
+    if declares_utf8(data):
+        return _utf8
+    m = re.search(rb"encoding\s*=\s*[\"']([^\"']+)", data[:100].lower())
     if data[:2] in _BOMS16 or (m and m.group(1).startswith(b"utf-16")):
         raise XmlError("不支持 UTF-16 编码的部件", message_en="UTF-16 parts are not supported")
     if m is None or m.group(1) in (b"utf-8", b"utf8"):
@@ -332,6 +331,14 @@ def encoder(data: bytes):
 
 
 _BOMS16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def declares_utf8(data: bytes) -> bool:
+    """Whether a part is UTF-8 the way every workbook writer says so: ``encoding="UTF-8"`` in
+    its declaration, or no encoding declared and no UTF-16 byte-order mark (UTF-8 by default).
+    False means "look closer", not "not UTF-8"."""
+    head = data[:100]
+    return b'encoding="UTF-8"' in head or (b"encoding" not in head and data[:2] not in _BOMS16)
 
 
 def _utf8(text: str) -> bytes:

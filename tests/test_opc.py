@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from perfxl.errors import UnreadableWorkbook
-from perfxl.opc import Package, _directory
+from perfxl.opc import Package, _directory, _relationships
 
 from richbook import CORPUS, build, xml_parts
 
@@ -201,7 +201,6 @@ NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 ], ids=["usual", "quotes, spacing, open tag", "entities", "'>' in values", "commented out",
         "another element", "processing instruction", "none"])
 def test_relationships_are_read_as_lxml_reads_them(body):
-    from perfxl.opc import _relationships
 
     for root in (f'<Relationships xmlns="{NS_PKG}">{body}</Relationships>',
                  f'<p:Relationships xmlns:p="{NS_PKG}">'
@@ -212,7 +211,6 @@ def test_relationships_are_read_as_lxml_reads_them(body):
 
 
 def test_relationships_in_another_encoding_are_decoded_as_declared():
-    from perfxl.opc import _relationships
 
     data = (f'<?xml version="1.0" encoding="GBK"?><Relationships xmlns="{NS_PKG}">'
             f'<Relationship Id="a" Type="{OFFICE}" Target="工作簿.xml"/></Relationships>'
@@ -221,7 +219,6 @@ def test_relationships_in_another_encoding_are_decoded_as_declared():
 
 
 def test_relationships_that_are_not_xml_are_refused():
-    from perfxl.opc import _relationships
 
     with pytest.raises(UnreadableWorkbook):
         _relationships(b'<Relationships><Relationship Id="a" Target="x"/>', "x.rels")
@@ -229,7 +226,6 @@ def test_relationships_that_are_not_xml_are_refused():
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 def test_corpus_relationships_are_read_as_lxml_reads_them():
-    from perfxl.opc import _relationships
 
     checked = 0
     for path in sorted(CORPUS.rglob("*.xls[xm]")):
