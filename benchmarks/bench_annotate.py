@@ -31,9 +31,9 @@ from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from perfxl.annotate import annotate_workbook
-from perfxl.atomic import atomic_write
-from perfxl.validate import validate_paths
+from perfxl.batch.validate import validate_paths
+from perfxl.notes.annotate import annotate_workbook
+from perfxl.ooxml.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "samples" / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"

@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's perfxl, not an installed copy
 
-from perfxl.read import read_report  # noqa: E402
+from perfxl.read.workbook import read_report  # noqa: E402
 
 DEFAULT = ROOT / "samples" / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"
 

@@ -112,9 +112,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "perfxl-bench")
     args = parser.parse_args()
 
-    from perfxl.summarize import summarize
-    from perfxl.summary_book import write_summary
-    from perfxl.validate import Limits
+    from perfxl.batch.validate import Limits
+    from perfxl.county.book import write_summary
+    from perfxl.county.summarize import summarize
 
     files = county(args.cache / f"county{args.n}", args.n)
     out = args.cache / "summary.xlsx"

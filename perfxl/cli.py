@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from .errors import PerfxlError
-from .layout import layout_for
-from .profile import ProfileError, load_profile
+from perfxl.errors import PerfxlError
+from perfxl.form.layout import layout_for
+from perfxl.form.profile import ProfileError, load_profile
 
 TEXT = {
     "zh": {
@@ -80,7 +80,7 @@ def main(ctx: click.Context, lang: str | None) -> None:
               help="--fields 的输出格式：table（默认）或 json")
 def template(profile_name, year, county, output, list_fields, fmt):
     """生成填报模板（或用 --fields 列出字段）。"""
-    from .template import write_template
+    from perfxl.form.template import write_template
 
     profile = _profile(profile_name)
     if list_fields:
@@ -121,7 +121,7 @@ STYLE = {"header": {"bold": True}, "error": {"fg": "red"}, "warning": {"fg": "ye
 
 
 def _settings(config, select, ignore):
-    from .config import load_settings
+    from perfxl.check.config import load_settings
 
     try:
         settings, _ = load_settings(config, select=select, ignore=ignore, lang=_lang())
@@ -147,8 +147,8 @@ def _settings(config, select, ignore):
 @password_option
 def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory, password):
     """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。"""
-    from .output import console_lines, to_json
-    from .validate import collect_paths, validate_paths
+    from perfxl.batch.output import console_lines, to_json
+    from perfxl.batch.validate import collect_paths, validate_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -179,7 +179,7 @@ NOTES_NEED_XLSX = {
 
 def _write_notes(results, out_dir: Path | None) -> bool:
     """Write each readable workbook's findings into it (or a copy in ``out_dir``)."""
-    from .annotate import annotate_workbook
+    from perfxl.notes.annotate import annotate_workbook
 
     failed = False
     stamp = checked_at()
@@ -213,9 +213,9 @@ def _write_notes(results, out_dir: Path | None) -> bool:
               help="把清理后的副本写入此文件夹，原文件不动")
 def clean(paths, keep_explanations, out_dir):
     """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。"""
-    from .annotate import clean_workbook
-    from .guard import open_checked
-    from .validate import collect_paths
+    from perfxl.batch.validate import collect_paths
+    from perfxl.notes.annotate import clean_workbook
+    from perfxl.read.guard import open_checked
 
     failed = False
     for path in collect_paths(paths):
@@ -240,8 +240,8 @@ def clean(paths, keep_explanations, out_dir):
 @click.argument("code", required=False)
 def rules(code):
     """列出全部校验规则；给出编号（如 F001）则显示该规则的说明。"""
-    from .check import GROUPS, catalogue
-    from .findings import SEVERITY_LABELS
+    from perfxl.check.engine import GROUPS, catalogue
+    from perfxl.findings import SEVERITY_LABELS
 
     labels = SEVERITY_LABELS[_lang()]
     catalogue_ = catalogue()
@@ -273,7 +273,7 @@ def checked_at() -> str:
 
 
 def _limits(jobs, timeout, memory, password=None):
-    from .validate import Limits
+    from perfxl.batch.validate import Limits
 
     return Limits(jobs=jobs, timeout=timeout, memory_mb=memory, password=password or None)
 
@@ -300,9 +300,9 @@ def _limits(jobs, timeout, memory, password=None):
 def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
               config, password):
     """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。"""
-    from .summarize import county_json
-    from .summarize import summarize as run_summary
-    from .summary_book import write_summary
+    from perfxl.county.book import write_summary
+    from perfxl.county.summarize import county_json
+    from perfxl.county.summarize import summarize as run_summary
 
     settings = _settings(config, select, ignore)
     bar = None
@@ -346,7 +346,7 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
 
 
 def _write_text(path: Path, text: str) -> None:
-    from .atomic import atomic_write
+    from perfxl.ooxml.atomic import atomic_write
 
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 

@@ -32,12 +32,12 @@ from decimal import Decimal
 from pathlib import Path
 
 try:
-    from perfxl.profile import load_profile
-    from perfxl.template import Fill, write_workbook
+    from perfxl.form.profile import load_profile
+    from perfxl.form.template import Fill, write_workbook
 except ImportError:  # run from a checkout that is not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from perfxl.profile import load_profile
-    from perfxl.template import Fill, write_workbook
+    from perfxl.form.profile import load_profile
+    from perfxl.form.template import Fill, write_workbook
 
 HERE = Path(__file__).resolve().parent
 PROFILE_ID = "gd-2020"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from perfxl.template import Fill
+from perfxl.form.template import Fill
 
 LEAF_SCORES = {
     "demo": 1, "procedure": 2, "organization": 1, "measures": 1, "completeness": 5,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from perfxl.check import Settings, check
-from perfxl.profile import load_profile
-from perfxl.read import read_report
-from perfxl.template import write_workbook
+from perfxl.check.engine import Settings, check
+from perfxl.form.profile import load_profile
+from perfxl.form.template import write_workbook
+from perfxl.read.workbook import read_report
 
 from builders import clean_fill
 

@@ -168,7 +168,7 @@ def read_workbook(path: str):
     """The reader's path, reduced: check the file, then let calamine read every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from perfxl.guard import open_checked
+    from perfxl.read.guard import open_checked
 
     kind = open_checked(path)
     try:

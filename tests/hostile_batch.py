@@ -12,8 +12,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from perfxl.profile import load_profile
-from perfxl.template import write_workbook
+from perfxl.form.profile import load_profile
+from perfxl.form.template import write_workbook
 
 from builders import clean_fill
 from hostile import BILLION_LAUGHS, XLSX_MAIN, encrypted_xlsx, xlsx

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from perfxl.check import check
-from perfxl.read import read_report
+from perfxl.check.engine import check
+from perfxl.read.workbook import read_report
 
 from conftest import SEED
 

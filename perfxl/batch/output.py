@@ -1,0 +1,96 @@
+"""Views of findings for people and programs: the console report and the JSON document.
+
+The JSON schema (``perfxl.validate/1``) is documented in README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from perfxl.findings import SEVERITY_LABELS, sort_findings
+
+from .validate import WorkbookResult
+
+SCHEMA = "perfxl.validate/1"
+
+WORDS = {
+    "zh": {
+        "unreadable": "无法读取", "expected": "应为", "actual": "实际", "explained": "已说明",
+        "ok": "未发现问题",
+        "total": "共 {n} 个工作簿：{errors} 个错误，{warnings} 个警告（另有 {explained} 个已说明），"
+                 "{unreadable} 个无法读取",
+    },
+    "en": {
+        "unreadable": "unreadable", "expected": "expected", "actual": "actual",
+        "explained": "explained", "ok": "no findings",
+        "total": "{n} workbooks: {errors} errors, {warnings} warnings ({explained} more explained), "
+                 "{unreadable} unreadable",
+    },
+}
+
+
+def console_lines(results: Iterable[WorkbookResult], lang: str = "zh"):
+    """(text, severity) pairs: each workbook, then its findings errors first, then a total."""
+    words, labels = WORDS[lang], SEVERITY_LABELS[lang]
+    results = list(results)
+    for r in results:
+        if r.status == "unreadable":
+            yield f"{r.path}", "header"
+            yield f"  {words['unreadable']}: {r.reason_en if lang == 'en' else r.reason}", "error"
+            continue
+        figs = r.figures
+        summary = "，".join(str(x) for x in (figs.get("project"), _score(figs)) if x)
+        yield f"{r.path}  {summary}", "header"
+        if not r.findings:
+            yield f"  {words['ok']}", "ok"
+        for f in sort_findings(r.findings):
+            where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+            line = f"  {labels[f.severity]} {f.code} {where}  {f.message}"
+            if f.expected or f.actual:
+                line += f"  [{words['expected']} {f.expected or '—'}｜{words['actual']} " \
+                        f"{f.actual or '—'}]"
+            if f.explained:
+                line += f"  （{words['explained']}：{f.explained}）"
+            yield line, ("explained" if f.explained else f.severity)
+    yield words["total"].format(**totals(results)), "total"
+
+
+def _score(figs: dict) -> str:
+    score, grade = figs.get("score_total"), figs.get("grade")
+    if score is None:
+        return ""
+    return f"{score:g} {grade or ''}".strip()
+
+
+def totals(results: list[WorkbookResult]) -> dict[str, int]:
+    return {
+        "n": len(results),
+        "errors": sum(r.errors for r in results),
+        "warnings": sum(r.warnings for r in results),
+        "explained": sum(r.explained for r in results),
+        "unreadable": sum(r.status == "unreadable" for r in results),
+    }
+
+
+def to_json(results: list[WorkbookResult]) -> str:
+    t = totals(results)
+    doc = {
+        "schema": SCHEMA,
+        "totals": {"workbooks": t["n"], "errors": t["errors"], "warnings_open": t["warnings"],
+                   "warnings_explained": t["explained"], "unreadable": t["unreadable"]},
+        "workbooks": [
+            {
+                "path": r.path,
+                "profile": r.profile,
+                "status": r.status,
+                "reason": r.reason or None,
+                "figures": r.figures,
+                "counts": {"errors": r.errors, "warnings_open": r.warnings,
+                           "warnings_explained": r.explained},
+                "findings": [f.to_dict() for f in sort_findings(r.findings)],
+            }
+            for r in results
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)

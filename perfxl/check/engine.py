@@ -1,0 +1,202 @@
+"""The rule engine: the catalogue, the settings, and one pass of every rule over many workbooks.
+
+Rules live in :mod:`perfxl.rules`, one small function each, registered with :func:`rule`; the
+docstring is the rule's page (what it checks, why it matters, how to fix it).  A rule receives a
+:class:`Context` whose ``cells`` frame holds every cell of every workbook being checked (one
+profile at a time), so the county summary checks hundreds of workbooks with one pass of pandas
+per rule rather than one per file.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from perfxl.findings import Finding, sort_findings
+from perfxl.form.profile import Profile
+from perfxl.read.workbook import RECORD_COLUMNS, Report, cells_frame
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary_zh: str
+    func: Callable[[Context], Iterable[Finding]]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.func.__doc__ or "")
+
+    def summary(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return self.summary_zh
+        return self.doc.splitlines()[0] if self.doc else ""
+
+    @property
+    def group(self) -> str:
+        return self.code.rstrip("0123456789")
+
+
+REGISTRY: dict[str, Rule] = {}
+GROUPS = {
+    "V": ("单元格取值", "cell values"),
+    "F": ("资金", "funds"),
+    "D": ("支出明细", "expenditure detail"),
+    "S": ("得分", "scores"),
+    "T": ("封面与文字", "cover and text"),
+    "P": ("合理性", "plausibility"),
+}
+
+
+def rule(code: str, name: str, severity: str, summary_zh: str):
+    """Register a rule under a stable code, a kebab-case name and a one-line Chinese summary."""
+
+    def register(func):
+        if code in REGISTRY:
+            raise ValueError(f"rule code {code} registered twice")
+        REGISTRY[code] = Rule(code, name, severity, summary_zh, func)
+        return func
+
+    return register
+
+
+def catalogue() -> list[Rule]:
+    from . import rules  # noqa: F401  (importing registers every rule)
+
+    return [REGISTRY[c] for c in sorted(REGISTRY)]
+
+
+@dataclass
+class Settings:
+    """Everything a finance office may tune, with the defaults a careful reviewer uses."""
+
+    select: list[str] = field(default_factory=list)  # code prefixes; empty = all
+    ignore: list[str] = field(default_factory=list)  # code prefixes; ignore wins
+    severity: dict[str, str] = field(default_factory=dict)  # code → error/warning/info
+    money_tolerance: float = 0.01  # 元: money is shown to the fen
+    rate_tolerance: float = 0.0001  # 0.01 percentage point: rates are shown to 2 decimals
+    score_tolerance: float = 0.005
+    full_marks_rate: float = 0.99  # below this rate a full mark on its indicator is doubtful
+    amount_tolerance: float = 1.0  # 元: an amount named in a text may be rounded to the yuan
+    placeholders: list[str] = field(
+        default_factory=lambda: ["无", "暂无", "没有", "无问题", "/", "／", "-", "—", "－", "*", "…"]
+    )
+    lang: str = "zh"
+
+    @classmethod
+    def names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+    def enabled(self, code: str) -> bool:
+        chosen = not self.select or any(code.startswith(p) for p in self.select)
+        return chosen and not any(code.startswith(p) for p in self.ignore)
+
+
+@dataclass
+class Context:
+    """What a rule sees: the profile, the settings, and every cell of every workbook."""
+
+    profile: Profile
+    settings: Settings
+    cells: pd.DataFrame  # read.CELL_COLUMNS + "workbook"
+    rule: Rule | None = None
+    _shared: dict = field(default_factory=dict, repr=False)
+
+    # --- selecting cells ---------------------------------------------------------------------
+    def shared(self, derive: Callable[[Context], object]):
+        """``derive(self)``, worked out once per check for all the rules that need it (e.g. the
+        leaf scores with their explanations): the cells and settings do not change meanwhile."""
+        if derive not in self._shared:
+            self._shared[derive] = derive(self)
+        return self._shared[derive]
+
+    def per_workbook(self, name: str, column: str = "value") -> pd.Series:
+        """One named field's value (or other column) for each workbook."""
+        part = self.cells.loc[self.cells["name"] == name, ["workbook", column]]
+        return part.set_index("workbook")[column]
+
+    # --- making findings ---------------------------------------------------------------------
+    def text(self, zh: str, en: str) -> str:
+        return en if self.settings.lang == "en" else zh
+
+    def finding(self, row, zh: str, en: str, *, expected="", actual="", hint_zh="",
+                hint_en="", field_name: str | None = None) -> Finding:
+        """A finding of the running rule about the cell described by ``row``."""
+        assert self.rule is not None
+        return Finding(
+            workbook=row["workbook"], sheet=row["sheet"], cell=row["cell"],
+            code=self.rule.code, name=self.rule.name, severity=self.rule.severity,
+            message=self.text(zh, en), expected=str(expected), actual=str(actual),
+            hint=self.text(hint_zh, hint_en), field=field_name if field_name is not None
+            else row["name"],
+        )
+
+
+def show(value, type_: str = "") -> str:
+    """A value as the form shows it: 2,700,000.00, 100.60%, 88, 2021-04-01."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "（空）"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if type_ == "rate":
+            return f"{value * 100:.2f}%"
+        if type_ in ("money", "number"):
+            return f"{value:,.2f}"
+        return f"{value:g}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:
+    """Every report's cells in one frame per profile, with a ``workbook`` column."""
+    groups: dict[str, list[Report]] = {}
+    for report in reports:
+        groups.setdefault(report.profile.id, []).append(report)
+    out = {}
+    for pid, group in groups.items():
+        counts = [len(r.columns[0]) for r in group]
+        columns = [[None] * sum(counts) for _ in RECORD_COLUMNS]  # each filled in place, never grown
+        at = 0
+        for report, n in zip(group, counts, strict=True):
+            for column, cells in zip(columns, report.columns, strict=True):
+                column[at:at + n] = cells
+            at += n
+        profile = group[0].profile
+        out[pid] = (profile, cells_frame(profile, columns, _workbooks([r.path for r in group], counts)))
+    return out
+
+
+def _workbooks(paths: list[str], counts: list[int]) -> pd.Categorical:
+    """Each cell's workbook, the same categorical as of the paths repeated, made from the codes."""
+    names = sorted(set(paths))
+    code = {p: i for i, p in enumerate(names)}
+    codes = np.repeat(np.array([code[p] for p in paths], dtype=np.int64), counts)
+    return pd.Categorical.from_codes(codes, pd.Index(names))
+
+
+def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings) -> Iterator[Finding]:
+    ctx = Context(profile, settings, cells)
+    for r in catalogue():
+        if not settings.enabled(r.code):
+            continue
+        severity = settings.severity.get(r.code, r.severity)
+        ctx.rule = replace(r, severity=severity)
+        yield from r.func(ctx)
+
+
+def check(reports: Iterable[Report], settings: Settings | None = None) -> list[Finding]:
+    """Every finding over ``reports``, errors first within each workbook."""
+    settings = settings or Settings()
+    findings: list[Finding] = []
+    for profile, cells in batch_cells(reports).values():
+        findings.extend(run_rules(profile, cells, settings))
+    return sort_findings(findings)

@@ -1,0 +1,126 @@
+"""Small helpers the rules share."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..engine import Context, show
+
+
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts of plain Python values: what ``iterrows`` (a Series per row) or
+    ``to_dict("records")`` (about a millisecond even for none) give, made column by column."""
+    if frame.empty:
+        return []
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True))
+            for row in zip(*(_values(frame[name]) for name in names), strict=True)]
+
+
+def _values(column: pd.Series) -> list:
+    """``column.tolist()``; a categorical's by its codes (tolist first makes every value an
+    object, which costs more than the rows it is asked for when they are few)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories.tolist()
+        return [categories[code] if code >= 0 else math.nan for code in column.cat.codes.tolist()]
+    return column.tolist()
+
+
+def rows_at(ctx: Context, labels) -> list[dict]:
+    """The rows of the cells at these index labels (or where a mask over the cells is true), as
+    :func:`rows_of` gives them: taken from each column's array rather than through ``loc``,
+    which costs about a millisecond however few the rows (the findings of a rule are few)."""
+    got = ctx.shared(_columns)
+    if got is None:  # cells not indexed 0…n-1: as loc has them
+        return rows_of(ctx.cells.loc[labels])
+    names, columns = got
+    at = np.asarray(labels)
+    if at.dtype == bool:
+        at = np.flatnonzero(at)
+    if not len(at):
+        return []
+    values = []
+    for array, categories in columns:
+        taken = array.take(at.astype(np.intp, copy=False)).tolist()
+        values.append(taken if categories is None else
+                      [categories[code] if code >= 0 else math.nan for code in taken])
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _columns(ctx: Context) -> tuple[list[str], list[tuple]] | None:
+    """Each column of the cells as :func:`_values` reads it: a categorical's codes with its
+    categories, else its values; None when the cells' labels are not their positions."""
+    cells = ctx.cells
+    index = cells.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return None
+    columns = []
+    for name in cells.columns:
+        column = cells[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            columns.append((column.cat.codes.to_numpy(), column.cat.categories.tolist()))
+        else:
+            columns.append((column.to_numpy(), None))
+    return list(cells.columns), columns
+
+
+def numeric(series: pd.Series) -> pd.Series:
+    """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
+    return pd.Series([v if type(v) in (float, int) else math.nan for v in series.tolist()],
+                     index=series.index, dtype=float)
+
+
+def tolerance(ctx: Context, type_: str) -> float:
+    s = ctx.settings
+    return {"rate": s.rate_tolerance, "score": s.score_tolerance}.get(type_, s.money_tolerance)
+
+
+def _tolerances(ctx: Context, types: pd.Series) -> pd.Series:
+    """Each cell's tolerance by its type (categorical): looked up once per type, not per cell."""
+    if not isinstance(types.dtype, pd.CategoricalDtype):
+        return types.astype(str).map(lambda t: tolerance(ctx, t)).astype(float)
+    by_type = [tolerance(ctx, str(t)) for t in types.cat.categories]
+    codes = types.cat.codes.to_numpy()
+    tol = np.array(by_type, dtype=float)[codes] if by_type else np.zeros(len(codes))
+    return pd.Series(np.where(codes >= 0, tol, ctx.settings.money_tolerance), index=types.index)
+
+
+def recomputed_mismatch(ctx: Context, derived: pd.Series) -> pd.Index:
+    """The derived cells (``derived``: a mask over the cells) whose number differs from the
+    recomputed one beyond the shown precision, as labels of the cells.
+
+    A blank cached value is not a mismatch (Excel and WPS recompute on opening); a blank
+    recomputed value (a rate over a zero base) with a number in the cell is.
+    """
+    part = ctx.cells.loc[derived, ["value", "expected", "type", "status"]]  # only what is compared
+    value, expected = numeric(part["value"]), numeric(part["expected"])
+    differs = (value - expected).abs() >= _tolerances(ctx, part["type"]) - 1e-12
+    # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
+    # which V002/V003 report — nothing to compare then.
+    is_none = pd.Series([v is None for v in part["expected"].tolist()], index=part.index, dtype=bool)
+    blank_expected = value.notna() & is_none & (part["status"] == "ok")
+    return part.index[(value.notna() & expected.notna() & differs) | blank_expected]
+
+
+def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
+    for row in rows_at(ctx, at):
+        formula = row["has_formula"] is True
+        zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
+        en_tail = " (the formula's cached value is stale)" if formula else ""
+        yield ctx.finding(
+            row,
+            f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "
+            f"{show(row['value'], row['type'])}：{what_zh}{zh_tail}",
+            f"{row['label']} should be {show(row['expected'], row['type'])}, the sheet shows "
+            f"{show(row['value'], row['type'])}: {what_en}{en_tail}",
+            expected=show(row["expected"], row["type"]), actual=show(row["value"], row["type"]),
+            hint_zh="恢复模板公式，或按公式重新计算后填写。",
+            hint_en="Restore the template's formula or recompute the figure.",
+        )

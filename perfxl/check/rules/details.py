@@ -1,0 +1,65 @@
+"""D — the expenditure detail: its 合计 row, and its agreement with the funds table."""
+
+from __future__ import annotations
+
+from ..engine import Context, rule, show
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance
+
+
+@rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
+def detail_total_mismatch(ctx: Context):
+    """The detail rows do not add up to their 合计 row.
+
+    **What it checks.** In every open list with a 合计 row (资金实际支出明细), each summed money
+    column (项目预算支出, 项目资金实际支出) equals the sum of the item rows, rows the unit
+    inserted included.
+
+    **Why it matters.** The 合计 row is what the office compares with the funds table; rows
+    added below the 合计 formula's range are a common way for it to go wrong.
+
+    **How to fix.** Insert rows inside the list (not below it) so the 合计 formula covers them.
+    """
+    cells = ctx.cells
+    at = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
+    yield from mismatch_findings(ctx, at, "合计应等于各明细行之和",
+                                 "the total must equal the sum of the rows")
+
+
+@rule("D002", "detail-funds-disagree", "error", "支出明细的实际支出合计与资金表第(4)行不一致")
+def detail_funds_disagree(ctx: Context):
+    """The detail's spending total differs from the funds table's 实际支出 (4).
+
+    **What it checks.** Each pair of figures the profile declares equal (for gd-2020: the
+    detail 合计 of 项目资金实际支出 and 实际支出 (4) 合计), both recomputed from their inputs.
+
+    **Why it matters.** The detail is the breakdown of the same spending; if the two disagree,
+    one of them is wrong.
+
+    **How to fix.** Make the detail rows cover all of the spending in (4), or correct (4).
+    """
+    for pair in ctx.profile.checks.get("equal", []):
+        left = ctx.cells.loc[ctx.cells["name"] == pair["left"], ["workbook", "expected", "type"]]
+        right = ctx.cells.loc[ctx.cells["name"] == pair["right"], ["workbook", "expected"]]
+        a = numeric(left.set_index("workbook")["expected"])
+        b = numeric(right.set_index("workbook")["expected"]).reindex(a.index)
+        tol = tolerance(ctx, left["type"].iloc[0]) if len(left) else 0
+        bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
+        if not bad.any():
+            continue
+        flagged = a.index[bad]
+        rows = {row["workbook"]: row for row in rows_at(ctx, left.index[bad.to_numpy()])}
+        others = {row["workbook"]: row
+                  for row in rows_at(ctx, right.index[right["workbook"].isin(flagged).to_numpy()])}
+        for wb in flagged:
+            row, other = rows[wb], others[wb]
+            yield ctx.finding(
+                row,
+                f"{row['label']} {show(a[wb], row['type'])} 与{other['label']}"
+                f"（{other['sheet']}!{other['cell']}）{show(b[wb], other['type'])} 不一致，"
+                f"相差 {show(a[wb] - b[wb], row['type'])}",
+                f"{row['label']} {show(a[wb], row['type'])} differs from {other['label']} "
+                f"({other['sheet']}!{other['cell']}) {show(b[wb], other['type'])}",
+                expected=show(b[wb], other["type"]), actual=show(a[wb], row["type"]),
+                hint_zh="明细应完整列出全部实际支出。",
+                hint_en="The detail must break down all of the spending.",
+            )

@@ -1,0 +1,367 @@
+"""P — plausibility: figures that can all be true but need a word from the unit (warnings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from perfxl.numbers import normalize_text
+
+from ..engine import Context, rule, show
+from .common import is_number, numeric, rows_at
+
+
+def _leaves(ctx: Context) -> pd.DataFrame:
+    """Leaf scores with their explanation beside them (one row per leaf per workbook): workbook,
+    max, status, value, the note's status and the score as a number; indexed as the cells."""
+    return ctx.shared(_leaf_scores)
+
+
+def _leaf_scores(ctx: Context) -> pd.DataFrame:
+    tree = ctx.profile.tree
+    cells = ctx.cells
+    part = (cells["section"] == "tree") & (cells["kind"] == "input")
+    scores = cells.loc[part & (cells["column"] == tree.score_column.key),
+                       ["workbook", "indicator", "max", "status", "value"]]
+    explains = [c.key for c in tree.columns if c.explains]
+    if explains:
+        notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
+        note_status = _looked_up(scores, notes)
+        if note_status is None:  # as pandas has it for repeated keys
+            notes = notes.set_index(["workbook", "indicator"])
+            key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
+            note_status = notes["status"].reindex(key).to_numpy()
+        scores = scores.assign(note_status=note_status)
+    else:
+        scores["note_status"] = "ok"
+    scores["score"] = numeric(scores["value"])
+    return scores
+
+
+def _looked_up(scores: pd.DataFrame, notes: pd.DataFrame) -> np.ndarray | None:
+    """Each score's note's status, the note found by workbook and indicator (NaN where there is
+    none); None when a workbook has two notes for one indicator."""
+    wanted, have = _codes(scores), _codes(notes)
+    if wanted is not None and have is not None:  # rows of the same cells: the codes make the keys
+        order = np.argsort(have, kind="stable")
+        have = have[order]
+        if len(have) > 1 and (have[1:] == have[:-1]).any():
+            return None
+        if not len(have):
+            return np.array([math.nan] * len(wanted), dtype=object)
+        at = np.minimum(np.searchsorted(have, wanted), len(have) - 1)
+        statuses = notes["status"].cat.categories.tolist()
+        status = notes["status"].cat.codes.to_numpy()[order][at].tolist()
+        return np.array([statuses[c] if hit else math.nan
+                         for c, hit in zip(status, (have[at] == wanted).tolist(), strict=True)], dtype=object)
+    keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
+    status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
+    if len(status_of) != len(keys):
+        return None
+    wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
+    return np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray | None:
+    """Each row's (workbook, indicator) as one number, from the categories' codes; None unless
+    both are categorical and known (a missing indicator is looked up by value)."""
+    columns = frame["workbook"], frame["indicator"]
+    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        return None
+    workbook, indicator = (c.cat.codes.to_numpy(np.int64) for c in columns)
+    if (workbook < 0).any() or (indicator < 0).any():
+        return None
+    return workbook * len(columns[1].cat.categories) + indicator
+
+
+def _problem_rows(ctx: Context) -> pd.DataFrame:
+    """The cells of the list where the unit writes its problems (the list that `explains`):
+    workbook, item, col, status and raw, indexed as the cells."""
+    return ctx.shared(_problem_cells)
+
+
+def _problem_cells(ctx: Context) -> pd.DataFrame:
+    keys = [b.key for b in ctx.profile.blocks("list") if b.explains]
+    cells = ctx.cells
+    return cells.loc[cells["block"].isin(keys) & (cells["item"] >= 0), ["workbook", "item", "col", "status", "raw"]]
+
+
+def _is_placeholder(ctx: Context) -> pd.Series:
+    """Which of the problem rows (:func:`_problem_rows`) hold only 无, / or the like."""
+    return ctx.shared(_placeholders)
+
+
+def _placeholders(ctx: Context) -> pd.Series:
+    rows = _problem_rows(ctx)
+    marks = {normalize_text(p) for p in ctx.settings.placeholders}
+    # The same few texts recur across a county's workbooks: each distinct one is looked at once.
+    raw = rows["raw"].tolist()
+    marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in set(raw)}
+    return (rows["status"] == "na") | pd.Series([marked[v] for v in raw], index=rows.index, dtype=bool)
+
+
+@rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
+def problems_missing(ctx: Context):
+    """Points were not awarded, yet no problem is written in 存在问题及改进意见.
+
+    **What it checks.** When the leaf scores fall short of the full 100 (a deduction or a leaf
+    left blank), at least one real problem row (not 无 or `/`) must say why.
+
+    **Why it matters.** A deduction without a stated problem is a self-evaluation that found
+    nothing to improve — the first thing a reviewer sends back (the seed report's own case:
+    12 points not awarded and the section empty).
+
+    **How to fix.** Write the main problems behind the deductions and the improvement plan.
+    """
+    leaves = _leaves(ctx)
+    lost = (leaves["max"].astype(float) - leaves["score"].fillna(0)).groupby(
+        leaves["workbook"]).sum()
+    rows = _problem_rows(ctx)
+    real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx)]
+    has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
+    flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
+    firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
+    first = {row["workbook"]: row for row in rows_at(ctx, firsts.index)}  # where it goes
+    for wb in flagged:
+        if wb not in first:
+            continue
+        row = first[wb]
+        yield ctx.finding(
+            row, f"共有 {lost[wb]:g} 分未得，但“存在问题及改进意见”未填写任何问题",
+            f"{lost[wb]:g} points were not awarded but no problem is written",
+            expected="至少 1 条问题及改进意见", actual="（空）",
+            hint_zh="写明扣分原因及改进计划；如确无问题，在说明栏写明理由。",
+            hint_en="Write the problems behind the deductions, or explain in the results sheet.",
+        )
+
+
+@rule("P002", "deduction-unexplained", "warning", "指标扣分或未评分却没有说明")
+def deduction_unexplained(ctx: Context):
+    """An indicator scored below its maximum, or left blank, without a word of explanation.
+
+    **What it checks.** Each leaf indicator whose 自评得分 is blank or below its 分值 has a
+    自评情况说明.
+
+    **Why it matters.** A blank score may mean "not applicable" or "forgot"; a deduction may
+    mean a real shortfall. Only the unit can say which (the seed leaves 经济效益 and 生态效益
+    blank without a word).
+
+    **How to fix.** Explain the score, or write why the indicator does not apply.
+    """
+    leaves = _leaves(ctx)
+    silent = leaves["note_status"].isin(["blank", "na"])
+    blank = leaves["score"].isna() & (leaves["status"] == "blank")
+    short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
+    flagged = leaves[silent & (blank | short)]
+    for row, score in zip(rows_at(ctx, flagged.index), flagged["score"].tolist(), strict=True):
+        row["score"] = score
+        if is_number(row["score"]):
+            zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
+            en = f"{row['label']} scored {row['score']:g} of {row['max']:g} with no explanation"
+        else:
+            zh = f"{row['label'].split('（')[0]}未评分，也未说明原因（是否不适用？）"
+            en = f"{row['label']} is blank with no word on whether it applies"
+        yield ctx.finding(row, zh, en, expected=f"{row['max']:g} 分或说明原因",
+                          actual=show(row["value"]),
+                          hint_zh="在自评情况说明中写明理由。",
+                          hint_en="Explain in the 自评情况说明 column.")
+
+
+@rule("P003", "full-marks-low-rate", "warning", "资金到位率或支出实现率明显低于 100% 仍给满分")
+def full_marks_low_rate(ctx: Context):
+    """Full marks on a funds indicator (资金到位, 资金支付) while its rate is clearly below 100%.
+
+    **What it checks.** Each (score, rate) pair the profile links: the score at its maximum
+    while the recomputed rate is below `full_marks_rate` (default 99%, so a small balance such
+    as the seed's 16,050 of 2,700,000 is not flagged).
+
+    **Why it matters.** Funds not in place or not spent are exactly what these indicators score.
+
+    **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
+    """
+    for link in ctx.profile.checks.get("full_marks", []):
+        cells = ctx.cells.loc[ctx.cells["name"] == link["score"], ["workbook", "value", "max"]]
+        score = cells.set_index("workbook")
+        rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
+        full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
+        low = rate < ctx.settings.full_marks_rate
+        rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
+        flagged = (full & low).to_numpy()
+        for row in rows_at(ctx, cells.index[flagged]):
+            wb = row["workbook"]
+            yield ctx.finding(
+                row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
+                f"full marks on {row['label']} while {rate_label} is {show(rate[wb], 'rate')}",
+                expected=f"低于满分或说明原因（{rate_label} {show(rate[wb], 'rate')}）",
+                actual=show(row["value"]), hint_zh="按资金到位、支付情况扣分或说明。",
+                hint_en="Deduct or explain.",
+            )
+
+
+@rule("P004", "perfect-score", "warning", "自评满分（每项均为满分）")
+def perfect_score(ctx: Context):
+    """A total of 100, every indicator at full marks.
+
+    **What it checks.** The recomputed total equals the maximum of the tree.
+
+    **Why it matters.** A perfect self-score is the mark of a self-evaluation done as a
+    formality; reviewers ask for the evidence.
+
+    **How to fix.** Re-examine each indicator; attach evidence for full marks.
+    """
+    cells = ctx.cells
+    totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["max", "expected"]]
+    top = totals["max"].astype(float)
+    for row in rows_at(ctx, totals.index[numeric(totals["expected"]) >= top - 1e-9]):
+        yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
+                          "a perfect score: every indicator at full marks",
+                          expected="< 100 或附佐证材料", actual=show(row["expected"]),
+                          hint_zh="逐项核实，满分须有佐证材料。",
+                          hint_en="Check each indicator; attach evidence.")
+
+
+@rule("P005", "placeholder-problem", "warning", "存在问题只填了“无”“/”等")
+def placeholder_problem(ctx: Context):
+    """A problem row filled with 无, 暂无, `/` or `-` instead of a problem.
+
+    **What it checks.** The cells of 存在问题及改进意见 holding only a placeholder.
+
+    **Why it matters.** "无" is not a self-evaluation; it reads as the section skipped.
+
+    **How to fix.** Write the real problems, or leave the rows empty and explain why.
+    """
+    rows = _problem_rows(ctx)
+    marked = rows[_is_placeholder(ctx)].sort_values(["col"])
+    for row in rows_at(ctx, marked.groupby(["workbook", "item"]).head(1).index):
+        yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
+                          f"{row['label']} holds only the placeholder {row['raw']!r}",
+                          expected="具体问题或留空并说明", actual=row["raw"],
+                          hint_zh="如实填写存在的问题。", hint_en="Write the real problems.")
+
+
+_AMOUNT = re.compile(
+    r"(共|合计|总计|总额|累计|支出|到位|拨付|安排|预算|投入|资金)[^0-9每]{0,6}?"
+    r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)"
+)
+
+
+@rule("P006", "amount-in-text-disagrees", "warning", "文字中提到的金额与表中金额不符")
+def amount_in_text_disagrees(ctx: Context):
+    """A total named in an explanation matches no figure of the tables.
+
+    **What it checks.** Amounts written as totals in the texts (e.g. "网络费共 2683950 元",
+    "资金到位 270万元") against every amount of the funds table and the detail, allowing
+    for the rounding the text shows (270万 matches 2,700,000).
+
+    **Why it matters.** An explanation that names a different amount from the table means one
+    of them is out of date.
+
+    **How to fix.** Make the text and the table agree.
+    """
+    cells = ctx.cells
+    texts = (cells["type"] == "text") & (cells["status"] == "ok") & cells["section"].isin(["tree", "list"])
+    texts = texts.to_numpy(copy=True)
+    texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
+    named = []  # (row, the amounts it names)
+    for row in rows_at(ctx, texts):
+        found = list(_AMOUNT.finditer(normalize_text(str(row["value"]))))
+        if found:
+            named.append((row, found))
+    if not named:
+        return
+    # Every amount of the tables, of the workbooks whose texts name one.
+    money = cells.loc[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named}),
+                      ["workbook", "value", "expected"]]
+    amounts: dict[str, list] = {}
+    for column in ("value", "expected"):
+        for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
+            kind = type(amount)  # is_number, with the common cases first
+            if amount == amount if kind is float else kind is int or (kind is not str and is_number(amount)):
+                amounts.setdefault(wb, []).append(amount)
+    by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
+    spent_name = ctx.profile.figures.get("spent_total", "")
+    spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
+    for row, found in named:
+        for m in found:
+            digits = m.group(2).replace(",", "")
+            unit = 10000 if m.group(3).startswith("万") else 1
+            amount = float(digits) * unit
+            decimals = len(digits.split(".")[1]) if "." in digits else 0
+            tol = max(ctx.settings.amount_tolerance, unit * 10 ** -decimals / 2)
+            known = by_wb.get(row["workbook"], [])
+            if known and not any(abs(amount - f) <= tol for f in known):
+                # What the text most likely names: the spending of the year, as the form has it.
+                target = spent.get(row["workbook"])
+                if target is None or not is_number(target):
+                    target = min(known, key=lambda f: abs(amount - f))
+                yield ctx.finding(
+                    row, f"文字中的金额“{m.group(0)}”与表中金额都不符（实际支出为 {show(target, 'money')}）",
+                    f"the amount {m.group(0)!r} in the text matches no figure of the table "
+                    f"(spending is {show(target, 'money')})",
+                    expected=show(target, "money"), actual=show(amount, "money"),
+                    hint_zh="核对文字与表中金额。", hint_en="Make the text and table agree.",
+                )
+
+
+def _beside_year(ctx: Context, role: str):
+    """Each workbook's field of ``role`` (its value, and where it is in the cells) and its
+    资金安排年份."""
+    key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
+    if not key or not year_key:
+        return
+    year_rows = ctx.cells.loc[ctx.cells["name"] == year_key, ["workbook", "value"]]
+    years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
+    rows = ctx.cells.loc[ctx.cells["name"] == key, ["workbook", "value"]]
+    for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
+                             strict=True):
+        year = years.get(wb)
+        if is_number(year):
+            yield at, value, int(year)
+
+
+@rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
+def filled_before_year_end(ctx: Context):
+    """The 填报日期 falls before the fiscal year has ended.
+
+    **What it checks.** The date field against 31 December of the 资金安排年份.
+
+    **Why it matters.** A self-evaluation of a year's spending cannot be made before the year
+    ends: the date is mistyped, or the report predates the final figures.
+
+    **How to fix.** Correct the date.
+    """
+    early = [(at, date, year) for at, date, year in _beside_year(ctx, "date")
+             if isinstance(date, dt.date) and date < dt.date(year + 1, 1, 1)]
+    for row, (_, date, year) in zip(rows_at(ctx, [at for at, _, _ in early]), early, strict=True):
+            yield ctx.finding(row, f"填报日期 {date.isoformat()} 早于 {year} 年度结束",
+                              f"filled on {date.isoformat()}, before fiscal year {year} ended",
+                              expected=f"晚于 {year}-12-31", actual=date.isoformat(),
+                              hint_zh="核对填报日期。", hint_en="Check the date.")
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+@rule("P008", "title-year-mismatch", "warning", "标题年份与资金安排年份不一致")
+def title_year_mismatch(ctx: Context):
+    """The year in the report's title differs from the 资金安排年份.
+
+    **What it checks.** The four-digit year in the title (e.g. "和平县 2020 年财政支出绩效自评报告")
+    against the year field.
+
+    **Why it matters.** Last year's form reused without updating the title is a common slip,
+    and the county summary sorts reports by year.
+
+    **How to fix.** Correct the title or the year.
+    """
+    found = [(at, m, year) for at, title, year in _beside_year(ctx, "title")
+             if (m := _YEAR.search(normalize_text(str(title or "")))) and int(m.group(0)) != year]
+    for row, (_, m, year) in zip(rows_at(ctx, [at for at, _, _ in found]), found, strict=True):
+        yield ctx.finding(row, f"标题中的年份 {m.group(0)} 与资金安排年份 {year} 不一致",
+                          f"the title says {m.group(0)}, the funds year is {year}",
+                          expected=str(year), actual=m.group(0),
+                          hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")

@@ -1,0 +1,78 @@
+"""S — scores: each within its maximum, roll-ups, the total and its grade."""
+
+from __future__ import annotations
+
+from ..engine import Context, rule, show
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
+
+
+@rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")
+def score_out_of_range(ctx: Context):
+    """A self-score below 0 or above the indicator's maximum.
+
+    **What it checks.** Each leaf indicator's 自评得分 lies in [0, 分值], the maximum printed
+    beside the indicator (e.g. 资金到位 3 分).
+
+    **Why it matters.** A score above its maximum inflates the total and the grade.
+
+    **How to fix.** Score within the printed maximum.
+    """
+    cells = ctx.cells
+    leaves = cells.loc[(cells["type"] == "score") & (cells["kind"] == "input"), ["value", "max"]]
+    value = numeric(leaves["value"])
+    bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
+    for row in rows_at(ctx, leaves.index[bad]):
+        yield ctx.finding(
+            row,
+            f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
+            f"{row['label']} scored {show(row['value'])}, outside 0–{row['max']:g}",
+            expected=f"0–{row['max']:g}", actual=show(row["value"]),
+            hint_zh=f"本项满分 {row['max']:g} 分。", hint_en=f"The maximum is {row['max']:g}.",
+        )
+
+
+@rule("S002", "score-sum-mismatch", "error", "二级、一级指标得分或合计不等于下级之和")
+def score_sum_mismatch(ctx: Context):
+    """A 二级 or 一级 score, or the total, is not the sum of the scores under it.
+
+    **What it checks.** Every roll-up of the indicator tree and the 合计, recomputed from the
+    leaf scores.
+
+    **Why it matters.** The total decides the grade; a roll-up typed by hand hides a change.
+
+    **How to fix.** Keep the roll-up formulas; correct the leaf scores.
+    """
+    cells = ctx.cells
+    rollups = (cells["section"] == "tree") & (cells["kind"] == "derived") & (cells["type"] == "score")
+    at = recomputed_mismatch(ctx, rollups)
+    yield from mismatch_findings(ctx, at, "应等于下级指标得分之和",
+                                 "it must equal the sum of the scores under it")
+
+
+@rule("S003", "grade-mismatch", "error", "自评等次与合计分数所在档次不符")
+def grade_mismatch(ctx: Context):
+    """The 自评等次 does not match the band of the total score.
+
+    **What it checks.** The grade shown against the profile's half-open bands applied to the
+    recomputed total (gd-2020: ≥90 优秀, ≥80 良好, ≥70 中等, ≥60 及格, else 不及格).
+
+    **Why it matters.** The grade is what the county reports upward.
+
+    **How to fix.** Keep the grade formula; it follows the total.
+    """
+    cells = ctx.cells
+    grades = cells.loc[cells["type"] == "grade", ["value", "expected", "has_formula", "raw"]]
+    shown = grades["value"].fillna("").astype(str).str.replace(" ", "", regex=False)
+    expected = grades["expected"].fillna("").astype(str)
+    bad = (shown != expected) & (expected != "") & (shown != "")
+    # Legacy .xls: calamine gives a text formula's cached result as 0, and whether the cell
+    # still holds its formula cannot be told; only a text shown there is compared.
+    legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
+    bad &= ~legacy_number
+    for row in rows_at(ctx, grades.index[bad]):
+        yield ctx.finding(
+            row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
+            f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",
+            expected=row["expected"], actual=row["value"],
+            hint_zh="等次按合计分数确定。", hint_en="The grade follows the total.",
+        )

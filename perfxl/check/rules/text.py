@@ -1,0 +1,178 @@
+"""T — the cover and the texts: required fields, phones, dates, lengths, the problem rows."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from perfxl.numbers import text_length
+
+from ..engine import Context, rule
+from .common import rows_at
+
+
+@rule("T001", "required-missing", "error", "必填项未填写")
+def required_missing(ctx: Context):
+    """A required field is empty (项目名称, 项目主管部门, 填报人, 联系电话, 填报日期, 资金安排年份…).
+
+    **What it checks.** Every field the profile marks `required`, left blank or filled with a
+    placeholder such as `/`.
+
+    **Why it matters.** Without them the office cannot tell whose report it is or reach the unit.
+
+    **How to fix.** Fill the field.
+    """
+    cells = ctx.cells
+    missing = (cells["required"] == True) & cells["status"].isin(["blank", "na"])  # noqa: E712
+    for row in rows_at(ctx, missing):
+        yield ctx.finding(row, f"必填项“{row['label']}”未填写",
+                          f"the required field {row['label']} is empty",
+                          actual=row["raw"] or "（空）", hint_zh="请填写。", hint_en="Fill it in.")
+
+
+def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str):
+    cells = ctx.cells
+    for row in rows_at(ctx, (cells["type"] == type_) & (cells["status"] == "invalid")):
+        yield ctx.finding(row, f"{row['label']}“{row['raw']}”{zh}",
+                          f"{row['label']} {row['raw']!r} {en}", actual=row["raw"],
+                          hint_zh=hint_zh, hint_en=hint_en)
+
+
+@rule("T002", "malformed-phone", "error", "电话号码格式有误")
+def malformed_phone(ctx: Context):
+    """A telephone number that is not one.
+
+    **What it checks.** Phone fields hold a landline with area code (0762-5662199), a local
+    number of 7–8 digits, or an 11-digit mobile number.
+
+    **Why it matters.** The office calls the unit back about its findings.
+
+    **How to fix.** Type the number with its area code, e.g. 0762-5662199.
+    """
+    yield from _invalid(ctx, "phone", "不是有效的电话号码", "is not a valid phone number",
+                        "如 0762-5662199 或 13800000000。", "e.g. 0762-5662199.")
+
+
+@rule("T003", "malformed-date", "error", "日期无效")
+def malformed_date(ctx: Context):
+    """A date that is not a date (填报日期).
+
+    **What it checks.** Date fields hold a real calendar date, typed as a date or as text such
+    as 2021年4月1日 or 2021-04-01.
+
+    **Why it matters.** The 填报日期 decides which of two submissions is the later one.
+
+    **How to fix.** Type the date as 2021-4-1.
+    """
+    yield from _invalid(ctx, "date", "不是有效日期", "is not a valid date", "如 2021-4-1。",
+                        "e.g. 2021-4-1.")
+
+
+@rule("T004", "text-too-long", "error", "文字超过字数限制")
+def text_too_long(ctx: Context):
+    """A text longer than its limit (100 characters per explanation and per problem row).
+
+    **What it checks.** Every text with a limit in the profile, counted in characters as the
+    form counts them (one Chinese character is one; surrounding spaces and line breaks not).
+
+    **Why it matters.** The form limits the words so the county report can quote them.
+
+    **How to fix.** Shorten it; put the detail in an attached note (可另附详细补充说明).
+    """
+    cells = ctx.cells
+    limited = cells["max_length"].notna() & (cells["status"] == "ok")
+    # Counted characters never exceed the text's length, so only texts longer than their
+    # limit are counted (a county has tens of thousands of texts, a handful too long).
+    values, limits = cells["value"][limited], cells["max_length"][limited]
+    longer = [len(str(v)) > m for v, m in zip(values.tolist(), limits.tolist(), strict=True)]
+    lengths = values[longer].map(lambda v: text_length(str(v)))
+    over = lengths > limits[longer]
+    for row, n in zip(rows_at(ctx, over.index[over]), lengths[over], strict=True):
+        limit = int(row["max_length"])
+        yield ctx.finding(row, f"{row['label']}共 {n} 字，超过 {limit} 字的限制",
+                          f"{row['label']} has {n} characters, over the limit of {limit}",
+                          expected=f"≤ {limit} 字", actual=f"{n} 字",
+                          hint_zh="精简文字，详细内容另附说明。",
+                          hint_en="Shorten it; attach details separately.")
+
+
+@rule("T005", "too-many-rows", "error", "填写条数超过限制（存在问题限 5 条）")
+def too_many_rows(ctx: Context):
+    """More filled rows in a limited list than the form allows (at most 5 problems).
+
+    **What it checks.** Lists with a maximum number of rows (三、存在问题及改进意见: 限 5 条).
+
+    **Why it matters.** The form limits the problems to the main ones.
+
+    **How to fix.** Merge or drop the minor ones.
+    """
+    for block in ctx.profile.blocks("list"):
+        if block.max_rows is None:
+            continue
+        part = ctx.cells.loc[(ctx.cells["block"] == block.key) & (ctx.cells["item"] >= 0),
+                             ["workbook", "item", "col", "status"]]
+        filled_rows = part[part["status"] == "ok"]
+        filled = filled_rows.groupby("workbook")["item"].nunique()
+        over = filled.index[filled > block.max_rows]
+        if not len(over):
+            continue
+        firsts = filled_rows[filled_rows["workbook"].isin(over)].sort_values(["item", "col"])
+        first = {row["workbook"]: row for row in rows_at(ctx, firsts.groupby("workbook").head(1).index)}
+        for wb in over:
+            row = first[wb]  # the first filled cell of the list
+            yield ctx.finding(
+                row, f"填写了 {filled[wb]} 条，超过 {block.max_rows} 条的限制",
+                f"{filled[wb]} rows filled, over the limit of {block.max_rows}",
+                expected=f"≤ {block.max_rows} 条", actual=f"{filled[wb]} 条",
+                hint_zh="只列主要问题。", hint_en="List the main ones only.",
+            )
+
+
+@rule("T006", "copies-disagree", "warning", "表中两处应一致的内容（如项目名称）不一致")
+def copies_disagree(ctx: Context):
+    """A field printed twice on the form (项目名称 on the cover and in 项目概况) differs.
+
+    **What it checks.** Fields the profile declares `same_as` another.
+
+    **Why it matters.** The summary takes the cover's value; the other copy may be the true one.
+
+    **How to fix.** Make both the same.
+    """
+    for key, f in ctx.profile.fields.items():
+        if not f.same_as:
+            continue
+        mine = ctx.per_workbook(key)
+        theirs = ctx.per_workbook(f.same_as).reindex(mine.index)
+        bad = [a != b and a != "" and b != ""
+               for a, b in zip(map(_squeezed, mine.tolist()), map(_squeezed, theirs.tolist()), strict=True)]
+        if not any(bad):
+            continue
+        for row in rows_at(ctx, (ctx.cells["name"] == key) & ctx.cells["workbook"].isin(mine.index[bad])):
+            other = theirs[row["workbook"]]
+            yield ctx.finding(row, f"{row['label']}“{row['value']}”与封面的“{other}”不一致",
+                              f"{row['label']} {row['value']!r} differs from the cover's "
+                              f"{other!r}", expected=other, actual=row["value"],
+                              hint_zh="两处应填写一致。", hint_en="Make both the same.")
+
+
+@rule("T007", "malformed-postcode", "warning", "邮政编码不是 6 位数字")
+def malformed_postcode(ctx: Context):
+    """A postcode that is not six digits.
+
+    **What it checks.** Postcode fields hold six digits.
+
+    **Why it matters.** Letters to the unit go astray.
+
+    **How to fix.** Type the six-digit postcode.
+    """
+    yield from _invalid(ctx, "postcode", "不是 6 位邮政编码", "is not a six-digit postcode",
+                        "邮编为 6 位数字。", "Six digits.")
+
+
+def _squeezed(value) -> str:
+    """A value as two copies are compared: its text without any whitespace ("" when blank)."""
+    return "" if value is None or pd.isna(value) else _SPACE.sub("", str(value))
+
+
+_SPACE = re.compile(r"\s")

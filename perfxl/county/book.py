@@ -1,0 +1,544 @@
+"""The county summary workbook: a view of a :class:`~perfxl.county.County` to file and print.
+
+Sheets: 汇总表 (one row per project), 部门汇总, 等次分布 (with charts), 问题清单, 未能处理,
+预算核对 (only with a budget list) and 说明 (the narrative and how the figures are counted).
+
+Every total is written as a formula with its computed value stored, so the book reads right
+before and after recalculation.  Rates in total rows come from the summed money (Σ spent ÷
+Σ budget), never from the mean of the project rates.  Everything that came out of a submitted
+workbook (names, messages, file names) is written as a plain string: a project called
+``=HYPERLINK(...)`` stays text.  The same County always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from perfxl.bulk import collector_paused
+from perfxl.findings import SEVERITIES, SEVERITY_LABELS, sort_findings
+from perfxl.ooxml.atomic import atomic_write
+
+from .model import County, project_records
+from .narrative import narrate, rule_title
+
+FIXED_DATE = dt.datetime(2020, 1, 1)  # document dates are fixed so outputs are reproducible
+FONT = "宋体"
+LINE = 13.5  # points per line of 10-point text
+NUM = {"money": "#,##0.00", "rate": "0.00%", "score": "0.##", "int": "0"}
+CAPS = {"text": 20, "wrap": 30, "link": 30, "center": 12}  # widest a column grows, in characters
+BASE = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
+KINDS = {
+    "money": {"num_format": NUM["money"]}, "rate": {"num_format": NUM["rate"]},
+    "score": {"num_format": NUM["score"]}, "int": {"num_format": NUM["int"], "align": "center"},
+    "text": {"text_wrap": True}, "wrap": {"text_wrap": True}, "center": {"align": "center", "text_wrap": True},
+    "link": {"font_color": "#0563C1", "underline": 1},  # LibreOffice never wraps a link: clip it
+}
+VARIANTS = {
+    "": {}, "muted": {"font_color": "#808080", "italic": True},
+    "total": {"bold": True, "bg_color": "#F2F2F2"}, "alert": {"font_color": "#C00000", "bold": True},
+}
+EN = {  # sheet names, headers and fixed words in English (lang="en")
+    "汇总表": "Projects", "部门汇总": "Departments", "等次分布": "Grades", "问题清单": "Findings",
+    "未能处理": "Failures", "预算核对": "Budget check", "说明": "Notes",
+    "序号": "No.", "部门": "Department", "项目名称": "Project", "项目": "Project",
+    "预算安排": "Budget", "实际到位": "In place", "实际支出": "Spent", "资金结余": "Balance",
+    "实际到位率": "In-place rate", "支出实现率": "Spending rate", "预算完成率": "Execution rate",
+    "自评得分": "Score", "自评等次": "Grade", "错误": "Errors", "警告（未说明）": "Warnings (open)",
+    "警告（已说明）": "Warnings (explained)", "主要问题": "Main problem", "重复提交": "Duplicate",
+    "源文件": "Source file", "项目数": "Projects", "平均得分": "Mean score", "错误数": "Errors",
+    "排名": "Rank", "等次": "Grade", "占比": "Share", "分数段": "Score band", "文件": "File",
+    "工作表": "Sheet", "单元格": "Cell", "规则": "Rule", "级别": "Severity", "问题": "Problem",
+    "应为": "Expected", "实际": "Actual", "原因": "Reason", "批复预算": "Approved",
+    "报送预算": "Submitted", "差额": "Difference", "状态": "Status", "合计": "Total",
+    "全部文件均已处理": "All files were processed",
+    "自评等次分布": "Projects by grade", "自评得分分布": "Projects by score band",
+    "项目汇总表": "– Projects", "部门汇总表": "– Departments", "自评等次及得分分布": "– Grades and scores",
+    "审核问题清单": "– Findings", "未能处理的文件": "– Files not processed",
+    "预算核对表": "– Budget check", "汇总说明": "– Notes", "：": ": ",
+    "生成时间": "Generated", "规则配置": "Profile", "统计口径": "How the figures are counted",
+    "计入 {n} 个项目": "{n} projects counted",
+    "muted_note": "Grey italic rows are earlier copies of duplicate submissions; "
+                  "they are listed but not added to the totals.",
+}
+MUTED_NOTE = "注：灰色斜体行为重复提交中未计入汇总的一份，仅列示，不计入合计。"
+BASIS = {
+    "zh": [
+        "执行率（预算完成率）= Σ实际支出 ÷ Σ预算安排（按资金加权），不是各项目执行率的平均。",
+        "合计行和部门行的比率按自评表的公式由金额合计重新计算（如实际到位率 = Σ实际到位 ÷ Σ实际投入，"
+        "支出实现率 = Σ实际支出 ÷ Σ实际到位），只计入该比率所需金额均可识别的项目；"
+        "各项目行的比率由该表填报的金额重新计算，不采用表中公式的缓存值。",
+        "同一项目重复报送时只计入以最新一份为准的自评表，其余以灰色斜体列示、不计入合计和统计。",
+        "平均得分和中位数按已计入且有得分的项目计算；部门排名按部门平均得分从高到低。",
+        "金额单位：元；说明段落中的金额单位为万元。",
+    ],
+    "en": [
+        "Execution rate = Σ spent ÷ Σ budget (weighted by funds), not the mean of project rates.",
+        "Rates in total and department rows apply the form's own formulas to summed money "
+        "(in-place rate = Σ in place ÷ Σ invested, spending rate = Σ spent ÷ Σ in place), over "
+        "the projects whose amounts could be read; project rows are recomputed from each form's "
+        "amounts, never its cached values.",
+        "A project submitted twice is counted once; the other copy is listed in grey italics only.",
+        "Mean and median scores cover counted projects with a score; departments are ranked by "
+        "mean score, highest first.",
+        "Money in yuan; the narrative uses 10,000 yuan (万元).",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class _F:
+    """A formula with the value it computes to (stored so the book reads right unrecalculated)."""
+
+    formula: str
+    value: object
+
+
+def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -> Path:
+    """Write the county summary workbook to ``path`` atomically and return the path.
+
+    ``source_root`` is the folder that relative project paths are relative to (default: the
+    current folder); the 源文件 links are written relative to the summary's own folder."""
+    path = Path(path)
+    root = Path(source_root) if source_root is not None else Path.cwd()
+    with collector_paused():  # tens of thousands of cells, no cycles
+        atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve()).write(tmp))
+    return path
+
+
+class _Book:
+    def __init__(self, county: County, lang: str, out_dir: Path, root: Path):
+        self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
+        self.folders: dict[str, tuple] = {}  # a source's folder → (relative to the summary's, full)
+        self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
+        self.project_records = project_records(county)
+        self.wb = None
+        self.formats: dict = {}
+        self.widths: dict[str, dict[int, float]] = {}
+
+    def t(self, text: str) -> str:
+        return EN.get(text, text) if self.lang == "en" else text
+
+    def write(self, tmp: Path) -> None:
+        # The parts are assembled in memory (a summary is a few MB), not in temporary files.
+        self.wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_formulas": False,
+                                                 "strings_to_urls": False, "strings_to_numbers": False,
+                                                 "nan_inf_to_errors": False})
+        self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
+                                "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
+        try:
+            self.projects()
+            self.departments()
+            self.grades()
+            self.findings()
+            self.failures()
+            if self.c.reconciliation is not None:
+                self.reconciliation()
+            self.notes()
+        finally:
+            self.wb.close()
+
+    # ---- formats and cells -------------------------------------------------------------
+    def fmt(self, kind: str, variant: str = ""):
+        key = (kind, variant)
+        if key not in self.formats:
+            props = {**BASE, **KINDS.get(kind, {}), **VARIANTS.get(variant, {})}
+            if kind == "header":
+                props = {**BASE, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
+            elif kind == "title":
+                props = {"font_name": FONT, "font_size": 14, "bold": True, "align": "center",
+                         "valign": "vcenter"}
+            elif kind in ("note", "para"):
+                props = {"font_name": FONT, "font_size": 10 if kind == "note" else 11,
+                         "valign": "top", "text_wrap": True}
+            self.formats[key] = self.wb.add_format(props)
+        return self.formats[key]
+
+    def put(self, ws, r: int, c: int, value, kind: str, variant: str = "") -> None:
+        f = self.formats.get((kind, variant)) or self.fmt(kind, variant)
+        if type(value) is str and value and kind != "link":  # most cells: a text, written as it is
+            ws.write_string(r, c, value, f)
+        elif isinstance(value, _F):
+            ws.write_formula(r, c, value.formula, f, "" if _blank(value.value) else value.value)
+        elif _blank(value) or value == "":
+            ws.write_blank(r, c, None, f)
+        elif kind == "link":
+            self.link(ws, r, c, str(value), f)
+        elif kind in NUM and isinstance(value, (int, float)) and not isinstance(value, bool):
+            ws.write_number(r, c, float(value), f)
+        else:
+            ws.write_string(r, c, _s(value), f)
+
+    def link(self, ws, r: int, c: int, source: str, f) -> None:
+        shown = re.split(r"[\\/]", source)[-1] or source
+        rel = self.relative(source)
+        if "#" not in rel and len(rel) < 2000:
+            try:
+                if ws.write_url(r, c, "external:" + rel, f, shown) == 0:
+                    return
+            except (ValueError, IndexError):
+                pass
+        ws.write_string(r, c, shown, f)
+
+    def relative(self, source: str) -> str:
+        """Where a source file (absolute, or relative to ``root``) is from the summary's folder, as
+        :func:`os.path.relpath` gives it (the full path on another drive); worked out once per
+        folder, as a county's files sit in a few."""
+        folder, name = os.path.split(source)
+        if not folder or name in ("", os.curdir, os.pardir) or name in self.out_parts:  # not by folder
+            full = str(Path(source) if Path(source).is_absolute() else self.root / source)
+            rel = self._relative(full)
+            return full if rel is None else rel
+        if folder not in self.folders:
+            base = str(Path(folder) if Path(folder).is_absolute() else self.root / folder)
+            self.folders[folder] = (self._relative(base), base)
+        where, base = self.folders[folder]
+        if where is None:
+            return os.path.join(base, name)
+        return name if where == os.curdir else os.path.join(where, name)
+
+    def _relative(self, path: str) -> str | None:
+        try:
+            return os.path.relpath(path, self.out_dir)
+        except ValueError:  # another drive (Windows)
+            return None
+
+    # ---- the generic table ---------------------------------------------------------------
+    def table(self, ws, purpose: str, columns, rows, *, variants=None, total=None, top: int = 0,
+              freeze_col: int = 0, filter_: bool = True, span: int = 0) -> int:
+        """Title (when ``top`` is 0), header at ``top + 1``, rows, then the total row; returns the
+        0-based index of the row after the data (where the total row is, if any)."""
+        headers = [self.t(h) for h, _ in columns]
+        kinds = [k for _, k in columns]
+        every = [*rows, *([total] if total is not None else [])]
+        widths = self.widths.setdefault(ws.name, {})
+        for c, (h, kind) in enumerate(zip(headers, kinds, strict=True)):
+            texts = kind != "link"  # a text's width is looked up directly (most cells)
+            need = max([_text_width(v) if texts and type(v) is str and v else _cell_width(v, kind)
+                        for v in [r[c] for r in every]] + [min(_width(h), 8)])  # long headers wrap
+            widths[c] = max(widths.get(c, 0), min(need + 2, CAPS.get(kind, 18)), 6)
+            ws.set_column(c, c, widths[c])
+        if top == 0:
+            ws.set_row(0, 26)
+            title = f"{_s(self.c.title)} {self.t(purpose)}".strip()
+            self.merged(ws, 0, max(span, _title_span(title, list(widths.values()))) - 1, title, "title")
+        hr, first = top + 1, top + 2
+        for c, h in enumerate(headers):
+            ws.write_string(hr, c, h, self.fmt("header"))
+        for i, row in enumerate(every):
+            variant = "total" if i == len(rows) else variants[i] if variants else ""
+            for c, value in enumerate(row):
+                self.put(ws, first + i, c, value, kinds[c],
+                         variant.get(c, "") if isinstance(variant, dict) else variant)
+        # rows are sized here: neither Excel nor LibreOffice grows a row for wrapped text on opening
+        ws.set_row(hr, LINE * _lines(headers, kinds, widths, header=True) + 4)
+        wrapped = [c for c, kind in enumerate(kinds) if kind not in ("link", *NUM)]  # numbers never wrap
+        for i, row in enumerate(every):
+            if (lines := _lines(row, kinds, widths, columns=wrapped)) > 1:
+                ws.set_row(first + i, LINE * lines + 3)
+        if top == 0:
+            ws.freeze_panes(first, freeze_col)
+            self.page(ws, hr)
+        if filter_:
+            ws.autofilter(hr, 0, max(hr, first + len(rows) - 1), len(columns) - 1)
+        return first + len(rows)
+
+    def sheet(self, name: str):
+        return self.wb.add_worksheet(self.t(name))
+
+    def merged(self, ws, row: int, last_col: int, text: str, kind: str) -> None:
+        ws.merge_range(row, 0, row, last_col, "", self.fmt(kind))
+        ws.write_string(row, 0, _s(text), self.fmt(kind))  # always a string, whatever it starts with
+
+    def page(self, ws, header_row: int) -> None:
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(header_row)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C&P / &N")
+
+    def total_rates(self) -> list:
+        """The county's rates, funds-weighted with the form's own formulas (from summarize)."""
+        return [_v(self.c.totals.get(k)) for k in ("rate_in_place", "rate_spent", "rate_budget")]
+
+    # ---- the sheets ---------------------------------------------------------------------
+    def projects(self) -> None:
+        columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"), ("预算安排", "money"),
+                   ("实际到位", "money"), ("实际支出", "money"), ("资金结余", "money"),
+                   ("实际到位率", "rate"), ("支出实现率", "rate"), ("预算完成率", "rate"),
+                   ("自评得分", "score"), ("自评等次", "center"), ("错误", "int"),
+                   ("警告（未说明）", "int"), ("警告（已说明）", "int"), ("主要问题", "wrap"),
+                   ("重复提交", "wrap"), ("源文件", "link")]
+        keys = ["department", "project", "budget_total", "in_place_total", "spent_total",
+                "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total", "grade",
+                "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "path"]
+        records = self.project_records
+        rows = [[i + 1, *(_v(rec.get(k)) for k in keys)] for i, rec in enumerate(records)]
+        counted = [_counted(rec.get("counted")) for rec in records]
+        first, end = 2, 2 + len(rows)
+        excluded = [first + i for i, ok in enumerate(counted) if not ok]
+        s = {c: sum(_num(r[c]) for r, ok in zip(rows, counted, strict=True) if ok) for c in (3, 4, 5, 6, 12, 13, 14)}
+        f = {c: _sum(xl_col_to_name(c), first, end - 1, excluded, s[c]) for c in s}
+        total = ["", self.t("合计"), self.t("计入 {n} 个项目").format(n=sum(counted)),
+                 f[3], f[4], f[5], f[6], *self.total_rates(),
+                 "", "", f[12], f[13], f[14], "", "", ""]
+        ws = self.sheet("汇总表")
+        self.table(ws, "项目汇总表", columns, rows, variants=["" if ok else "muted" for ok in counted],
+                   total=total, freeze_col=3)
+        if excluded:
+            self.merged(ws, end + 1, len(columns) - 1, EN["muted_note"] if self.lang == "en" else MUTED_NOTE,
+                        "note")
+
+    def departments(self) -> None:
+        columns = [("部门", "text"), ("项目数", "int"), ("预算安排", "money"), ("实际到位", "money"),
+                   ("实际支出", "money"), ("资金结余", "money"), ("实际到位率", "rate"),
+                   ("支出实现率", "rate"), ("预算完成率", "rate"), ("平均得分", "score"),
+                   ("错误数", "int"), ("排名", "int")]
+        rows = []
+        for rec in _records(self.c.departments):
+            # Rates as summarize computed them: the form's own formulas over summed amounts.
+            rows.append([*(_v(rec.get(k)) for k in ("department", "projects", "budget_total", "in_place_total",
+                                                      "spent_total", "balance_total", "rate_in_place",
+                                                      "rate_spent", "rate_budget", "mean_score", "errors",
+                                                      "rank"))])
+        first, end = 2, 2 + len(rows)
+        s = {c: sum(_num(r[c]) for r in rows) for c in (1, 2, 3, 4, 5, 10)}
+        f = {c: _sum(xl_col_to_name(c), first, end - 1, [], s[c]) for c in s}
+        total = [self.t("合计"), f[1], f[2], f[3], f[4], f[5], *self.total_rates(),
+                 _v(self.c.totals.get("mean_score")), f[10], ""]
+        self.table(self.sheet("部门汇总"), "部门汇总表", columns, rows, total=total, freeze_col=1)
+
+    def grades(self) -> None:
+        ws = self.sheet("等次分布")
+        recs = _records(self.c.grades)
+        first, end = 2, 2 + len(recs)
+        n = end + 1
+        s = {k: sum(_num(r.get(k)) for r in recs) for k in ("projects", "budget_total", "spent_total")}
+        rows = [[_v(r.get("grade")), _v(r.get("projects")),
+                 _rate(f"B{first + 1 + i}", f"B${n}", _num(r.get("projects")), s["projects"]),
+                 _v(r.get("budget_total")), _v(r.get("spent_total"))] for i, r in enumerate(recs)]
+        total = [self.t("合计"), _sum("B", first, end - 1, [], s["projects"]),
+                 _rate(f"B{n}", f"B{n}", s["projects"], s["projects"]),
+                 _sum("D", first, end - 1, [], s["budget_total"]), _sum("E", first, end - 1, [], s["spent_total"])]
+        columns = [("等次", "center"), ("项目数", "int"), ("占比", "rate"), ("预算安排", "money"),
+                   ("实际支出", "money")]
+        self.table(ws, "自评等次及得分分布", columns, rows, total=total, span=len(columns) + 9)
+        if recs:
+            self.chart(ws, "自评等次分布", first, end - 1, 1, len(columns) + 1)
+
+        bins = _records(self.c.score_bins)
+        top = max(end + 2, 19 if recs else 0)  # below the first chart
+        b_first, b_end = top + 2, top + 2 + len(bins)
+        bn = b_end + 1
+        b_all = sum(_num(r.get("projects")) for r in bins)
+        brows = [[_v(r.get("band")), _v(r.get("projects")),
+                  _rate(f"B{b_first + 1 + i}", f"B${bn}", _num(r.get("projects")), b_all)]
+                 for i, r in enumerate(bins)]
+        btotal = [self.t("合计"), _sum("B", b_first, b_end - 1, [], b_all), _rate(f"B{bn}", f"B{bn}", b_all, b_all)]
+        self.table(ws, "", [("分数段", "center"), ("项目数", "int"), ("占比", "rate")], brows,
+                   total=btotal, top=top, filter_=False)
+        if bins:
+            self.chart(ws, "自评得分分布", b_first, b_end - 1, top + 1, len(columns) + 1)
+
+    def chart(self, ws, title: str, r1: int, r2: int, at_row: int, at_col: int) -> None:
+        sheet = ws.name
+        chart = self.wb.add_chart({"type": "column"})
+        chart.add_series({
+            "name": self.t(title), "categories": [sheet, r1, 0, r2, 0], "values": [sheet, r1, 1, r2, 1],
+            "fill": {"color": "#4472C4"}, "gap": 80,
+            "data_labels": {"value": True, "font": {"name": FONT, "size": 9}},
+        })
+        chart.set_title({"name": self.t(title), "name_font": {"name": FONT, "size": 12, "bold": True}})
+        chart.set_legend({"none": True})
+        chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
+        chart.set_y_axis({"num_font": {"name": FONT, "size": 9}, "min": 0, "num_format": "0",
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_size({"width": 480, "height": 300})
+        ws.insert_chart(at_row, at_col, chart, {"x_offset": 10, "y_offset": 4})
+
+    def findings(self) -> None:
+        where = {}
+        for rec in self.project_records:
+            where.setdefault(_s(rec.get("path")), (_v(rec.get("department")), _v(rec.get("project"))))
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        found = sorted(sort_findings(self.c.findings), key=lambda f: rank[f.severity])
+        labels = SEVERITY_LABELS.get(self.lang, SEVERITY_LABELS["zh"])
+        rows, variants = [], []
+        for i, f in enumerate(found):
+            dept, proj = where.get(f.workbook, ("", ""))
+            rule = f"{f.code} {rule_title(f.code, f.name, self.lang)}"
+            rows.append([i + 1, f.workbook, dept, proj, f.sheet, f.cell, rule, labels[f.severity], f.message,
+                         f.expected, f.actual, f.explained])
+            variants.append({7: "alert"} if f.is_error else {})
+        columns = [("序号", "int"), ("文件", "wrap"), ("部门", "text"), ("项目", "wrap"), ("工作表", "text"),
+                   ("单元格", "center"), ("规则", "wrap"), ("级别", "center"), ("问题", "wrap"),
+                   ("应为", "text"), ("实际", "text"), ("说明", "wrap")]
+        self.table(self.sheet("问题清单"), "审核问题清单", columns, rows, variants=variants)
+
+    def failures(self) -> None:
+        columns = [("序号", "int"), ("文件", "wrap"), ("原因", "wrap")]
+        rows = [[i + 1, f.path, (f.reason_en or f.reason) if self.lang == "en" else f.reason]
+                for i, f in enumerate(self.c.failures)]
+        if not rows:
+            rows = [["", self.t("全部文件均已处理"), ""]]
+        self.table(self.sheet("未能处理"), "未能处理的文件", columns, rows)
+
+    def reconciliation(self) -> None:
+        rows, variants = [], []
+        for rec in _records(self.c.reconciliation):
+            status = _v(rec.get("status"))
+            rows.append([_v(rec.get(k)) for k in ("department", "project", "approved", "submitted",
+                                                  "difference")] + [status])
+            variants.append({} if status in ("一致", None) else {5: "alert"})
+        columns = [("部门", "text"), ("项目", "wrap"), ("批复预算", "money"), ("报送预算", "money"),
+                   ("差额", "money"), ("状态", "center")]
+        self.table(self.sheet("预算核对"), "预算核对表", columns, rows, variants=variants)
+
+    def notes(self) -> None:
+        ws = self.sheet("说明")
+        ncols, col_width = 8, 15
+        ws.set_column(0, ncols - 1, col_width)
+        ws.set_row(0, 26)
+        self.merged(ws, 0, ncols - 1, f"{_s(self.c.title)} {self.t('汇总说明')}".strip(), "title")
+        paragraphs = list(self.c.narrative) or narrate(self.c, lang=self.lang)
+        lines = [*paragraphs, "",
+                 f"{self.t('生成时间')}{self.t('：')}{_s(self.c.checked_at)}",
+                 f"{self.t('规则配置')}{self.t('：')}{_s(self.c.profile)}",
+                 f"{self.t('统计口径')}{self.t('：')}",
+                 *(f"{i + 1}. {b}" for i, b in enumerate(BASIS.get(self.lang, BASIS["zh"])))]
+        per_line = ncols * col_width * 0.9  # characters (narrow ones) a merged row holds
+        for i, text in enumerate(lines):
+            row = 2 + i
+            kind = "para" if i < len(paragraphs) else "note"
+            height = 15 if kind == "para" else 14
+            ws.set_row(row, max(1, math.ceil(_width(text) / per_line)) * height + 4)
+            self.merged(ws, row, ncols - 1, text, kind)
+        self.page(ws, 0)
+
+
+# ---- helpers ----------------------------------------------------------------------------
+def _blank(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is int:  # most cells: decided without the checks below
+        return False
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value) or math.isinf(value)
+    if isinstance(value, (str, int, list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))  # pd.NA, NaT, numpy NaN
+    except (TypeError, ValueError):
+        return False
+
+
+def _records(frame) -> list[dict]:
+    return [] if frame is None or not len(frame) else frame.to_dict("records")
+
+
+def _v(value):
+    """A cell value as plain Python: None for NaN/NA, numbers as int/float, the rest as is."""
+    if type(value) is str or type(value) is int:  # most values, as they are
+        return value
+    if _blank(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    return value
+
+
+def _num(value) -> float:
+    value = _v(value)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _s(value) -> str:
+    return "" if _blank(value) else str(value)
+
+
+def _counted(value) -> bool:
+    return True if _blank(value) else bool(value)
+
+
+def _sum(col: str, first: int, last: int, excluded: list[int], value: float):
+    """=SUM over the rows less the excluded ones, or the constant when there is nothing to sum."""
+    if last < first:
+        return value
+    formula = f"=SUM({col}{first + 1}:{col}{last + 1})" + "".join(f"-{col}{r + 1}" for r in excluded)
+    return _F(formula, value) if len(formula) < 8000 else value
+
+
+def _rate(num_ref: str, den_ref: str, num: float, den: float) -> _F:
+    return _F(f'=IF({den_ref}=0,"",{num_ref}/{den_ref})', num / den if den else "")
+
+
+def _width(text: str) -> int:
+    """Display width: Chinese (wide) characters count double; the longest line of the text."""
+    return _text_width(str(text))
+
+
+@lru_cache(maxsize=65536)  # a county's names, grades and rule titles recur on every sheet
+def _text_width(text: str) -> int:
+    if text.isascii():
+        return max(map(len, text.split("\n")))
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+               for line in text.split("\n"))
+
+
+def _title_span(title: str, widths: list[float]) -> int:
+    """Columns a 14-point title needs: the table's, then as many of Excel's default width as it takes."""
+    need, n = _width(title) * 1.5, len(widths)
+    have = sum(widths)
+    while have < need:
+        have, n = have + 8.43, n + 1
+    return n
+
+
+def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | None = None) -> int:
+    """How many lines the tallest cell of a row takes when wrapped in its column (of ``columns``,
+    when given: those that can wrap)."""
+    most = 1
+    for c in range(len(row)) if columns is None else [c for c in columns if c < len(row)]:
+        value = row[c]
+        if isinstance(value, _F) or _blank(value) or (kinds[c] in _UNWRAPPED and not header):
+            continue
+        room = max((widths[c] - 1) * 1.05, 1)  # a wide character is a little under 2 units
+        text = str(value)
+        if "\n" not in text:  # one line (most cells)
+            most = max(most, max(1, math.ceil(_text_width(text) / room)))
+        else:
+            most = max(most, sum(max(1, math.ceil(_width(line) / room)) for line in text.split("\n")))
+    return most
+
+
+_UNWRAPPED = ("link", *NUM)
+
+
+def _cell_width(value, kind: str) -> int:
+    if type(value) is str and value and kind != "link":  # most cells: a text
+        return _width(value)
+    if isinstance(value, _F):
+        value = value.value
+    if _blank(value) or value == "":
+        return 0
+    if kind == "link":
+        return _width(re.split(r"[\\/]", str(value))[-1])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind == "money":
+            return len(f"{value:,.2f}")
+        if kind == "rate":
+            return len(f"{value * 100:.2f}%")
+        return len(f"{value:g}")
+    return _width(value)

@@ -1,0 +1,196 @@
+"""perfxl's results sheet: written first in the workbook, with the record that undoes the run.
+
+The sheet lists every finding (with the explanation the unit typed, and its status) under a
+header block of counts; its hidden columns 规则代码/字段 are what the next run reads the
+explanations by.  The record of this run's splices (:meth:`perfxl.ooxml.Edits.finish`) is kept in
+the sheet's extLst.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from perfxl.findings import SEVERITY_LABELS
+from perfxl.ooxml import spreadsheet as ox
+from perfxl.ooxml import xmlspan as xs
+
+from .read import CODE_NAME, HEADER_ROW, HEADERS, RESULT_NAMES, STATE_URI, TEXT, Book
+
+WIDTHS = [6, 8, 20, 14, 9, 44, 12, 12, 32, 9, 12, 16]
+_LOCAL_ID = re.compile(rb"localSheetId(?<=\slocalSheetId)\s*=\s*[\"'](\d+)")  # literal first: fast
+
+
+def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> None:
+    """The results sheet, placed first, and the record that undoes this run."""
+    name = _free_name({s.name.lower() for s in book.sheets}, RESULT_NAMES[lang])
+    part = ox.free_part(pkg, "xl/worksheets/perfxl_results{}.xml")
+    rid = edits.relate(book.part, "worksheet", part, book.rel_ns)
+    edits.types.append((part, ox.CT_WORKSHEET))
+    _insert_sheet(book, edits, name, rid)
+    edits.created.append(part)
+    state = edits.finish()  # the results sheet itself is perfxl's: no record of it is needed
+    ext = (f'<extLst><ext uri="{STATE_URI}" xmlns:px="urn:perfxl:state">'
+           f"<px:state>{xs.esc(_STATE_JSON.encode(state))}</px:state></ext></extLst>")
+    pkg.write(part, _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book),
+                                 ext).encode())
+
+
+_STATE_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True,
+                               check_circular=False)  # a tree of dicts and lists, made here
+
+
+def _insert_sheet(book: Book, edits: ox.Edits, name: str, rid: str) -> None:
+    """Put the results sheet first in workbook.xml and shift every sheet index by one."""
+    data, top = book.data, book.top
+    patch = edits.patch(book.part)
+    enc = xs.encoder(data)
+    holder = xs.find(book.kids, "sheets")
+    next_id = max((int(s.span.get("sheetId", "0") or 0) for s in book.sheets), default=0) + 1
+    attr = ox.rel_id_attr(data, top, book.rel_ns, rid)
+    patch.insert(holder.open_end, enc(
+        f'<{holder.prefix.decode()}sheet name="{xs.esc(name, attr=True)}" sheetId="{next_id}" '
+        f"{attr}/>"))
+    names = xs.find(book.kids, "definedNames")
+    if names is not None:
+        for m in _LOCAL_ID.finditer(data, names.start, names.end):
+            if data.rfind(b"<", 0, m.start()) > data.rfind(b">", 0, m.start()):  # in a tag
+                patch.replace(m.start(1), m.end(1), str(int(m.group(1)) + 1).encode())
+    views = xs.find(book.kids, "bookViews")
+    for view in xs.kids(data, views) if views else []:
+        if view.name != "workbookView":
+            continue
+        span = xs.attr_value_span(data, view, "activeTab")
+        if span:
+            patch.replace(*span, str(int(data[span[0]:span[1]]) + 1).encode())
+        else:  # the tab the unit had open stays open
+            patch.insert(view.start + 1 + len(view.qname) + len(view.attrs_raw),
+                         b' activeTab="1"')
+        span = xs.attr_value_span(data, view, "firstSheet")
+        if span and int(data[span[0]:span[1]]):
+            patch.replace(*span, str(int(data[span[0]:span[1]]) + 1).encode())
+
+
+def _is_xlsm(book: Book) -> bool:
+    return any(r.type.endswith("/vbaProject") for r in book.rels)
+
+
+def _results_xml(book, findings, result, dxf, checked_at, lang, xlsm, ext: str = "") -> str:
+    """The results sheet's XML; ``ext`` (the record of the run) goes last in it."""
+    t = TEXT[lang]
+    # the header block: labels over A:B (merged), figures in C; title, help and headings fixed
+    rows = [[t["checked"], None, checked_at],
+            [t["error"], None, result.errors], [t["open"], None, result.warnings],
+            [t["explained"], None, result.explained], [t["info"], None, result.infos]]
+    links, linked, sev_rows = [], [], {"error": [], "warning": []}
+    sheets = {s.name.strip().lower(): s.name for s in book.sheets}
+    for i, f in enumerate(findings, 1):
+        r = HEADER_ROW + i
+        rows.append(_finding_row(i, f, result, lang))
+        cell = ox.norm_range(f.cell) if f.sheet else None
+        target_sheet = sheets.get(f.sheet.strip().lower())  # no link to a sheet not there
+        if cell and target_sheet:
+            target = "'" + target_sheet.replace("'", "''") + "'!" + cell
+            links.append(f'<hyperlink ref="E{r}" location="{xs.esc(target, attr=True)}" '
+                         f'display="{xs.esc(cell, attr=True)}"/>')
+            linked.append(f"E{r}")
+        if f.severity in sev_rows:
+            sev_rows[f.severity].append(f"B{r} J{r}")
+    last = HEADER_ROW + len(findings)
+    title, help_and_heads, cols, merges = _fixed(lang)
+    body = title + "".join(_row(n, vals) for n, vals in enumerate(rows[:5], 2)) + help_and_heads + (
+        "".join(_row(n, vals) for n, vals in enumerate(rows[5:], HEADER_ROW + 1)))
+    formats = [(f"A1 A{HEADER_ROW}:L{HEADER_ROW}", dxf + 2), ("A3", dxf), ("A4", dxf + 1)]
+    formats += [(" ".join(sev_rows["error"]), dxf), (" ".join(sev_rows["warning"]), dxf + 1)]
+    if findings:
+        formats += [(f"I{HEADER_ROW + 1}:I{last}", dxf + 3)]
+    if links:
+        formats += [(" ".join(linked), dxf + 4)]
+    cf = "".join(f'<conditionalFormatting sqref="{ref}"><cfRule type="expression" dxfId="{d}" '
+                 f'priority="{n}"><formula>TRUE</formula></cfRule></conditionalFormatting>'
+                 for n, (ref, d) in enumerate((x for x in formats if x[0]), 1))
+    code = "" if xlsm else f' codeName="{CODE_NAME}"'
+    return (
+        xs.XML_DECL.decode() +
+        f'<worksheet xmlns="{book.ns}" xmlns:r="{book.rel_ns}">'
+        f'<sheetPr{code}><tabColor rgb="FFC00000"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<dimension ref="A1:L{max(last, HEADER_ROW)}"/>'
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{HEADER_ROW}" '
+        f'topLeftCell="A{HEADER_ROW + 1}" activePane="bottomLeft" state="frozen"/>'
+        f'<selection pane="bottomLeft" activeCell="I{HEADER_ROW + 1}" '
+        f'sqref="I{HEADER_ROW + 1}"/></sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
+        f"<sheetData>{body}</sheetData>{merges}{cf}"
+        + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
+        + '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f"{ext}</worksheet>"
+    )
+
+
+@lru_cache(maxsize=4)
+def _fixed(lang: str) -> tuple[str, str, str, str]:
+    """The parts of the results sheet that are the same every time: the title row, the help
+    and heading rows, the columns and the merged cells."""
+    t = TEXT[lang]
+    hidden = ' hidden="1"'  # the key columns perfxl reads explanations by
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"'
+                   f'{hidden if i > 10 else ""}/>' for i, w in enumerate(WIDTHS, 1))
+    merges = ["A1:J1", *(f"A{r}:B{r}" for r in range(2, 7)), "A7:J7"]
+    merged = (f'<mergeCells count="{len(merges)}">'
+              + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>")
+    return (_row(1, [t["title"]]), _row(7, [t["help"]]) + _row(HEADER_ROW, HEADERS[lang]), cols,
+            merged)
+
+
+def finding_lines(findings, result, lang: str) -> list[list[str]]:
+    """The texts of the rows :func:`add_results` writes below the header, one a finding, as
+    :func:`perfxl.notes_read.read_results` reads them back (``lines``)."""
+    return [[_text(v) for v in _finding_row(i, f, result, lang)]
+            for i, f in enumerate(findings, 1)]
+
+
+def _finding_row(i: int, f, result, lang: str) -> list:
+    """Finding number ``i``'s row: the columns of ``HEADERS``."""
+    t = TEXT[lang]
+    cell = ox.norm_range(f.cell) if f.sheet else None
+    status = "" if f.severity == "info" and not f.explained else (
+        t["done"] if f.explained else t["todo"])
+    typed = result.rejected.get(f.key, "") if f.is_error else f.explained
+    return [i, SEVERITY_LABELS[lang][f.severity], f"{f.code} {f.name}".strip(), f.sheet,
+            cell or f.cell, f.message, f.expected, f.actual, typed, status, f.code,
+            f.field or f.cell]
+
+
+def _text(value) -> str:
+    if type(value) is not str:
+        value = "" if value is None else str(value)
+    return value if len(value) <= 32767 else value[:32767]  # Excel's limit for one cell
+
+
+def _row(n: int, values: list) -> str:
+    cells = [f'<row r="{n}">']
+    add, esc = cells.append, xs.esc
+    for letter, v in zip("ABCDEFGHIJKL", values, strict=False):
+        if v is None:
+            continue
+        if type(v) is int:
+            add(f'<c r="{letter}{n}"><v>{v}</v></c>')
+            continue
+        v = _text(v)
+        if not v:
+            continue
+        space = ' xml:space="preserve"' if "\n" in v or v[0].isspace() or v[-1].isspace() else ""
+        add(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{esc(v)}</t></is></c>')
+    add("</row>")
+    return "".join(cells)
+
+
+def _free_name(used: set, name: str) -> str:
+    # a sheet of the unit's own already has the name: never take it over
+    candidate, n = name, 1
+    while candidate.lower() in used:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate

@@ -1,0 +1,11 @@
+"""ooxml — the workbook file as a package of parts, edited byte by byte.
+
+The lowest room: the OPC package (:mod:`.opc`: the zip, its parts, content types and
+relationships), SpreadsheetML helpers (:mod:`.spreadsheet`: edits, cell references), the XML
+span splicer (:mod:`.xmlspan`: XML edited as text, so parts perfxl does not own stay byte for
+byte) and atomic writes (:mod:`.atomic`: a file is wholly the old or wholly the new version).
+
+May import: the standard library, third-party packages, and the floor modules
+(:mod:`perfxl.errors`, :mod:`perfxl.findings`, :mod:`perfxl.numbers`, :mod:`perfxl.bulk`).
+Knows nothing of profiles, forms or rules.
+"""

@@ -1,0 +1,524 @@
+"""Read a filled workbook into a typed report: every value with its sheet, cell and raw text.
+
+Values come from python-calamine.  Where a cell is comes from the workbook's own defined names
+(so rows the unit inserted are followed), falling back to the profile's layout for copies that
+lost them (.xls re-saves, retyped forms).  Whether a derived cell still holds its formula comes
+from a light scan of the sheet XML (:mod:`perfxl.package`), as calamine gives cached values only.  Derived figures
+are then recomputed from the inputs: the cached value is kept beside, never trusted.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from perfxl.errors import NotAForm, UnreadableWorkbook
+from perfxl.form.derive import derive
+from perfxl.form.layout import PROFILE_NAME, VERSION_NAME, layout_for
+from perfxl.form.profile import Profile, available_profiles, load_profile
+from perfxl.numbers import PARSERS, Parsed
+
+from .package import Package, read_package, resolve
+
+CELL_COLUMNS = [
+    "name", "section", "block", "sheet", "cell", "row", "col", "label", "kind", "type", "max",
+    "max_length", "required", "grid_row", "grid_col", "indicator", "column", "item", "raw",
+    "value", "status", "has_formula", "expected",
+]
+NUMERIC = ("money", "rate", "score", "number")
+
+
+@dataclass
+class Report:
+    """One workbook as read: its profile, its identity and every cell perfxl knows.
+
+    The cells are kept as plain columns (one sequence per field of RECORD_COLUMNS, one entry per
+    cell) and become a pandas frame (CELL_COLUMNS) on first use, so a county of hundreds of
+    workbooks is put into one frame at once instead of paying pandas' overhead per file; columns
+    travel from the reading processes and join a county's frame cheaper than one tuple per cell.
+    """
+
+    path: str
+    profile: Profile
+    columns: tuple[Sequence, ...]  # RECORD_COLUMNS
+    template_version: str | None = None
+    notes: list[str] = field(default_factory=list)  # how the workbook was located (fallbacks)
+    source: str = ""  # the file on disk when ``path`` is how the user knows it (a zip member)
+    sheet_names: list[str] = field(default_factory=list)
+    explanations: dict = field(default_factory=dict)  # (code, field) → the unit's explanation
+    _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = cells_frame(self.profile, self.columns)
+        return self._frame
+
+    @property
+    def records(self) -> list[tuple]:
+        """One tuple per cell (RECORD_COLUMNS)."""
+        return list(zip(*self.columns, strict=True))
+
+    # --- views -------------------------------------------------------------------------------
+    def section(self, name: str) -> pd.DataFrame:
+        return self.cells[self.cells["section"] == name]
+
+    @property
+    def fields(self) -> pd.DataFrame:
+        return self.section("fields").set_index("name")
+
+    @property
+    def funds(self) -> pd.DataFrame:
+        return self.section("grid")
+
+    def items(self, block: str) -> pd.DataFrame:
+        """An open list as a wide frame: one row per item, one column per list column."""
+        part = self.cells[(self.cells["block"] == block) & (self.cells["item"] >= 0)]
+        if part.empty:
+            return pd.DataFrame(columns=["row"])
+        wide = part.pivot(index="item", columns="column", values="value")
+        return wide.rename_axis(index="row", columns=None).reset_index()
+
+    @property
+    def details(self) -> pd.DataFrame:
+        return self.items("detail")
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        return self.items("problems")
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """One row per indicator (and the total): score, its cell, recomputed value, note."""
+        tree = self.profile.tree
+        part = self.section("tree")
+        score = part[part["column"] == tree.score_column.key].set_index("indicator")
+        out = score[["label", "max", "sheet", "cell", "raw", "value", "status", "kind",
+                     "has_formula", "expected"]].copy()
+        for c in tree.columns:
+            if c is not tree.score_column:
+                other = part[part["column"] == c.key].set_index("indicator")
+                out[c.key] = other["value"]
+                out[f"{c.key}_cell"] = other["cell"]
+        levels = {i.key: i.level for i in tree.indicators}
+        parents = {i.key: i.parent for i in tree.indicators}
+        out["level"] = [levels.get(k, 0) for k in out.index]
+        out["parent"] = [parents.get(k) for k in out.index]
+        return out
+
+    def figures(self) -> dict[str, object]:
+        """The key figures (project, department, budget, spending, score, grade…).
+
+        Derived figures are the recomputed ones, never the cached values.  Read from the
+        columns, so a county's worth of reports never builds a frame per workbook.
+        """
+        out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
+        c = self.columns
+        slots, values, expected = c[_SLOT], c[_VALUE], c[_EXPECTED]
+        for index, key, derived, listed in _figure_slots(self.profile):
+            if listed:
+                at = _last(slots, index)
+            else:  # a single cell
+                try:
+                    at = slots.index(index)
+                except ValueError:
+                    continue
+            if at is not None:
+                out[key] = expected[at] if derived else values[at]
+        return out
+
+    def first_text(self, block: str, column: str) -> str:
+        """The first filled text of an open list's column (e.g. the first 主要问题)."""
+        c = self.columns
+        slots, items, statuses = c[_SLOT], c[_ITEM], c[_STATUS]
+        found = [at for index in _column_slots(self.profile, block, column)
+                 for at in _positions(slots, index) if items[at] >= 0 and statuses[at] == "ok"]
+        return str(c[_VALUE][min(found)]).strip() if found else ""
+
+    def value(self, name: str):
+        """The value of the first cell of the slot called ``name``."""
+        c = self.columns
+        found = [next(_positions(c[_SLOT], index), None) for index in _named_slots(self.profile, name)]
+        found = [at for at in found if at is not None]
+        return c[_VALUE][min(found)] if found else None
+
+    def figure(self, role: str):
+        """A value by its role in the profile (project, department, year, date, title)."""
+        key = self.profile.roles.get(role)
+        return self.value(key) if key else None
+
+
+@lru_cache(maxsize=16)
+def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool, bool], ...]:
+    """What :meth:`Report.figures` takes from which slot, in the order the cells come: (slot
+    index, figure, whether the recomputed value, whether the slot is an open list's column, whose
+    last cell counts), for the fields of the roles and the figures."""
+    wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
+    wanted.pop(None, None)
+    keys = {name: key for key, name in profile.figures.items()}
+    out = []
+    for index, slot in enumerate(layout_for(profile).slots):
+        listed = slot.section == "list" and slot.kind == "input"
+        if slot.name in wanted:
+            out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False, listed))
+        if slot.name in keys and not listed:  # an item is not a figure
+            out.append((index, keys[slot.name], slot.kind == "derived", False))
+    return tuple(out)
+
+
+def _last(values: Sequence, value) -> int | None:
+    """Where ``value`` is last in ``values``, or None."""
+    at = None
+    for at in _positions(values, value):  # noqa: B007 (the last one is kept)
+        pass
+    return at
+
+
+@lru_cache(maxsize=256)
+def _named_slots(profile: Profile, name: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.name == name)
+
+
+@lru_cache(maxsize=64)
+def _column_slots(profile: Profile, block: str, column: str) -> tuple[int, ...]:
+    return tuple(i for i, s in enumerate(layout_for(profile).slots) if s.block == block and s.column == column)
+
+
+def _positions(values: Sequence, value) -> Iterator[int]:
+    """Where ``value`` is in ``values``, in order (searched at C speed)."""
+    at = -1
+    while True:
+        try:
+            at = values.index(value, at + 1)
+        except ValueError:
+            return
+        yield at
+
+
+def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None, list[str]]:
+    """Which profile a workbook was made from: its property, its name, or its sheet names."""
+    notes = []
+    pid = pkg.props.get(PROFILE_NAME) or pkg.names.get(PROFILE_NAME, "").strip('="')
+    version = pkg.props.get(VERSION_NAME) or pkg.names.get(VERSION_NAME, "").strip('="') or None
+    if pid:
+        if pid not in available_profiles():
+            raise NotAForm(f"表样 {pid!r} 不是本程序认识的表样（可用："
+                           f"{'、'.join(available_profiles())}）",
+                           message_en=f"unknown form profile {pid!r}")
+        profile = load_profile(pid)
+        if version is not None and version != profile.version:
+            raise NotAForm(f"模板版本 {version} 与当前表样 {pid} 的版本 {profile.version} 不符，"
+                           "请用最新模板（perfxl template）重新填报",
+                           message_en=f"template version {version} is not the current version "
+                           f"{profile.version} of {pid}: refill the current template")
+        return profile, version, notes
+    for candidate in available_profiles():
+        profile = load_profile(candidate)
+        if all(s.name in sheet_names for s in profile.sheets):
+            notes.append(f"未找到表样标记，按工作表名称认定为 {candidate}")
+            return profile, None, notes
+    raise NotAForm("不是绩效自评表：没有表样标记，工作表名称也对不上任何表样",
+                   message_en="not a recognised self-evaluation form")
+
+
+def read_report(path: str | Path, profile: Profile | None = None, *,
+                package: zipfile.ZipFile | None = None, parts: dict[str, bytes] | None = None,
+                data: bytes | None = None) -> Report:
+    """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
+
+    ``package`` is the workbook's zip directory, ``parts`` its parts already inflated and
+    ``data`` the whole file, when the caller has them (see :func:`perfxl.guard.vetted`)."""
+    path = Path(path)
+    book = _open_book(path, data)
+    pkg = read_package(path, package, parts)
+    try:
+        if profile is None:
+            profile, version, notes = identify(pkg, book.sheet_names)
+        else:  # a profile given by the caller (a draft, a file of the office's own)
+            version, notes = pkg.props.get(VERSION_NAME), []
+        records = _read_cells(profile, book, pkg, notes)
+    except (NotAForm, UnreadableWorkbook) as exc:
+        exc.path = exc.path or str(path)
+        raise
+    finally:
+        if pkg.zip is not None:
+            pkg.zip.close()
+    return Report(str(path), profile, as_columns(records), version, notes,
+                  sheet_names=list(book.sheet_names))
+
+
+def as_columns(records: list[tuple]) -> tuple[tuple, ...]:
+    """Records (one tuple per cell) as columns (one tuple per field of RECORD_COLUMNS)."""
+    return tuple(zip(*records, strict=True)) if records else tuple(() for _ in RECORD_COLUMNS)
+
+
+@lru_cache(maxsize=16)
+def slot_table(profile: Profile) -> pd.DataFrame:
+    """What the profile fixes about each slot, one row per slot, strings as categories."""
+    slots = layout_for(profile).slots
+    table = pd.DataFrame([[getattr(s, c if c != "max" else "max") for c in SLOT_COLUMNS] for s in slots],
+                         columns=SLOT_COLUMNS)
+    for c in SLOT_COLUMNS:  # object (pandas 2) or str (pandas 3) columns; not max, required
+        if not pd.api.types.is_numeric_dtype(table[c]):
+            table[c] = table[c].astype("category")
+    return table
+
+
+def cells_frame(profile: Profile, columns: Sequence[Sequence],
+                workbook: Sequence[str] | pd.Categorical | None = None) -> pd.DataFrame:
+    """One frame (CELL_COLUMNS, plus ``workbook`` when given: each cell's) of many workbooks'
+    cells, given as columns (RECORD_COLUMNS)."""
+    if not len(columns[_SLOT]):
+        frame = pd.DataFrame.from_records([], columns=RECORD_COLUMNS)
+        for c in _CATEGORIES:
+            frame[c] = frame[c].astype("category")
+        frame["cell"] = pd.Categorical.from_codes(np.zeros(0, dtype=np.int64), [])
+        fixed = slot_table(profile).take(frame["slot"].to_numpy()).reset_index(drop=True)
+        for c in SLOT_COLUMNS:
+            frame[c] = fixed[c]
+        frame = frame[CELL_COLUMNS]
+        if workbook is not None:
+            frame["workbook"] = pd.Categorical(workbook)
+        return frame
+    # The integer columns are always integers and the texts of _CATEGORIES always texts; every
+    # column is made whole here and the frame built once (inserting them one by one costs more).
+    given = {c: np.array(v, dtype=np.int64) if c in _INTEGERS else _categorical(v) if c in _CATEGORIES else v
+             for c, v in zip(RECORD_COLUMNS, columns, strict=True)}
+    # The A1 reference is derived here, once per distinct cell, not carried by every record.
+    distinct, codes = _distinct(given["row"] * 16384 + given["col"])
+    given["cell"] = pd.Categorical.from_codes(
+        codes, [_cell_name(int(k) // 16384, int(k) % 16384) for k in distinct])
+    table, slots = slot_table(profile), given["slot"]
+    for c in SLOT_COLUMNS:  # what the profile fixes, taken from the slot table by each cell's slot
+        fixed = table[c]
+        plain = isinstance(fixed.dtype, np.dtype) and fixed.dtype != object
+        given[c] = fixed.to_numpy().take(slots) if plain else fixed.array.take(slots)
+    if workbook is not None:
+        given["workbook"] = pd.Categorical(workbook)
+    return pd.DataFrame({c: given[c] for c in [*CELL_COLUMNS, *(["workbook"] if workbook is not None else [])]})
+
+
+def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)``; for the small keys of a form's cells by marking
+    them in a table rather than sorting them all."""
+    if not len(key) or key.min() < 0 or key.max() >= 1 << 22:
+        return np.unique(key, return_inverse=True)
+    present = np.zeros(int(key.max()) + 1, dtype=bool)
+    present[key] = True
+    distinct = np.flatnonzero(present)
+    rank = np.zeros(len(present), dtype=np.int64)
+    rank[distinct] = np.arange(len(distinct))
+    return distinct, rank[key]
+
+
+_INTEGERS = ("slot", "row", "col", "item")
+_CATEGORIES = ("sheet", "status")  # few distinct values: categories compare fastest
+
+
+def _categorical(texts: Sequence[str]) -> pd.Categorical:
+    """Texts as the categorical ``astype("category")`` makes of them, without a text column first."""
+    codes, categories = pd.factorize(np.array(texts, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories)
+
+
+def _open_book(path: Path, data: bytes | None = None) -> CalamineWorkbook:
+    """Open with calamine by the file's name, else by its content (an .xls saved as .xlsx).
+
+    With the file's bytes at hand calamine reads them, by their content: where it reads them at
+    all, that is the reader the name picks too (or the one tried next)."""
+    if data is not None:
+        try:
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # whatever calamine says (a panic too) is said again from the file
+            pass
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as first:
+        try:
+            with open(path, "rb") as fh:
+                return CalamineWorkbook.from_filelike(fh)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            raise UnreadableWorkbook(
+                f"无法读取工作簿：文件内部结构损坏或不合规范，请用 Excel 或 WPS 打开后另存为 .xlsx "
+                f"再报送（{first}）", path=str(path),
+                message_en=f"cannot read workbook: its inner structure is damaged or not standard; "
+                           f"open it in Excel or WPS and save it again as .xlsx ({first})") from first
+
+
+def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[tuple]:
+    """Every slot's cells as records, derived ones with their recomputed ``expected``.
+
+    This runs for every workbook of a county, so the work that depends only on the template
+    (where each slot is, its parser, its A1 name) is done once per template (:func:`_places`)
+    and the inputs for the recomputation are gathered in the same pass as the values.
+    """
+    layout = layout_for(profile)
+    grids: dict[str, list[list]] = {}
+    formulas: dict[str, tuple[set[str], set[str]] | None] = {}
+    names = set(book.sheet_names)
+
+    def grid(sheet: str) -> list[list]:
+        rows = grids.get(sheet)
+        if rows is None:
+            if sheet not in names:
+                raise NotAForm(f"缺少工作表“{sheet}”", message_en=f"sheet {sheet!r} is missing")
+            rows = grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            formulas[sheet] = pkg.formulas(sheet)
+        return rows
+
+    records: list[tuple] = []
+    numbers: dict[str, object] = {}  # input figures and list columns, for the recomputation
+    items: dict[str, dict[str, list]] = {}
+    derived: list[int] = []  # where the derived cells are in ``records``
+    places, located_by_layout = _places(layout, pkg)
+    for index, slot, parser, sheet, row, col, last, cell, area in places:
+        rows = grids.get(sheet) or grid(sheet)
+        found = formulas[sheet]
+        if area is None:
+            raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
+            record = _record(index, _parse(parser, raw), sheet, row, col, cell, found, -1)
+            if slot.kind == "derived":
+                derived.append(len(records))
+            else:
+                numbers[slot.name] = _known(record)
+            records.append(record)
+            continue
+        column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
+        item_rows = _list_rows(rows, row, last if last is not None else row, area,
+                               col - area.columns[slot.column])
+        for i, r in enumerate(item_rows):
+            raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
+            record = _record(index, _parse(parser, raw), sheet, r, col,
+                             _cell_name(r, col), found, i)
+            column.append(_known(record))
+            records.append(record)
+    if located_by_layout:
+        notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
+    expected = derive(profile, numbers, items)
+    slots = layout.slots
+    for at in derived:
+        record = records[at]
+        records[at] = (*record[:_EXPECTED], expected.get(slots[record[_SLOT]].name))
+    return records
+
+
+_PLACES: dict[tuple, tuple] = {}  # (layout, the package's metadata key) → where every slot is
+
+
+def _places(layout, pkg: Package) -> tuple[tuple, int]:
+    """Each slot with its parser, where it is (by the workbook's defined names, else by the
+    layout), its A1 name, and for an open list's input column its list area; and how many slots
+    had no defined name.  The same for every workbook of one template, so kept per template."""
+    key = (layout, pkg.key) if pkg.key is not None else None
+    got = _PLACES.get(key) if key is not None else None
+    if got is None:
+        places, by_layout, names = [], 0, pkg.names
+        for index, slot, parser in _plan(layout):
+            ref = names.get(slot.name)
+            place = resolve(ref) if ref is not None else None
+            if place is None:
+                by_layout += 1
+                place = (slot.sheet, slot.row, slot.col, slot.last_row)
+            sheet, row, col, last = place
+            sheet = sys.intern(sheet)  # one object per sheet: records share it, pickle sends it once
+            listed = slot.section == "list" and slot.kind == "input"
+            places.append((index, slot, parser, sheet, row, col, last, _cell_name(row, col),
+                           layout.lists[slot.block] if listed else None))
+        got = (tuple(places), by_layout)
+        if key is not None:
+            if len(_PLACES) > 256:
+                _PLACES.clear()
+            _PLACES[key] = got
+    return got
+
+
+def _known(record: tuple):
+    """A record's value as the recomputation takes it: NaN when it could not be read."""
+    return math.nan if record[_STATUS] in _UNKNOWN else record[_VALUE]
+
+
+def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> list[int]:
+    """The item rows of an open list: the named range, plus rows typed just below it.
+
+    A unit that inserts a row right after the last item row is outside the defined name's
+    range; such rows are followed until an empty row or the text that follows the list.
+    """
+    cols = [c + offset for c in area.columns.values()]
+    stop = area.stop_text[:4] if area.stop_text else None
+    out = list(range(first, last + 1))
+    r = last + 1
+    while r < len(rows):
+        texts = [str(rows[r][c]).strip() for c in [offset, *cols] if c < len(rows[r])]
+        content = [t for t in texts[1:] if t]  # the number column alone does not make a row
+        if not content or (stop and any(t.startswith(stop) for t in texts if t)):
+            break
+        out.append(r)
+        r += 1
+    return out
+
+
+_cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
+
+
+_BLANK = Parsed(None, "blank", "")
+_PARSED: dict[tuple, Parsed] = {}  # (parser, short text) → what it parses to
+
+
+def _parse(parser, raw) -> Parsed:
+    """``parser(raw)``; a short text is parsed once per reading process, as the same ones (无,
+    department names, phone numbers, 2023年…) recur across a county's workbooks."""
+    if raw == "":
+        return _BLANK
+    if type(raw) is not str or len(raw) > 32:
+        return parser(raw)
+    key = (parser, raw)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= 50_000:
+            _PARSED.clear()
+        parsed = _PARSED[key] = parser(raw)
+    return parsed
+
+
+@lru_cache(maxsize=16)
+def _plan(layout) -> tuple:
+    """Each slot with its index and the parser of its type, worked out once per layout."""
+    return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
+
+
+def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int) -> tuple:
+    has_formula = None if found is None else cell in found[0]
+    status = parsed.status
+    if found is not None and cell in found[1] and status != "error":
+        status, parsed_value = "error", None  # calamine shows error cells as empty text
+    else:
+        parsed_value = parsed.value
+    return (index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None)
+
+
+# A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
+# up through its slot, so thousands of workbooks share one copy of it.
+RECORD_COLUMNS = ["slot", "sheet", "row", "col", "item", "raw", "value", "status",
+                  "has_formula", "expected"]
+_SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
+    RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "expected"))
+SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
+                "required", "grid_row", "grid_col", "indicator", "column"]
+_UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown

@@ -1,0 +1,221 @@
+"""The county summary workbook and the narrative: read back with openpyxl, and print with LibreOffice."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from perfxl.county.book import write_summary
+from perfxl.county.model import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, RECONCILE_COLUMNS, County, Failure
+from perfxl.county.narrative import narrate
+from perfxl.findings import Finding
+
+EVIL_PROJECT = '=HYPERLINK("http://x","点我")'
+EVIL_DEPT = "+cmd"
+SHEETS = ["汇总表", "部门汇总", "等次分布", "问题清单", "未能处理", "预算核对", "说明"]
+
+
+def _project(dept, name, path, budget, in_place, spent, score, grade, *, errors=0, duplicate="", counted=True):
+    return {
+        "department": dept, "project": name, "path": path, "year": 2023, "fill_date": "2024-03-01",
+        "budget_total": budget, "in_place_total": in_place, "spent_total": spent,
+        "balance_total": in_place - spent, "rate_in_place": in_place / budget,
+        "rate_spent": spent / in_place, "rate_budget": spent / budget, "score_total": score,
+        "grade": grade, "errors": errors, "warnings_open": 1 if errors else 0, "warnings_explained": 0,
+        "main_problem": "资金结余与推算不符" if errors else "", "duplicate": duplicate, "counted": counted,
+    }
+
+
+def make_county(*, reconciliation=True) -> County:
+    projects = pd.DataFrame([
+        _project("教育局", "学生营养改善计划", "inbox/教育局/营养.xlsx", 1_000_000, 1_000_000, 900_000, 92, "优秀"),
+        _project("教育局", "校舍维修", "inbox/教育局/校舍.xlsx", 100_000, 100_000, 10_000, 65.5, "及格"),
+        _project("卫健局", "基层医疗设备购置", "inbox/卫健局/设备(旧).xlsx", 180_000, 180_000, 100_000, 80,
+                 "良好", duplicate="与 设备.xlsx 重复，以后者为准", counted=False),
+        _project("卫健局", "基层医疗设备购置", "inbox/卫健局/设备.xlsx", 200_000, 200_000, 200_000, 85, "良好",
+                 duplicate="与 设备(旧).xlsx 重复，以本表为准"),
+        _project(EVIL_DEPT, EVIL_PROJECT, "inbox/杂项/-x.xlsx", 50_000, 50_000, 25_000, math.nan, None, errors=1),
+    ], columns=PROJECT_COLUMNS)
+    counted = projects[projects["counted"]]
+    rows = []
+    for dept, g in counted.groupby("department", sort=False):
+        b, ip, sp = g["budget_total"].sum(), g["in_place_total"].sum(), g["spent_total"].sum()
+        rows.append([dept, len(g), b, ip, sp, ip - sp, ip / b, sp / ip, sp / b, g["score_total"].mean(),
+                     int(g["errors"].sum()), 0])
+    departments = pd.DataFrame(rows, columns=DEPARTMENT_COLUMNS)
+    departments["rank"] = [2, 1, 3]
+    grades = pd.DataFrame([["优秀", 1, 1_000_000, 900_000], ["良好", 1, 200_000, 200_000],
+                           ["中等", 0, 0, 0], ["及格", 1, 100_000, 10_000], ["未评定", 1, 50_000, 25_000]],
+                          columns=["grade", "projects", "budget_total", "spent_total"])
+    bins = pd.DataFrame([["90–100", 1], ["80–89.99", 1], ["70–79.99", 0], ["60–69.99", 1], ["60 以下", 0]],
+                        columns=["band", "projects"])
+    findings = [
+        Finding("inbox/杂项/-x.xlsx", "一、项目概况", "C12", "F001", "funds-derived-mismatch", "error",
+                "=1+1 资金结余与推算结果不符", expected="25000", actual="@x"),
+        Finding("inbox/教育局/校舍.xlsx", "二、自评得分", "E20", "P002", "deduction-unexplained", "warning",
+                "指标扣分却没有说明", explained="-已在报告中说明"),
+    ]
+    recon = pd.DataFrame([["教育局", "校舍维修", 100_000, 100_000, 0, "一致", "inbox/教育局/校舍.xlsx"],
+                          ["卫健局", "基层医疗设备购置", 150_000, 200_000, 50_000, "预算不一致", "x"],
+                          ["财政局", "未报项目", 80_000, math.nan, math.nan, "未报送", ""]],
+                         columns=RECONCILE_COLUMNS)
+    top = pd.DataFrame([["F001", "funds-derived-mismatch", "error", 1, 1],
+                        ["P002", "deduction-unexplained", "warning", 1, 1]],
+                       columns=["code", "name", "severity", "count", "workbooks"])
+    budget, spent = 1_350_000, 1_135_000
+    totals = {"projects": 4, "workbooks": 5, "budget_total": budget, "in_place_total": budget,
+              "spent_total": spent, "execution_rate": spent / budget, "rate_in_place": 1.0,
+              "rate_spent": spent / budget, "rate_budget": spent / budget,
+              "mean_score": (92 + 65.5 + 85) / 3, "median_score": 85, "share_with_errors": 0.2,
+              "by_grade": {"优秀": 1, "良好": 1, "及格": 1, "未评定": 1}, "seconds": 0.1}
+    county = County(title="示例县2023年度项目支出绩效自评汇总", profile="gd-2020", projects=projects,
+                    departments=departments, grades=grades, score_bins=bins, findings=findings,
+                    failures=[Failure("inbox/坏文件.xlsx", "文件内容已加密", "encrypted")], totals=totals,
+                    top_findings=top, reconciliation=recon if reconciliation else None,
+                    checked_at="2024-04-01 09:30")
+    county.narrative = narrate(county)
+    return county
+
+
+def empty_county() -> County:
+    return County(title="空县", profile="gd-2020", projects=pd.DataFrame(columns=PROJECT_COLUMNS),
+                  departments=pd.DataFrame(columns=DEPARTMENT_COLUMNS),
+                  grades=pd.DataFrame(columns=["grade", "projects", "budget_total", "spent_total"]),
+                  score_bins=pd.DataFrame(columns=["band", "projects"]), findings=[], failures=[],
+                  totals={}, top_findings=pd.DataFrame(columns=["code", "name", "severity", "count", "workbooks"]))
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = write_summary(make_county(), tmp_path / "汇总.xlsx", source_root=tmp_path)
+    return path, openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+
+
+def _row_of(ws, col: int, text: str) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value == text)
+
+
+def test_sheets_headers_panes_and_filters(book):
+    _, wb, _ = book
+    assert wb.sheetnames == SHEETS
+    ws = wb["汇总表"]
+    assert [c.value for c in ws[2]] == [
+        "序号", "部门", "项目名称", "预算安排", "实际到位", "实际支出", "资金结余", "实际到位率", "支出实现率",
+        "预算完成率", "自评得分", "自评等次", "错误", "警告（未说明）", "警告（已说明）", "主要问题", "重复提交",
+        "源文件"]
+    assert ws.freeze_panes == "D3"
+    assert ws.auto_filter.ref == "A2:R7"
+    assert "示例县" in ws["A1"].value
+    assert ws["D3"].number_format == "#,##0.00" and ws["H3"].number_format == "0.00%"
+    assert [c.value for c in wb["部门汇总"][2]][-3:] == ["平均得分", "错误数", "排名"]
+    assert wb["部门汇总"].freeze_panes == "B3"
+    assert wb["问题清单"].auto_filter.ref == "A2:L4"
+    assert wb["问题清单"]["H3"].value == "错误"  # errors first
+    assert wb["问题清单"]["G3"].value == "F001 资金结余、到位率等派生数与投入数推算结果不符"
+    assert wb["预算核对"]["B2"].value == "项目" and wb["预算核对"]["F5"].value == "未报送"
+    assert wb["未能处理"]["C3"].value == "文件内容已加密"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_title_rows == "$2:$2"
+
+
+def test_total_row_sums_counted_projects_only(book):
+    _, wb, values = book
+    ws, wv = wb["汇总表"], values["汇总表"]
+    n = _row_of(ws, 2, "合计")
+    assert n == 8
+    assert wv.cell(n, 4).value == pytest.approx(1_350_000)  # not 1_530_000 with the duplicate
+    assert wv.cell(n, 6).value == pytest.approx(1_135_000)
+    assert ws.cell(n, 4).value == "=SUM(D3:D7)-D5"
+    assert wv.cell(n, 10).value == pytest.approx(1_135_000 / 1_350_000)  # the county's rate
+    assert wv.cell(n, 13).value == 1
+    assert ws["B5"].font.i and not ws["B4"].font.i  # the uncounted copy is grey italic
+    assert "不计入合计" in ws.cell(n + 1, 1).value
+
+
+def test_department_rates_are_the_countys_funds_weighted_ones(book):
+    """summarize computes them from sums (tests/test_summarize.py); the book shows them."""
+    _, wb, values = book
+    ws, wv = wb["部门汇总"], values["部门汇总"]
+    r = _row_of(ws, 1, "教育局")
+    assert wv.cell(r, 9).value == pytest.approx(910_000 / 1_100_000)  # rate of the sums …
+    assert wv.cell(r, 9).value != pytest.approx((0.9 + 0.1) / 2)  # … not the mean of the rates
+    t = _row_of(ws, 1, "合计")
+    assert wv.cell(t, 3).value == pytest.approx(1_350_000)
+    assert wv.cell(t, 9).value == pytest.approx(1_135_000 / 1_350_000)
+
+
+def test_strings_from_workbooks_stay_strings(book):
+    _, wb, _ = book
+    ws = wb["汇总表"]
+    cell = ws.cell(_row_of(ws, 3, EVIL_PROJECT), 3)
+    assert cell.data_type == "s" and cell.value == EVIL_PROJECT
+    dept = ws.cell(cell.row, 2)
+    assert dept.data_type == "s" and dept.value == EVIL_DEPT
+    assert ws.cell(cell.row, 11).value is None  # NaN score → blank
+    found = wb["问题清单"]
+    assert found["I3"].data_type == "s" and found["I3"].value == "=1+1 资金结余与推算结果不符"
+    assert found["K3"].value == "@x" and found["C3"].value == EVIL_DEPT
+    assert found["L4"].data_type == "s" and found["L4"].value == "-已在报告中说明"
+    link = ws["R3"]
+    assert link.value == "营养.xlsx" and link.hyperlink.target.replace("\\", "/") == "inbox/教育局/营养.xlsx"
+
+
+def test_chart_narrative_and_notes(book):
+    path, wb, _ = book
+    names = zipfile.ZipFile(path).namelist()
+    assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" in names
+    ws = wb["等次分布"]
+    assert [ws.cell(3 + i, 1).value for i in range(5)] == ["优秀", "良好", "中等", "及格", "未评定"]
+    notes = [c.value for c in wb["说明"]["A"] if c.value]
+    assert any(v.startswith("一、基本情况") and "135.00 万元" in v and "84.07%" in v for v in notes)
+    assert any(v.startswith("三、存在问题") and "指标扣分或未评分却没有说明（P002）" in v for v in notes)
+    assert any(v.startswith("四、整改建议") and "扣分项须说明原因并列明问题" in v for v in notes)
+    assert any("生成时间：2024-04-01 09:30" in v for v in notes)
+    assert any("不是各项目执行率的平均" in v for v in notes)
+
+
+def test_same_county_same_bytes(tmp_path):
+    county = make_county()
+    a = write_summary(county, tmp_path / "a.xlsx").read_bytes()
+    b = write_summary(county, tmp_path / "b.xlsx").read_bytes()
+    assert a == b
+
+
+def test_without_budget_and_empty_county(tmp_path):
+    wb = openpyxl.load_workbook(write_summary(make_county(reconciliation=False), tmp_path / "a.xlsx"))
+    assert "预算核对" not in wb.sheetnames
+    wb = openpyxl.load_workbook(write_summary(empty_county(), tmp_path / "b.xlsx"))
+    assert wb.sheetnames == [s for s in SHEETS if s != "预算核对"]
+    assert wb["未能处理"]["B3"].value == "全部文件均已处理"
+    paragraphs = narrate(empty_county())
+    assert len(paragraphs) == 4 and paragraphs[0].startswith("一、基本情况")
+    assert len(narrate(empty_county(), lang="en")) == 4
+
+
+def test_english_labels(tmp_path):
+    wb = openpyxl.load_workbook(write_summary(make_county(), tmp_path / "en.xlsx", lang="en"))
+    assert wb.sheetnames[0] == "Projects" and wb["Projects"]["B2"].value == "Department"
+    assert narrate(make_county(), lang="en")[0].startswith("Overview.")
+
+
+def test_failed_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    target = tmp_path / "汇总.xlsx"
+    target.write_bytes(b"old")
+    monkeypatch.setattr("perfxl.county.book._Book.notes", lambda self: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write_summary(make_county(), target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["汇总.xlsx"]
+
+
+def test_prints_with_libreoffice(tmp_path, soffice):
+    path = write_summary(make_county(), tmp_path / "summary.xlsx")
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "summary.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
