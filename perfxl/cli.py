@@ -10,8 +10,6 @@ from pathlib import Path
 import click
 
 from perfxl.errors import PerfxlError
-from perfxl.form.layout import layout_for
-from perfxl.form.profile import ProfileError, load_profile
 
 TEXT = {
     "zh": {
@@ -47,6 +45,8 @@ class Fail(click.ClickException):
 
 
 def _profile(name: str):
+    from perfxl.form.profile import ProfileError, load_profile
+
     try:
         return load_profile(name)
     except ProfileError as exc:
@@ -80,8 +80,6 @@ def main(ctx: click.Context, lang: str | None) -> None:
               help="--fields 的输出格式：table（默认）或 json")
 def template(profile_name, year, county, output, list_fields, fmt):
     """生成填报模板（或用 --fields 列出字段）。"""
-    from perfxl.form.template import write_template
-
     profile = _profile(profile_name)
     if list_fields:
         _print_fields(profile, fmt)
@@ -89,15 +87,21 @@ def template(profile_name, year, county, output, list_fields, fmt):
     if output is None:
         raise Fail("请用 -o 指定输出文件，例如 -o 模板.xlsx" if _lang() == "zh"
                    else "give the output file with -o, e.g. -o template.xlsx")
+    from perfxl.form.template import write_template
+
     try:
         write_template(profile, output, year=year, county=county)
     except (OSError, PerfxlError) as exc:
         raise Fail(f"{output}: {exc}") from exc
+    from perfxl.form.layout import layout_for
+
     n = len(layout_for(profile).slots)
     click.echo(_t("wrote").format(path=output, profile=profile.id, n=n))
 
 
 def _print_fields(profile, fmt: str) -> None:
+    from perfxl.form.layout import layout_for
+
     rows = []
     for s in layout_for(profile).slots:
         cell = s.cell if s.last_row is None else f"{s.cell}:{s.cell.rstrip('0123456789')}" \
@@ -240,7 +244,7 @@ def clean(paths, keep_explanations, out_dir):
 @click.argument("code", required=False)
 def rules(code):
     """列出全部校验规则；给出编号（如 F001）则显示该规则的说明。"""
-    from perfxl.check.engine import GROUPS, catalogue
+    from perfxl.check.catalogue import GROUPS, catalogue
     from perfxl.findings import SEVERITY_LABELS
 
     labels = SEVERITY_LABELS[_lang()]
@@ -351,5 +355,19 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def run() -> None:
+    """The ``perfxl`` script: the command line, and a quick exit after it.
+
+    At exit the interpreter's cyclic collector walks every object there is (a tenth of a second
+    once pandas is loaded); nothing cyclic needs freeing when the process ends, so the objects
+    are frozen out of its sight first.  Files are all closed by then; exit handlers still run.
+    """
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
+    main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -7,6 +7,7 @@ summary are all views of a list of these.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from dataclasses import field as dataclass_field
 
@@ -81,3 +82,20 @@ def explain(findings, explanations: dict[str, dict]) -> list[Finding]:
         text = explanations.get(f.workbook, {}).get(f.key) if f.severity == "warning" else None
         out.append(replace(f, explained=text) if text else f)
     return out
+
+
+def show(value, type_: str = "") -> str:
+    """A value as the form shows it: 2,700,000.00, 100.60%, 88, 2021-04-01."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "（空）"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if type_ == "rate":
+            return f"{value * 100:.2f}%"
+        if type_ in ("money", "number"):
+            return f"{value:,.2f}"
+        return f"{value:g}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

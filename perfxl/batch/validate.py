@@ -21,10 +21,7 @@ from perfxl.errors import UnreadableWorkbook
 from perfxl.findings import Finding, explain
 from perfxl.form.layout import layout_for
 from perfxl.form.profile import available_profiles, load_profile
-
-# Imported here, not where it is used: each reading process would otherwise import it (and the
-# package layers under it) again on its first file.
-from perfxl.notes.annotate import RESULT_NAMES, read_explanations
+from perfxl.notes import RESULT_NAMES
 from perfxl.read.decrypt import decrypted
 from perfxl.read.guard import open_checked, vetted
 from perfxl.read.workbook import Report, read_report
@@ -110,6 +107,8 @@ def _explanations(path: str, sheet_names: list[str]) -> dict:
     """What the unit wrote in 说明 on a results sheet perfxl added on an earlier run."""
     if not set(RESULT_NAMES.values()) & set(sheet_names) or not path.lower().endswith((".xlsx", ".xlsm")):
         return {}
+    from perfxl.notes.annotate import read_explanations  # the package-editing code: only for annotated files
+
     return read_explanations(path)
 
 

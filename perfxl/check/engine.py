@@ -1,76 +1,25 @@
-"""The rule engine: the catalogue, the settings, and one pass of every rule over many workbooks.
+"""The rule engine: the settings, and one pass of every rule over many workbooks.
 
-Rules live in :mod:`perfxl.rules`, one small function each, registered with :func:`rule`; the
-docstring is the rule's page (what it checks, why it matters, how to fix it).  A rule receives a
-:class:`Context` whose ``cells`` frame holds every cell of every workbook being checked (one
-profile at a time), so the county summary checks hundreds of workbooks with one pass of pandas
-per rule rather than one per file.
+Rules live in :mod:`perfxl.check.rules`, one small function each, registered with
+:func:`perfxl.check.catalogue.rule`; the docstring is the rule's page (what it checks, why it
+matters, how to fix it).  A rule receives a :class:`Context` whose ``cells`` frame holds every
+cell of every workbook being checked (one profile at a time), so the county summary checks
+hundreds of workbooks with one pass of pandas per rule rather than one per file.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from perfxl.findings import Finding, sort_findings
+from perfxl.findings import Finding, show, sort_findings  # noqa: F401 (show: the rules' view)
 from perfxl.form.profile import Profile
 from perfxl.read.workbook import RECORD_COLUMNS, Report, cells_frame
 
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    severity: str
-    summary_zh: str
-    func: Callable[[Context], Iterable[Finding]]
-
-    @property
-    def doc(self) -> str:
-        return inspect.cleandoc(self.func.__doc__ or "")
-
-    def summary(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return self.summary_zh
-        return self.doc.splitlines()[0] if self.doc else ""
-
-    @property
-    def group(self) -> str:
-        return self.code.rstrip("0123456789")
-
-
-REGISTRY: dict[str, Rule] = {}
-GROUPS = {
-    "V": ("单元格取值", "cell values"),
-    "F": ("资金", "funds"),
-    "D": ("支出明细", "expenditure detail"),
-    "S": ("得分", "scores"),
-    "T": ("封面与文字", "cover and text"),
-    "P": ("合理性", "plausibility"),
-}
-
-
-def rule(code: str, name: str, severity: str, summary_zh: str):
-    """Register a rule under a stable code, a kebab-case name and a one-line Chinese summary."""
-
-    def register(func):
-        if code in REGISTRY:
-            raise ValueError(f"rule code {code} registered twice")
-        REGISTRY[code] = Rule(code, name, severity, summary_zh, func)
-        return func
-
-    return register
-
-
-def catalogue() -> list[Rule]:
-    from . import rules  # noqa: F401  (importing registers every rule)
-
-    return [REGISTRY[c] for c in sorted(REGISTRY)]
+from .catalogue import GROUPS, REGISTRY, Rule, catalogue, rule  # noqa: F401 (the engine's API)
 
 
 @dataclass
@@ -137,23 +86,6 @@ class Context:
             hint=self.text(hint_zh, hint_en), field=field_name if field_name is not None
             else row["name"],
         )
-
-
-def show(value, type_: str = "") -> str:
-    """A value as the form shows it: 2,700,000.00, 100.60%, 88, 2021-04-01."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "（空）"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        if type_ == "rate":
-            return f"{value * 100:.2f}%"
-        if type_ in ("money", "number"):
-            return f"{value:,.2f}"
-        return f"{value:g}"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:

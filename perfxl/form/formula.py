@@ -15,11 +15,12 @@ import operator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
+from perfxl.lazy import module
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _EXCEL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
-_FUNCS = {"min": (np.minimum, "MIN"), "max": (np.maximum, "MAX")}  # NaN (unknown) stays unknown
+np = module("numpy")  # whole columns only (a county's rates): one workbook's floats need none
+_FUNCS = {"min": ("minimum", "MIN"), "max": ("maximum", "MAX")}  # numpy's: NaN (unknown) stays unknown
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Formula:
         if isinstance(node, ast.UnaryOp):
             return -self._eval(node.operand, values)
         if isinstance(node, ast.Call):
-            fn = _FUNCS[node.func.id][0]
+            fn = getattr(np, _FUNCS[node.func.id][0])
             args = [self._eval(a, values) for a in node.args]
             out = args[0]
             for arg in args[1:]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from perfxl.ooxml.cells import cell_name
 
 from .profile import Block, Column, Indicator, Profile, Sheet
 
@@ -50,14 +50,14 @@ class Slot:
 
     @property
     def cell(self) -> str:
-        return xl_rowcol_to_cell(self.row, self.col)
+        return cell_name(self.row, self.col)
 
     @property
     def ref(self) -> str:
         """The range a defined name points at, absolute and sheet-qualified."""
-        first = xl_rowcol_to_cell(self.row, self.col, row_abs=True, col_abs=True)
+        first = cell_name(self.row, self.col, row_abs=True, col_abs=True)
         if self.last_row is not None:
-            last = xl_rowcol_to_cell(self.last_row, self.col, row_abs=True, col_abs=True)
+            last = cell_name(self.last_row, self.col, row_abs=True, col_abs=True)
             return f"'{self.sheet}'!{first}:{last}"
         return f"'{self.sheet}'!{first}"
 
@@ -218,7 +218,7 @@ def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
     refs = {}
     for r_i, r in enumerate(block.rows, start=row + 1):
         for c_i, c in enumerate(block.columns, start=first_data):
-            refs[(r.key, c.key)] = xl_rowcol_to_cell(r_i, c_i)
+            refs[(r.key, c.key)] = cell_name(r_i, c_i)
     for r_i, r in enumerate(block.rows, start=row + 1):
         sl.statics.append(Static(name, r_i, col0, r.label, "label"))
         if block.code_header:
@@ -283,8 +283,8 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
                                  last_col=label_col + (text_cols[0].span - 1 if text_cols else 0)))
         for c in block.columns:
             if c.sum:
-                top = xl_rowcol_to_cell(first, starts[c.key])
-                bottom = xl_rowcol_to_cell(last, starts[c.key])
+                top = cell_name(first, starts[c.key])
+                bottom = cell_name(last, starts[c.key])
                 sl.slots.append(
                     Slot(
                         name=list_name(block, f"total_{c.key}"), sheet=name, row=total_row,
@@ -324,7 +324,7 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
                         indicator=ind.key, column=c.key,
                     )
                 )
-            cell_of[ind.key] = xl_rowcol_to_cell(top, score_col)
+            cell_of[ind.key] = cell_name(top, score_col)
             return top + 1
         bottom = top
         for child in ind.children:
@@ -333,7 +333,7 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         sl.statics.append(Static(name, top, col, f"{ind.label}（{ind.max:g}）", "label",
                                  last_row=bottom - 1))
         r_col = rollup_col[ind.level]
-        cell_of[ind.key] = xl_rowcol_to_cell(top, r_col)
+        cell_of[ind.key] = cell_name(top, r_col)
         children = ",".join(cell_of[c.key] for c in ind.children)
         sl.slots.append(
             Slot(
@@ -361,7 +361,7 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         )
     )
     if block.grade_label:
-        total_cell = xl_rowcol_to_cell(row, score_col)
+        total_cell = cell_name(row, score_col)
         leaves = ",".join(cell_of[i.key] for i in block.leaves)
         bands = sorted(profile.grades, key=lambda g: -g.min)
         expr = f'"{bands[-1].label}"'

@@ -7,3 +7,7 @@ The public entry points (:mod:`.annotate`), perfxl's marks and the results sheet
 May import: :mod:`perfxl.read` (the guard), :mod:`perfxl.ooxml` and the floor modules; never
 the rules: a finding arrives as a :class:`perfxl.findings.Finding`.
 """
+
+# The results sheet perfxl adds, by language: the one name the rooms above need to tell whether
+# a workbook was annotated before, without importing the package-editing code.
+RESULT_NAMES = {"zh": "校验结果", "en": "Check results"}

@@ -15,11 +15,12 @@ from perfxl.ooxml import spreadsheet as ox
 from perfxl.ooxml import xmlspan as xs
 from perfxl.ooxml.opc import Package
 
+from . import RESULT_NAMES
+
 AUTHOR = "perfxl"
 CODE_NAME = "perfxl"
 MARK = 'N("perfxl")=0'  # always true; says "this conditional format is perfxl's"
 STATE_URI = "{8E6C1F0A-3B57-4C2D-9A61-7065726678C1}"
-RESULT_NAMES = {"zh": "校验结果", "en": "Check results"}
 HEADERS = {
     "zh": ["序号", "级别", "规则", "工作表", "单元格", "问题", "应为", "实际", "说明", "状态",
            "规则代码", "字段"],

@@ -7,11 +7,9 @@ writes the zip.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from lxml import etree
 
+from .cells import col_letter, col_number, norm_range, parse_cell, range_key  # noqa: F401 (ox.parse_cell…)
 from .opc import Package, digest_of, relative, rels_part
 from .xmlspan import XML_DECL, Patch, Span, encoder, esc, kids, parse_xml, prefix_for, prefixed, root
 
@@ -25,52 +23,6 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
-
-
-# ---------------------------------------------------------------- cell references
-
-
-@lru_cache(maxsize=4096)
-def parse_cell(ref: str) -> tuple[int, int] | None:
-    m = _CELL.match(ref or "")
-    if not m:
-        return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
-
-
-@lru_cache(maxsize=4096)
-def norm_range(cell: str) -> str | None:
-    parts = (cell or "").replace("$", "").upper().split(":")
-    if len(parts) > 2 or not all(parse_cell(p) for p in parts):
-        return None
-    return ":".join(parts) if len(parts) == 2 and parts[0] != parts[1] else parts[0]
-
-
-def range_key(ref: str):
-    row, col = parse_cell(ref.split(":")[0])
-    return row, col
-
-
-@lru_cache(maxsize=1024)
-def col_letter(col: int) -> str:
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-@lru_cache(maxsize=1024)
-def col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n - 1
 
 
 # ---------------------------------------------------------------- editing a package

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from xlsxwriter.utility import xl_cell_to_rowcol
-
 from perfxl.errors import UnreadableWorkbook
+from perfxl.ooxml.cells import parse_cell
 
 from .guard import parse_xml
 
@@ -174,7 +173,10 @@ def resolve(ref: str) -> tuple[str, int, int, int | None] | None:
     if not m:
         return None
     sheet = m.group(1).replace("''", "'")
-    row, col = xl_cell_to_rowcol(m.group(2) + m.group(3))
+    cell = parse_cell(m.group(2) + m.group(3))
+    if cell is None:  # beyond the sheet: no place to read
+        return None
+    row, col = cell
     last = int(m.group(5)) - 1 if m.group(5) else None
     return sheet, row, col, last
 

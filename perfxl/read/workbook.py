@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from perfxl.errors import NotAForm, UnreadableWorkbook
 from perfxl.form.derive import derive
 from perfxl.form.layout import PROFILE_NAME, VERSION_NAME, layout_for
 from perfxl.form.profile import Profile, available_profiles, load_profile
 from perfxl.numbers import PARSERS, Parsed
+from perfxl.ooxml.cells import cell_name
 
 from .package import Package, read_package, resolve
 
@@ -474,7 +474,7 @@ def _list_rows(rows: list[list], first: int, last: int, area, offset: int) -> li
     return out
 
 
-_cell_name = lru_cache(maxsize=65536)(xl_rowcol_to_cell)
+_cell_name = cell_name
 
 
 _BLANK = Parsed(None, "blank", "")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from perfxl.findings import show
+from perfxl.lazy import module
 
-from ..engine import Context, show
+if TYPE_CHECKING:
+    from ..engine import Context
+
+np = module("numpy")
+pd = module("pandas")
 
 
 def is_number(value) -> bool:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from ..engine import Context, rule, show
+from typing import TYPE_CHECKING
+
+from perfxl.findings import show
+
+from ..catalogue import rule
 from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance
+
+if TYPE_CHECKING:
+    from ..engine import Context
 
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")

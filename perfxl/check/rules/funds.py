@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from ..engine import Context, rule, show
+from perfxl.findings import show
+from perfxl.lazy import module
+
+from ..catalogue import rule
 from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
+
+if TYPE_CHECKING:
+    from ..engine import Context
+
+pd = module("pandas")
 
 
 def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:

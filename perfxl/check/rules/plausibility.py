@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
+from perfxl.findings import show
+from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
-from ..engine import Context, rule, show
+from ..catalogue import rule
 from .common import is_number, numeric, rows_at
+
+if TYPE_CHECKING:
+    from ..engine import Context
+
+np = module("numpy")
+pd = module("pandas")
 
 
 def _leaves(ctx: Context) -> pd.DataFrame:

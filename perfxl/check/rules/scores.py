@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from ..engine import Context, rule, show
+from typing import TYPE_CHECKING
+
+from perfxl.findings import show
+
+from ..catalogue import rule
 from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
+
+if TYPE_CHECKING:
+    from ..engine import Context
 
 
 @rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from perfxl.lazy import module
 from perfxl.numbers import text_length
 
-from ..engine import Context, rule
+from ..catalogue import rule
 from .common import rows_at
+
+if TYPE_CHECKING:
+    from ..engine import Context
+
+pd = module("pandas")
 
 
 @rule("T001", "required-missing", "error", "必填项未填写")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from perfxl.findings import show
 from perfxl.numbers import normalize_text, parse
 
-from ..engine import Context, rule, show
+from ..catalogue import rule
 from .common import rows_at
+
+if TYPE_CHECKING:
+    from ..engine import Context
 
 NUMERIC_TYPES = ("money", "rate", "score", "number", "year")
 
