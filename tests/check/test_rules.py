@@ -54,6 +54,7 @@ CASES = [
     ("V002", _set(funds_spent_local="约185万"), "项目概况!F12", "1,850,000.00"),  # a guess, shown as one
     ("V003", _stale(funds_rate_budget_total="#DIV/0!"), "项目概况!D16", "96.00%"),
     ("V003", _typed(score_total="#REF!"), "自评得分!D24", "96"),
+    ("V005", _typed(score_total=96), "自评得分!D24", "公式"),  # the right value, pasted over
     ("F001", _typed(funds_rate_in_place_total=0.99), "项目概况!D14", "100.00%"),
     ("F001", _stale(funds_balance_total=1), "项目概况!D13", "20,000.00"),
     ("F002", _typed(funds_budget_total=2_900_000), "项目概况!D9", "3,000,000.00"),

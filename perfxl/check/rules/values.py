@@ -9,7 +9,7 @@ from perfxl.findings import show
 from perfxl.numbers import normalize_text, parse
 
 from ..catalogue import rule
-from .common import rows_at
+from .common import is_number, rows_at, tolerance
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -22,7 +22,8 @@ def formula_overwritten(ctx: Context):
     """A figure the form computes holds a typed value (or nothing) instead of its formula.
 
     **What it checks.** Every derived cell of the template (row totals, balance, rates, detail
-    合计, score roll-ups, total, grade) must still hold its formula.
+    合计, score roll-ups, total, grade) must still hold its formula. A typed value equal to what
+    the formula gives is V005 (a warning); a different one, or a formula deleted, is this error.
 
     **Why it matters.** A typed number no longer follows the inputs: after any correction the
     form shows a figure that is no longer true, and a reviewer cannot see that it was typed.
@@ -30,9 +31,9 @@ def formula_overwritten(ctx: Context):
     **How to fix.** Copy the cell from a fresh template (`perfxl template`) or retype the formula;
     do not type over the grey cells.
     """
-    cells = ctx.cells
-    no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
-    for row in rows_at(ctx, no_formula):
+    for row, same in _typed_over(ctx):
+        if same:
+            continue
         typed = row["raw"] != ""
         yield ctx.finding(
             row,
@@ -45,6 +46,72 @@ def formula_overwritten(ctx: Context):
             hint_zh="恢复模板中的公式（灰色单元格不要手填）。",
             hint_en="Restore the template's formula (grey cells are computed).",
         )
+
+
+@rule("V005", "formula-pasted-as-value", "warning", "公式被粘贴为数值（数值正确，但不再随填报数据更新）")
+def formula_pasted_as_value(ctx: Context):
+    """公式被粘贴成了数值：数值目前正确，但表格不会再自动更新。
+
+    **检查什么。** 模板中应为公式的单元格（合计、结余、比率、明细合计、得分汇总、合计分、等次）填的是数值，
+    且该数值与按公式计算的结果相同——常见于“复制、粘贴为数值”。数值不同的见 V001（错误）。
+
+    **为什么重要。** 数值现在是对的；但以后改动任何一项填报数据，这个单元格都不会跟着变，
+    打印的表就会前后不一致，而审核人看不出它是手填的。
+
+    **如何改正。** 从新模板（`perfxl template`）复制该单元格，或重新输入公式；
+    粘贴时请用“粘贴为数值”只粘贴到黄色填报单元格。
+
+    ---
+
+    A formula pasted over as its own value: right today, but the form no longer updates itself.
+
+    **What it checks.** Derived cells of the template (totals, balance, rates, detail 合计, score
+    roll-ups, total, grade) holding a typed value equal to what their formula gives — the mark of
+    a copy and "paste values". A different value is V001 (an error).
+
+    **Why it matters.** The figure is right now, but it no longer follows the inputs: after any
+    correction the printed form contradicts itself, and a reviewer cannot see it was typed.
+
+    **How to fix.** Copy the cell from a fresh template (`perfxl template`) or retype the
+    formula; paste values only into the yellow input cells.
+    """
+    for row, same in _typed_over(ctx):
+        if not same:
+            continue
+        yield ctx.finding(
+            row,
+            f"{row['label']}的公式被粘贴为数值 {row['raw']}（与按公式计算的结果相同），"
+            "以后改动填报数据时不会再自动更新",
+            f"the formula of {row['label']} was pasted over as its value {row['raw']} (the same "
+            "as it computes); it will no longer follow the inputs",
+            expected=ctx.text("公式", "a formula"), actual=row["raw"],
+            hint_zh="恢复模板中的公式（灰色单元格不要粘贴数值）。",
+            hint_en="Restore the template's formula (do not paste values into grey cells).",
+        )
+
+
+def _typed_over(ctx: Context) -> list[tuple[dict, bool]]:
+    """The derived cells that hold no formula, each with whether the value typed there is the
+    one its formula gives (within the shown precision)."""
+    return ctx.shared(_typed_over_cells)
+
+
+def _typed_over_cells(ctx: Context) -> list[tuple[dict, bool]]:
+    cells = ctx.cells
+    no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
+    return [(row, _same(ctx, row)) for row in rows_at(ctx, no_formula)]
+
+
+def _same(ctx: Context, row: dict) -> bool:
+    """Whether a typed derived value is the one the formula gives, as the form shows both."""
+    value, expected = row["value"], row["expected"]
+    if row["status"] != "ok" or row["raw"] == "":
+        return False  # an error value, text that is no number, or the formula deleted
+    if is_number(value) and is_number(expected):
+        return abs(value - expected) < tolerance(ctx, row["type"]) - 1e-12
+    if isinstance(expected, str) and expected:
+        return str(value).replace(" ", "") == expected
+    return False
 
 
 @rule("V002", "unparseable-number", "error", "数字、比率、得分或年份无法识别")

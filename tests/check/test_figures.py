@@ -1,0 +1,59 @@
+"""The signed form's figures: what the clerk typed, what the form computes from it, and what a
+reviewer makes of figures that cannot be (issue #14, points 1–4 and 8)."""
+
+from __future__ import annotations
+
+from perfxl.check.engine import catalogue
+
+
+def _typed(**values):
+    return lambda fill: fill.typed_over.update(values)
+
+
+def _set(**values):
+    return lambda fill: fill.values.update(values)
+
+
+def _found(findings, code):
+    return [f for f in findings if f.code == code]
+
+
+# ---------------------------------------------------------------- 4. a value pasted over a formula
+
+
+def test_the_right_total_pasted_over_its_formula_is_a_warning_not_an_error(make, findings_of):
+    found = findings_of(make(_typed(score_total=96)))  # 96 is what the formula gives
+    assert [(f.code, f.severity, f.cell) for f in found] == [("V005", "warning", "D24")]
+    assert "粘贴为数值 96" in found[0].message and "不会再自动更新" in found[0].message
+
+
+def test_a_different_total_typed_over_its_formula_stays_an_error(make, findings_of):
+    found = findings_of(make(_typed(score_total=100)))
+    v001 = _found(found, "V001")
+    assert [(f.severity, f.cell, f.expected) for f in v001] == [("error", "D24", "96")]
+    assert not _found(found, "V005")
+
+
+def test_a_rate_pasted_as_its_rounded_percentage_is_the_same_value(make, findings_of):
+    # 实际到位率 (3) ÷ (2) is exactly 100%; a typed 1 is the same as shown
+    found = findings_of(make(_typed(funds_rate_in_place_total=1)))
+    assert [(f.code, f.cell) for f in found] == [("V005", "D14")]
+
+
+def test_pasted_values_are_their_own_code_so_an_office_can_ignore_them(make, findings_of):
+    path = make(_typed(score_total=96, score_prep=4))  # one pasted right, one typed wrong
+    assert {f.code for f in findings_of(path)} == {"V001", "V005", "S002"}
+    assert {f.code for f in findings_of(path, ignore=["V005"])} == {"V001", "S002"}
+    rules = {r.code: r.severity for r in catalogue()}
+    assert (rules["V001"], rules["V005"]) == ("error", "warning")
+
+
+def test_validate_exits_0_on_a_pasted_value(make, tmp_path):
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    path = make(_typed(score_total=96))
+    got = CliRunner().invoke(main, ["validate", str(path)])
+    assert got.exit_code == 0, got.output
+    assert "警告 V005 自评得分!D24" in got.output
