@@ -34,6 +34,7 @@ class Finding:
     hint: str = ""
     field: str = ""  # the defined name or key the finding is about (keys explanations)
     explained: str = dataclass_field(default="", compare=False)  # the unit's explanation of a warning
+    rejected: str = dataclass_field(default="", compare=False)  # an explanation written for an error: not accepted
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
@@ -75,12 +76,17 @@ def _cell_key(cell: str) -> tuple[int, int]:
 def explain(findings, explanations: dict[str, dict]) -> list[Finding]:
     """Mark the warnings a unit explained (``explanations``: workbook → {(code, field): text}).
 
-    Only warnings can be explained; an error stands whatever is written beside it.
+    Only warnings can be explained; an error stands whatever is written beside it, and what was
+    written is kept as ``rejected`` so every view can say it was not accepted.
     """
     out = []
     for f in findings:
-        text = explanations.get(f.workbook, {}).get(f.key) if f.severity == "warning" else None
-        out.append(replace(f, explained=text) if text else f)
+        text = explanations.get(f.workbook, {}).get(f.key)
+        if text and f.severity == "warning":
+            f = replace(f, explained=text)
+        elif text and f.is_error:
+            f = replace(f, rejected=text)
+        out.append(f)
     return out
 
 

@@ -74,7 +74,7 @@ def test_validate_json_follows_the_schema(run, make):
     assert wb["figures"]["score_total"] == 97
     finding = next(f for f in wb["findings"] if f["code"] == "S001")
     assert set(finding) == {"workbook", "sheet", "cell", "code", "name", "severity", "message", "expected",
-                            "actual", "hint", "field", "explained"}
+                            "actual", "hint", "field", "explained", "rejected"}
 
 
 def test_an_unreadable_file_exits_2_and_the_rest_is_checked(run, make, tmp_path):
@@ -101,6 +101,16 @@ def test_rules_lists_the_catalogue_and_shows_a_page(run):
     assert "P001" in listing and "problems-missing" in listing
     page = run("rules", "P001").output
     assert "**How to fix.**" in page
+
+
+def test_an_unknown_rule_is_a_usage_error_as_the_readme_says(run):
+    from pathlib import Path
+
+    result = run("rules", "X999")
+    assert result.exit_code == 2 and "X999" in result.output
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `perfxl rules"))
+    assert "2 no rule of that code (a usage error)" in row.split("|")[-2]
 
 
 def test_config_in_pyproject_selects_and_ignores(run, make, tmp_path):

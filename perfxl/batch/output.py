@@ -17,6 +17,7 @@ SCHEMA = "perfxl.validate/1"
 WORDS = {
     "zh": {
         "unreadable": "无法读取", "expected": "应为", "actual": "实际", "explained": "已说明",
+        "rejected": "说明未采纳：错误须改正，不能以说明代替",
         "ok": "未发现问题",
         "total": "共 {n} 个工作簿：{errors} 个错误，{warnings} 个警告（另有 {explained} 个已说明），"
                  "{unreadable} 个无法读取",
@@ -24,6 +25,7 @@ WORDS = {
     "en": {
         "unreadable": "unreadable", "expected": "expected", "actual": "actual",
         "explained": "explained", "ok": "no findings",
+        "rejected": "explanation not accepted: an error must be corrected, not explained",
         "total": "{n} workbooks: {errors} errors, {warnings} warnings ({explained} more explained), "
                  "{unreadable} unreadable",
     },
@@ -52,6 +54,9 @@ def console_lines(results: Iterable[WorkbookResult], lang: str = "zh"):
                         f"{f.actual or '—'}]"
             if f.explained:
                 line += f"  （{words['explained']}：{f.explained}）"
+            elif f.rejected:
+                line += f"  （{words['rejected']}。单位说明：{f.rejected}）" if lang == "zh" else \
+                    f"  ({words['rejected']}; the unit wrote: {f.rejected})"
             yield line, ("explained" if f.explained else f.severity)
     yield words["total"].format(**totals(results)), "total"
 

@@ -156,8 +156,8 @@ def _explain(findings: list[Finding], typed: dict, result: AnnotateResult) -> li
         if f.is_error:
             if text:
                 result.rejected[f.key] = text
-            if f.explained:
-                f = replace(f, explained="")
+            if f.explained or f.rejected != text:
+                f = replace(f, explained="", rejected=text)
             result.errors += 1
         else:
             if f.explained != text:

@@ -30,13 +30,15 @@ HEADERS = {
 TEXT = {
     "zh": {"title": "财政支出绩效自评校验结果", "checked": "校验时间", "error": "错误",
            "open": "警告（未说明）", "explained": "警告（已说明）", "info": "提示",
-           "todo": "未解决", "done": "已说明", "expected": "应为", "actual": "实际",
+           "todo": "未解决", "done": "已说明", "rejected": "说明未采纳（错误须改正）",
+           "expected": "应为", "actual": "实际",
            "hint": "提示",
            "help": "请在“说明”列写明警告的原因，保存后再次校验即记为已说明；"
                    "错误须改正表内数据，不能以说明代替。"},
     "en": {"title": "Performance self-evaluation: check results", "checked": "Checked at",
            "error": "Errors", "open": "Warnings (open)", "explained": "Warnings (explained)",
-           "info": "Notes", "todo": "open", "done": "explained", "expected": "expected",
+           "info": "Notes", "todo": "open", "done": "explained",
+           "rejected": "not accepted (an error must be corrected)", "expected": "expected",
            "actual": "actual", "hint": "hint",
            "help": "Write the reason for a warning in the Explanation column and save; the next "
                    "check marks it explained. Errors must be corrected, not explained."},

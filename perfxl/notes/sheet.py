@@ -156,7 +156,7 @@ def _finding_row(i: int, f, result, lang: str) -> list:
     t = TEXT[lang]
     cell = ox.norm_range(f.cell) if f.sheet else None
     status = "" if f.severity == "info" and not f.explained else (
-        t["done"] if f.explained else t["todo"])
+        t["done"] if f.explained else t["rejected"] if f.is_error and f.rejected else t["todo"])
     typed = result.rejected.get(f.key, "") if f.is_error else f.explained
     return [i, SEVERITY_LABELS[lang][f.severity], f"{f.code} {f.name}".strip(), f.sheet,
             cell or f.cell, f.message, f.expected, f.actual, typed, status, f.code,

@@ -57,3 +57,37 @@ def test_validate_exits_0_on_a_pasted_value(make, tmp_path):
     got = CliRunner().invoke(main, ["validate", str(path)])
     assert got.exit_code == 0, got.output
     assert "警告 V005 自评得分!D24" in got.output
+
+
+# ---------------------------------------------------------------- 8. smaller points
+
+
+def test_letter_o_typed_for_zeros_gets_the_number_it_means(make, findings_of):
+    found = _found(findings_of(make(_set(funds_budget_local="27OOOOO"))), "V002")
+    assert [(f.cell, f.expected) for f in found] == [("F9", "2,700,000.00")]
+    assert "可能是 2,700,000.00（字母 O 应为数字 0）" in found[0].message
+    assert "27.00" not in found[0].message
+
+
+def test_a_number_glued_to_letters_is_not_guessed_from_its_digits(make, findings_of):
+    found = _found(findings_of(make(_set(funds_budget_local="27abc"))), "V002")
+    assert [(f.cell, f.expected) for f in found] == [("F9", "")]
+    assert "可能是" not in found[0].message
+
+
+def test_a_rejected_date_says_which_formats_are_accepted(make, findings_of):
+    found = _found(findings_of(make(_set(fill_date="2024年13月1日"))), "T003")
+    assert found[0].expected.startswith("日期，如 2021-4-1")
+
+
+def test_every_format_a_message_names_is_one_the_reader_accepts():
+    import re
+
+    from perfxl.check.rules.text import ACCEPTED
+    from perfxl.numbers import parse
+
+    for kind, (zh, _) in ACCEPTED.items():
+        examples = re.findall(r"[0-9()][0-9()./年月日-]+[0-9日]", zh)
+        assert examples, kind
+        for example in examples:
+            assert parse(kind, example).status == "ok", (kind, example)

@@ -300,7 +300,8 @@ def test_explanations_last_warnings_only(rich, original):
     ws = openpyxl.load_workbook(rich)["校验结果"]
     status = {r[10]: (r[8], r[9]) for r in ws.iter_rows(min_row=10, values_only=True)}
     assert status["W201"] == ("县级配套资金年底才到位", "已说明")
-    assert status["E101"] == ("我们认为没问题", "未解决")
+    assert status["E101"] == ("我们认为没问题", "说明未采纳（错误须改正）")  # kept, and said to be refused
+    assert by_code["E101"].rejected == "我们认为没问题"
     assert ws["C5"].value == 1  # warnings explained
     # the explanation lasts through another run, and clean still gives back the original
     annotate_workbook(rich, findings(), checked_at="2024-05-03 09:00")

@@ -79,6 +79,29 @@ def test_an_explained_warning_is_reported_as_explained(flagged):
     assert "已说明" in run("validate", flagged).output
 
 
+
+def test_an_explanation_written_against_an_error_is_not_accepted_and_says_so(flagged):
+    run("validate", "--annotate", flagged)
+    wb = openpyxl.load_workbook(flagged)
+    ws = wb["校验结果"]
+    header = next(r for r in ws.iter_rows() if any(c.value == "说明" for c in r))
+    col = {c.value: c.column for c in header}
+    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1)
+               if str(r[col["规则"] - 1].value or "").startswith("S001"))
+    ws.cell(row[0].row, col["说明"], "资金支付情况良好，多给 1 分")
+    wb.save(flagged)
+    doc = json.loads(run("validate", "--format", "json", flagged).output)
+    s001 = next(f for f in doc["workbooks"][0]["findings"] if f["code"] == "S001")
+    assert (s001["severity"], s001["explained"], s001["rejected"]) == ("error", "", "资金支付情况良好，多给 1 分")
+    assert doc["workbooks"][0]["counts"]["errors"] == 1
+    out = run("validate", "--annotate", flagged).output
+    line = next(x for x in out.splitlines() if "S001" in x)
+    assert "说明未采纳：错误须改正，不能以说明代替" in line and "多给 1 分" in line
+    ws = openpyxl.load_workbook(flagged)["校验结果"]
+    row = next(r for r in ws.iter_rows() if str(r[col["规则"] - 1].value or "").startswith("S001"))
+    assert row[col["说明"] - 1].value == "资金支付情况良好，多给 1 分"  # kept as the unit wrote it
+    assert row[col["状态"] - 1].value == "说明未采纳（错误须改正）"
+
 def test_clean_gives_back_the_workbook(flagged, tmp_path):
     original = tmp_path / "原件.xlsx"
     shutil.copy(flagged, original)

@@ -36,12 +36,24 @@ def required_missing(ctx: Context):
                           actual=row["raw"] or "（空）", hint_zh="请填写。", hint_en="Fill it in.")
 
 
-def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str):
+def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str,
+             expected: tuple[str, str] = ("", "")):
+    """The cells of ``type_`` that do not parse; ``expected``: what is accepted (zh, en)."""
     cells = ctx.cells
     for row in rows_at(ctx, (cells["type"] == type_) & (cells["status"] == "invalid")):
         yield ctx.finding(row, f"{row['label']}“{row['raw']}”{zh}",
                           f"{row['label']} {row['raw']!r} {en}", actual=row["raw"],
-                          hint_zh=hint_zh, hint_en=hint_en)
+                          expected=ctx.text(*expected), hint_zh=hint_zh, hint_en=hint_en)
+
+
+# What the parsers of :mod:`perfxl.numbers` accept, as a reviewer would say it.
+ACCEPTED = {
+    "date": ("日期，如 2021-4-1、2021/4/1、2021.4.1、2021年4月1日 或 20210401",
+             "a date such as 2021-4-1, 2021/4/1, 2021.4.1, 2021年4月1日 or 20210401"),
+    "phone": ("如 0762-5662199、(0762)5662199、5662199 或 11 位手机号",
+              "e.g. 0762-5662199, (0762)5662199, 5662199 or an 11-digit mobile number"),
+    "postcode": ("6 位数字，如 517200", "six digits, e.g. 517200"),
+}
 
 
 @rule("T002", "malformed-phone", "error", "电话号码格式有误")
@@ -56,7 +68,7 @@ def malformed_phone(ctx: Context):
     **How to fix.** Type the number with its area code, e.g. 0762-5662199.
     """
     yield from _invalid(ctx, "phone", "不是有效的电话号码", "is not a valid phone number",
-                        "如 0762-5662199 或 13800000000。", "e.g. 0762-5662199.")
+                        "如 0762-5662199 或 13800000000。", "e.g. 0762-5662199.", ACCEPTED["phone"])
 
 
 @rule("T003", "malformed-date", "error", "日期无效")
@@ -71,7 +83,7 @@ def malformed_date(ctx: Context):
     **How to fix.** Type the date as 2021-4-1.
     """
     yield from _invalid(ctx, "date", "不是有效日期", "is not a valid date", "如 2021-4-1。",
-                        "e.g. 2021-4-1.")
+                        "e.g. 2021-4-1.", ACCEPTED["date"])
 
 
 @rule("T004", "text-too-long", "error", "文字超过字数限制")
@@ -172,7 +184,7 @@ def malformed_postcode(ctx: Context):
     **How to fix.** Type the six-digit postcode.
     """
     yield from _invalid(ctx, "postcode", "不是 6 位邮政编码", "is not a six-digit postcode",
-                        "邮编为 6 位数字。", "Six digits.")
+                        "邮编为 6 位数字。", "Six digits.", ACCEPTED["postcode"])
 
 
 def _squeezed(value) -> str:

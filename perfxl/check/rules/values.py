@@ -129,9 +129,9 @@ def unparseable_number(ctx: Context):
     cells = ctx.cells
     invalid = (cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)
     for row in rows_at(ctx, invalid):
-        guess = _guess(row["type"], row["raw"])
-        maybe_zh = f"，可能是 {show(guess, row['type'])}" if guess is not None else ""
-        maybe_en = f"; perhaps {show(guess, row['type'])}" if guess is not None else ""
+        guess, why_zh, why_en = _guess(row["type"], row["raw"])
+        maybe_zh = f"，可能是 {show(guess, row['type'])}{why_zh}" if guess is not None else ""
+        maybe_en = f"; perhaps {show(guess, row['type'])}{why_en}" if guess is not None else ""
         yield ctx.finding(
             row,
             f"{row['label']}填写的“{row['raw']}”不是可识别的数字{maybe_zh}",
@@ -142,16 +142,30 @@ def unparseable_number(ctx: Context):
         )
 
 
-_NUMBER_INSIDE = re.compile(r"[0-9][0-9,.]*\s*(?:万元|万|元|%)?")
+# One number inside a text, not glued to letters or other digits (27OOOOO holds no "27").
+_NUMBER_INSIDE = re.compile(r"(?<![A-Za-z0-9.,])[0-9][0-9,.]*(?![A-Za-z0-9])\s*(?:万元|万|元|%)?")
+# Letters typed for the digits they look like: O and o (and 〇) for 0, l and I for 1.
+_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1"})
+_LETTERS = "OoI〇l"
 
 
-def _guess(type_: str, raw: str):
-    """The one number inside a text such as 约2084万 (a hint for the clerk, never used)."""
-    found = _NUMBER_INSIDE.findall(normalize_text(raw))
+def _guess(type_: str, raw: str) -> tuple[object, str, str]:
+    """What a text that is not a number probably means (a hint for the clerk, never used), and
+    why: 27OOOOO with letters O for zeros, or the one number inside 约2084万."""
+    text = normalize_text(raw)
+    if any(ch.isdigit() for ch in text):
+        swapped = text.translate(_LOOKALIKE)
+        if swapped != text:
+            parsed = parse(type_, swapped)
+            if parsed.status == "ok":
+                pairs = "、".join(f"{c} 应为数字 {c.translate(_LOOKALIKE)}" for c in _LETTERS if c in text)
+                pairs_en = ", ".join(f"{c} for {c.translate(_LOOKALIKE)}" for c in _LETTERS if c in text)
+                return parsed.value, f"（字母 {pairs}）", f" (the letter {pairs_en})"
+    found = _NUMBER_INSIDE.findall(text)
     if len(found) != 1:
-        return None
+        return None, "", ""
     parsed = parse(type_, found[0])
-    return parsed.value if parsed.status == "ok" else None
+    return (parsed.value, "", "") if parsed.status == "ok" else (None, "", "")
 
 
 @rule("V003", "error-value", "error", "单元格中有 #REF!、#DIV/0! 等错误值")
