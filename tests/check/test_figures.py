@@ -91,3 +91,62 @@ def test_every_format_a_message_names_is_one_the_reader_accepts():
         assert examples, kind
         for example in examples:
             assert parse(kind, example).status == "ok", (kind, example)
+
+
+# ---------------------------------------------------------------- 3. funds that cannot be
+
+
+def _spent_over_in_place(fill):
+    """The issue's case: 2,800,000 spent of 2,700,000 in place (budget 2,700,000), full marks."""
+    for key in [k for k in fill.values if k.startswith("funds_") and k.endswith("_upper")]:
+        del fill.values[key]
+    fill.values.update(funds_budget_local=2_700_000, funds_invested_local=2_700_000,
+                       funds_in_place_local=2_700_000, funds_spent_local=2_800_000, score_funds_paid=3)
+    fill.items["detail"] = [{"item": "日常养护费", "budget": 2_700_000, "spent": 2_800_000, "basis": "合同"}]
+
+
+def test_spending_more_than_arrived_is_an_error_with_its_negative_balance(make, findings_of):
+    found = findings_of(make(_spent_over_in_place))
+    assert sorted((f.code, f.severity, f"{f.sheet}!{f.cell}") for f in found) == [
+        ("F004", "error", "项目概况!D12"),  # 实际支出 > 实际到位: 资金结余 −100,000
+        ("F005", "error", "项目概况!D12"),  # 实际支出 > 预算安排: 预算完成率 103.70%
+        ("P003", "warning", "自评得分!D11"),  # 资金支付 full marks while 支出实现率 103.70%
+    ]
+    f004 = _found(found, "F004")[0]
+    assert "多出 100,000.00" in f004.message and "资金结余为负" in f004.message
+    p003 = _found(found, "P003")[0]
+    assert "支出实现率（合计）为 103.70%，超过了 100.00%" in p003.message
+
+
+def test_more_arrived_than_budgeted_is_a_warning_unless_spending_exceeds_it_too(make, findings_of):
+    more_in = findings_of(make(_set(funds_in_place_local=2_100_000, funds_invested_local=2_100_000)))
+    assert [(f.severity, f.cell, f.expected) for f in _found(more_in, "F006")] == [
+        ("warning", "D11", "≤ 3,000,000.00")]
+    overspent = findings_of(make(_spent_over_in_place))
+    assert not _found(overspent, "F006")  # F005 says it; the warning is not repeated
+
+
+def test_the_seeds_rate_over_100_percent_in_place_is_the_forms_own_and_not_doubted():
+    from perfxl.check.engine import check
+    from perfxl.read.workbook import read_report
+
+    from conftest import SEED
+
+    assert not [f for f in check([read_report(SEED)]) if f.code in ("P003", "F004", "F005", "F006")]
+
+
+def test_which_figures_the_checks_compare_comes_from_the_profile(make, tmp_path):
+    from perfxl.check.engine import check
+    from perfxl.form.profile import load_profile, profiles_dir
+    from perfxl.read.workbook import read_report
+
+    text = (profiles_dir() / "gd-2020.toml").read_text(encoding="utf-8")
+    # an office whose form compares spending with 实际投入 rather than with 实际到位
+    text = text.replace('amount = "funds_spent_total"\nlimit = "funds_in_place_total"',
+                        'amount = "funds_spent_total"\nlimit = "funds_invested_total"')
+    own = tmp_path / "own.toml"
+    own.write_text(text, encoding="utf-8")
+    path = make(_set(funds_invested_local=1_800_000))  # 2,880,000 spent of 2,800,000 invested
+    codes = {f.code for f in check([read_report(path, profile=load_profile(str(own)))])}
+    assert "F004" in codes
+    assert "F004" not in {f.code for f in check([read_report(path)])}  # gd-2020: in place 2,900,000

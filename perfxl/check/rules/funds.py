@@ -86,3 +86,158 @@ def negative_amount(ctx: Context):
             expected="≥ 0", actual=show(row["value"], "money"),
             hint_zh="金额应不小于 0。", hint_en="Amounts must not be negative.",
         )
+
+
+def _over(ctx: Context, check: str) -> list[tuple[dict, float, float, dict]]:
+    """Where an amount exceeds its limit, for the pairs the profile lists under ``check``: (the
+    amount's cell, the amount, the limit, the limit's cell), figures as the form defines them."""
+    return ctx.shared(_OVER[check])
+
+
+def _pairs_over(check: str):
+    def over(ctx: Context) -> list[tuple[dict, float, float, dict]]:
+        found = []
+        tol = ctx.settings.money_tolerance
+        for pair in ctx.profile.checks.get(check, []):
+            amount, at = _figure(ctx, pair["amount"])
+            limit, limit_at = _figure(ctx, pair["limit"])
+            limit = limit.reindex(amount.index)
+            bad = amount.notna() & limit.notna() & (amount - limit >= tol - 1e-12)
+            if not bad.any():
+                continue
+            rows = rows_at(ctx, at[bad.to_numpy()].to_numpy())
+            others = {r["workbook"]: r for r in rows_at(ctx, limit_at[limit_at.index.isin(amount.index[bad])]
+                                                       .to_numpy())}
+            for row in rows:
+                wb = row["workbook"]
+                found.append((row, float(amount[wb]), float(limit[wb]), others[wb]))
+        return found
+
+    over.__name__ = f"over_{check}"
+    return over
+
+
+_OVER = {c: _pairs_over(c) for c in ("spent_within_in_place", "spent_within_budget", "in_place_within_budget")}
+
+
+def _figure(ctx: Context, name: str) -> tuple[pd.Series, pd.Series]:
+    """One named figure per workbook as the form defines it (a derived one recomputed), and the
+    label of its cell per workbook (positions in the cells)."""
+    part = ctx.cells.loc[ctx.cells["name"] == name, ["workbook", "value", "expected", "kind"]]
+    derived = (part["kind"] == "derived").to_numpy()
+    value = numeric(part["value"]).to_numpy().copy()
+    value[derived] = numeric(part["expected"]).to_numpy()[derived]
+    workbooks = part["workbook"].astype(str).to_numpy()
+    return (pd.Series(value, index=workbooks, dtype=float),
+            pd.Series(part.index.to_numpy(), index=workbooks))
+
+
+def _exceeds(ctx: Context, check: str, zh: str, en: str, hint_zh: str, hint_en: str, skip=frozenset()):
+    for row, amount, limit, other in _over(ctx, check):
+        if row["workbook"] in skip:
+            continue
+        where = f"{other['sheet']}!{other['cell']}"
+        yield ctx.finding(
+            row,
+            f"{row['label']} {show(amount, 'money')} 超过{other['label']}（{where}）"
+            f"{show(limit, 'money')}，多出 {show(amount - limit, 'money')}：{zh}",
+            f"{row['label']} {show(amount, 'money')} exceeds {other['label']} ({where}) "
+            f"{show(limit, 'money')} by {show(amount - limit, 'money')}: {en}",
+            expected=f"≤ {show(limit, 'money')}", actual=show(amount, "money"),
+            hint_zh=hint_zh, hint_en=hint_en,
+        )
+
+
+@rule("F004", "spent-over-in-place", "error", "实际支出大于实际到位资金（资金结余为负）")
+def spent_over_in_place(ctx: Context):
+    """实际支出超过实际到位资金，资金结余为负数。
+
+    **检查什么。** 表样列出的每一对金额（gd-2020：实际支出 (4) 合计与实际到位 (3) 合计），
+    都按表内公式由填报数推算；支出多于到位即资金结余 (5) 为负。
+
+    **为什么重要。** 项目只能花已经到位的钱：支出多于到位，要么支出或到位数填错了，要么动用了
+    别的资金，这些数字不可能同时为真。审核人首先看的就是资金结余是否为负。
+
+    **如何改正。** 核对实际到位和实际支出（含上级、本级两列），按账面数填写。
+
+    ---
+
+    Spending exceeds the funds in place: a negative balance.
+
+    **What it checks.** Each pair of amounts the profile lists (gd-2020: 实际支出 (4) 合计 against
+    实际到位 (3) 合计), both as the form computes them from the inputs; more spent than arrived
+    is a negative 资金结余 (5).
+
+    **Why it matters.** A project can only spend the money that has arrived: either one of the
+    two figures is wrong or other money was used. They cannot all be true, and a reviewer looks
+    at the balance first.
+
+    **How to fix.** Check 实际到位 and 实际支出 (both source columns) against the accounts.
+    """
+    yield from _exceeds(ctx, "spent_within_in_place", "资金结余为负，支出不能多于到位资金",
+                        "a negative balance: no more can be spent than has arrived",
+                        "核对实际到位和实际支出，按账面数填写。",
+                        "Check the funds in place and the spending against the accounts.")
+
+
+@rule("F005", "spent-over-budget", "error", "实际支出大于预算安排（超预算支出）")
+def spent_over_budget(ctx: Context):
+    """实际支出超过预算安排。
+
+    **检查什么。** 表样列出的每一对金额（gd-2020：实际支出 (4) 合计与预算安排 (1) 合计），
+    都按表内公式由填报数推算；即预算完成率 (8) 超过 100%。
+
+    **为什么重要。** 支出须以批准的预算为依据，超预算支出须经调整预算。多数情况是预算安排
+    只填了年初预算、漏了年中追加；否则就是超预算支出，都要改正而不是说明。
+
+    **如何改正。** 预算安排填写调整后的全年预算（含追加）；核对实际支出。
+
+    ---
+
+    Spending exceeds the budget.
+
+    **What it checks.** Each pair of amounts the profile lists (gd-2020: 实际支出 (4) 合计 against
+    预算安排 (1) 合计), as the form computes them: a 预算完成率 (8) over 100%.
+
+    **Why it matters.** Spending must follow an approved budget. Usually 预算安排 holds the
+    initial budget and misses a mid-year addition; otherwise it is spending beyond the budget.
+    Either way the form must be corrected, not explained.
+
+    **How to fix.** Fill 预算安排 with the adjusted budget of the year; check the spending.
+    """
+    yield from _exceeds(ctx, "spent_within_budget", "预算完成率超过 100%，支出不能超出预算",
+                        "a budget completion over 100%: spending cannot exceed the budget",
+                        "预算安排应为调整后的全年预算（含追加）；核对实际支出。",
+                        "Fill in the adjusted budget (additions included); check the spending.")
+
+
+@rule("F006", "in-place-over-budget", "warning", "实际到位资金大于预算安排")
+def in_place_over_budget(ctx: Context):
+    """到位资金超过预算安排（支出未超预算）。
+
+    **检查什么。** 表样列出的每一对金额（gd-2020：实际到位 (3) 合计与预算安排 (1) 合计）。
+    支出也超过预算时由 F005 报告，这里不再重复。
+
+    **为什么重要。** 到位多于预算，常见于上级年中追加而预算安排未调整，也可能是到位数填错；
+    数字可能都是真的，但需要单位说明。
+
+    **如何改正。** 预算安排填写调整后的全年预算；或在说明栏写明多到位资金的来源。
+
+    ---
+
+    More funds arrived than were budgeted (the spending within the budget).
+
+    **What it checks.** Each pair of amounts the profile lists (gd-2020: 实际到位 (3) 合计 against
+    预算安排 (1) 合计). Where the spending exceeds the budget too, F005 says so and this warning
+    is not repeated.
+
+    **Why it matters.** Usually a mid-year addition from above that 预算安排 does not show, or a
+    mistyped figure; it can be true, but the unit must say why.
+
+    **How to fix.** Fill 预算安排 with the adjusted budget, or explain where the extra funds came from.
+    """
+    overspent = {row["workbook"] for row, *_ in _over(ctx, "spent_within_budget")}
+    yield from _exceeds(ctx, "in_place_within_budget", "到位资金多于预算安排",
+                        "more funds arrived than were budgeted",
+                        "预算安排应为调整后的全年预算；或说明多到位资金的来源。",
+                        "Fill in the adjusted budget, or explain the extra funds.", skip=overspent)

@@ -177,32 +177,43 @@ def deduction_unexplained(ctx: Context):
                           hint_en="Explain in the 自评情况说明 column.")
 
 
-@rule("P003", "full-marks-low-rate", "warning", "资金到位率或支出实现率明显低于 100% 仍给满分")
+@rule("P003", "full-marks-low-rate", "warning", "资金到位率或支出实现率明显低于（或超过）100% 仍给满分")
 def full_marks_low_rate(ctx: Context):
     """Full marks on a funds indicator (资金到位, 资金支付) while its rate is clearly below 100%.
 
     **What it checks.** Each (score, rate) pair the profile links: the score at its maximum
     while the recomputed rate is below `full_marks_rate` (default 99%, so a small balance such
-    as the seed's 16,050 of 2,700,000 is not flagged).
+    as the seed's 16,050 of 2,700,000 is not flagged) — or above the limit the profile sets for
+    that rate (gd-2020: 支出实现率 and 预算完成率 over 100%, more spent than arrived or than
+    budgeted: as doubtful as a shortfall).
 
     **Why it matters.** Funds not in place or not spent are exactly what these indicators score.
 
     **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
     """
+    seen = set()  # (workbook, score): one finding a score, the first link that flags it
     for link in ctx.profile.checks.get("full_marks", []):
         cells = ctx.cells.loc[ctx.cells["name"] == link["score"], ["workbook", "value", "max"]]
         score = cells.set_index("workbook")
         rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
         full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
-        low = rate < ctx.settings.full_marks_rate
+        never = pd.Series(False, index=rate.index)
+        low = rate < ctx.settings.full_marks_rate if link.get("below", True) else never
+        above = link.get("above")
+        high = rate > float(above) + ctx.settings.rate_tolerance if above is not None else never
         rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
-        flagged = (full & low).to_numpy()
+        flagged = (full & (low | high)).to_numpy()
         for row in rows_at(ctx, cells.index[flagged]):
             wb = row["workbook"]
+            if (wb, link["score"]) in seen:
+                continue
+            seen.add((wb, link["score"]))
+            shown = show(rate[wb], "rate")
+            how = f"为 {shown}，超过了 {show(float(above), 'rate')}" if high[wb] else f"只有 {shown}"
             yield ctx.finding(
-                row, f"{row['label']}给了满分，但{rate_label}只有 {show(rate[wb], 'rate')}",
-                f"full marks on {row['label']} while {rate_label} is {show(rate[wb], 'rate')}",
-                expected=f"低于满分或说明原因（{rate_label} {show(rate[wb], 'rate')}）",
+                row, f"{row['label']}给了满分，但{rate_label}{how}",
+                f"full marks on {row['label']} while {rate_label} is {shown}",
+                expected=f"低于满分或说明原因（{rate_label} {shown}）",
                 actual=show(row["value"]), hint_zh="按资金到位、支付情况扣分或说明。",
                 hint_en="Deduct or explain.",
             )
