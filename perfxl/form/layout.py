@@ -213,7 +213,8 @@ def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         sl.statics.append(Static(name, row, col0 + i, text, "header"))
     if block.caption:
         sl.statics.append(
-            Static(name, row, 0, block.caption, "label", last_row=row + len(block.rows))
+            Static(name, row, 0, block.caption + _unit_line(block, "\n"), "label",
+                   last_row=row + len(block.rows))
         )
     refs = {}
     for r_i, r in enumerate(block.rows, start=row + 1):
@@ -253,7 +254,8 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
     for c in block.columns:
         starts[c.key] = col
         col += c.span
-    sl.statics.append(Static(name, row, 0, block.number_header, "header"))
+    sl.statics.append(Static(name, row, 0, block.number_header + _unit_line(block, "\n" * bool(block.number_header)),
+                             "header"))
     for c in block.columns:
         sl.statics.append(
             Static(name, row, starts[c.key], c.label, "header",
@@ -295,6 +297,11 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
                 )
     lists[block.key] = ListArea(block.key, name, header_row, first, last, starts, total_row)
     return last + 1
+
+
+def _unit_line(block: Block, before: str) -> str:
+    """The money unit a table is printed in, as the form says it: （单位：元）."""
+    return f"{before}（单位：{block.unit}）" if block.unit else ""
 
 
 def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> int:

@@ -125,6 +125,7 @@ class Block:
     indicators: list[Indicator] = field(default_factory=list)
     cells: dict[tuple[str, str], GridRule] = field(default_factory=dict)
     total_adds: list[dict] = field(default_factory=list)  # tree: figures added to the total
+    unit: str = ""  # the money unit a grid or list is printed in (单位：元); "" none printed
 
     def cell_rule(self, row: Row, column: Column) -> GridRule | None:
         """How a grid cell is made, or None for an input.
@@ -292,6 +293,7 @@ def _build(data: dict, source: str) -> Profile:
                 indicators=[Indicator(**i) for i in b.get("indicators", [])],
                 cells={(c["row"], c["column"]): _grid_cell(c) for c in b.get("cells", [])},
                 total_adds=b.get("total_adds", []),
+                unit=b.get("unit", ""),
             )
             if kind == "grid":
                 block.rows = [Row(**{**r, "formula": _formula(r.get("formula"))}) for r in b["rows"]]

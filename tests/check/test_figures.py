@@ -150,3 +150,58 @@ def test_which_figures_the_checks_compare_comes_from_the_profile(make, tmp_path)
     codes = {f.code for f in check([read_report(path, profile=load_profile(str(own)))])}
     assert "F004" in codes
     assert "F004" not in {f.code for f in check([read_report(path)])}  # gd-2020: in place 2,900,000
+
+
+# ---------------------------------------------------------------- 2. amounts in the wrong unit
+
+
+def _seed_in_wan(fill):
+    """The seed's figures typed in 万元, as a clerk reading 万元 off the budget notice would."""
+    for key in [k for k in fill.values if k.startswith("funds_")]:
+        del fill.values[key]
+    fill.values.update(funds_budget_local=270, funds_invested_local=268.395, funds_in_place_local=270,
+                       funds_spent_local=268.395)
+    fill.items["detail"] = [{"item": "网络费", "budget": 270, "spent": 268.395, "basis": "合同"}]
+
+
+def test_a_project_typed_in_wan_is_suspected_although_every_total_agrees(make, findings_of):
+    found = findings_of(make(_seed_in_wan))
+    assert [(f.code, f.severity, f.cell) for f in found] == [("P009", "warning", "F9")]
+    assert "疑似以万元填写" in found[0].message and "预算安排（本级财政资金）为 270.00" in found[0].message
+    assert found[0].expected.startswith("2,700,000.00")
+
+
+def test_a_detail_typed_in_wan_beside_funds_in_yuan_says_so(make, findings_of):
+    def detail_in_wan(fill):
+        for row in fill.items["detail"]:
+            row.update(budget=row["budget"] / 10_000, spent=row["spent"] / 10_000)
+
+    found = findings_of(make(detail_in_wan))
+    d002 = _found(found, "D002")
+    assert [f.cell for f in d002] == ["E18"]
+    assert "相差 -2,879,712.00，前者疑似以万元填写" in d002[0].message
+    assert [(f.cell, f.expected) for f in _found(found, "P009")] == [("D18", "3,000,000.00")]
+
+
+def test_a_small_project_in_yuan_is_not_suspected(make, findings_of):
+    def small(fill):
+        for key in [k for k in fill.values if k.startswith("funds_")]:
+            del fill.values[key]
+        fill.values.update(funds_budget_local=48_000, funds_invested_local=48_000,
+                           funds_in_place_local=48_000, funds_spent_local=47_500)
+        fill.items["detail"] = [{"item": "印刷费", "budget": 48_000, "spent": 47_500, "basis": "发票"}]
+
+    assert not _found(findings_of(make(small)), "P009")
+
+
+def test_the_template_prints_its_money_unit_on_every_money_table(tmp_path, profile):
+    from python_calamine import CalamineWorkbook
+
+    from perfxl.form.template import write_template
+
+    path = write_template(profile, tmp_path / "t.xlsx")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("项目概况").to_python()
+    texts = [str(v) for row in rows for v in row if "单位：" in str(v)]
+    money_tables = [b for b in profile.blocks() if b.kind in ("grid", "list") and b.unit]
+    assert {b.key for b in money_tables} == {"funds", "detail"}
+    assert len(texts) == len(money_tables) and all(t.endswith("（单位：元）") for t in texts)

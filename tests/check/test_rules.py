@@ -41,6 +41,15 @@ def _second_detail_spent(amount):
     return lambda fill: fill.items["detail"][1].__setitem__("spent", amount)
 
 
+def _in_wan(fill):
+    """Every amount typed in 万元 into the 元 form."""
+    for key, value in list(fill.values.items()):
+        if key.startswith("funds_"):
+            fill.values[key] = value / 10_000
+    for row in fill.items["detail"]:
+        row.update(budget=row["budget"] / 10_000, spent=row["spent"] / 10_000)
+
+
 def _all_full_marks(fill):
     from perfxl.form.profile import load_profile
 
@@ -83,6 +92,7 @@ CASES = [
     ("P006", _set(note_cost="养护资金共 1500000 元"), "自评得分!E17", "2,880,000.00"),
     ("P007", _set(fill_date=dt.date(2023, 11, 20)), "封面!B7", "晚于 2023-12-31"),
     ("P008", _set(title="示例县 2022 年财政支出绩效自评报告"), "封面!A1", "2023"),
+    ("P009", _in_wan, "项目概况!E9", "1,000,000.00（如以万元填写）"),
 ]
 
 

@@ -205,7 +205,7 @@ def test_settings_apply_to_the_summary_as_to_validate(make):
 def test_annotated_copies_to_send_back(make, tmp_path):
     bad = make(lambda f: (_project(f, "壬局", "要退回的项目", 1000, 900), f.values.update(score_funds_paid=4)),
                name="退回.xlsx")
-    fine = make(lambda f: _project(f, "壬局", "没问题的项目", 1000, 1000), name="通过.xlsx")
+    fine = make(lambda f: _project(f, "壬局", "没问题的项目", 100_000, 100_000), name="通过.xlsx")
     before = bad.read_bytes()
     with zipfile.ZipFile(tmp_path / "收件.zip", "w") as zf:
         zf.write(bad, "壬局/压缩包里退回.xlsx")

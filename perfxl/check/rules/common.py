@@ -19,6 +19,17 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
+WAN = 10_000  # 元 in one 万元
+
+
+def wan_pair(a: float, b: float) -> bool:
+    """Whether one of two amounts that should agree is the other ÷ 10,000: one typed in 万元.
+
+    Within 1%, as a clerk converting to 万元 rounds (268.40 for 2,683,950)."""
+    small, big = sorted((abs(a), abs(b)))
+    return small > 0 and abs(small * WAN - big) <= 0.01 * big
+
+
 def rows_of(frame: pd.DataFrame) -> list[dict]:
     """A frame's rows as dicts of plain Python values: what ``iterrows`` (a Series per row) or
     ``to_dict("records")`` (about a millisecond even for none) give, made column by column."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from perfxl.findings import show
 
 from ..catalogue import rule
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance, wan_pair
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -59,13 +59,16 @@ def detail_funds_disagree(ctx: Context):
                   for row in rows_at(ctx, right.index[right["workbook"].isin(flagged).to_numpy()])}
         for wb in flagged:
             row, other = rows[wb], others[wb]
+            wan = wan_pair(float(a[wb]), float(b[wb]))  # one of them typed in 万元
             yield ctx.finding(
                 row,
                 f"{row['label']} {show(a[wb], row['type'])} 与{other['label']}"
                 f"（{other['sheet']}!{other['cell']}）{show(b[wb], other['type'])} 不一致，"
-                f"相差 {show(a[wb] - b[wb], row['type'])}",
+                f"相差 {show(a[wb] - b[wb], row['type'])}"
+                + (f"，{'前者' if abs(a[wb]) < abs(b[wb]) else '后者'}疑似以万元填写" if wan else ""),
                 f"{row['label']} {show(a[wb], row['type'])} differs from {other['label']} "
-                f"({other['sheet']}!{other['cell']}) {show(b[wb], other['type'])}",
+                f"({other['sheet']}!{other['cell']}) {show(b[wb], other['type'])}"
+                + ("; one of them looks typed in 万元" if wan else ""),
                 expected=show(b[wb], other["type"]), actual=show(a[wb], row["type"]),
                 hint_zh="明细应完整列出全部实际支出。",
                 hint_en="The detail must break down all of the spending.",

@@ -12,7 +12,7 @@ from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
 from ..catalogue import rule
-from .common import is_number, numeric, rows_at
+from .common import WAN, is_number, numeric, rows_at, wan_pair
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -382,3 +382,80 @@ def title_year_mismatch(ctx: Context):
                           f"the title says {m.group(0)}, the funds year is {year}",
                           expected=str(year), actual=m.group(0),
                           hint_zh="核对标题与资金安排年份。", hint_en="Check the year.")
+
+
+@rule("P009", "amounts-in-wan", "warning", "金额疑似以万元填写（表中单位为元）")
+def amounts_in_wan(ctx: Context):
+    """金额疑似以万元填入以元为单位的表。
+
+    **检查什么。** 表样以元为单位的金额（资金表和支出明细）：一个项目的全部金额都小于表样
+    规定的界限（gd-2020：10,000 元），或者表样列出的一对应当相近的金额（gd-2020：明细的
+    预算支出合计与预算安排）一个恰是另一个的万分之一。明细的实际支出与资金表的实际支出由
+    D002 核对，它的提示也会说“疑似以万元填写”。
+
+    **为什么重要。** 270 万元填成 270，表内各数照样相互吻合，任何加总校验都发现不了，
+    全县汇总却会少了 99.99%。
+
+    **如何改正。** 以元为单位重新填写（270 万元填 2700000）。
+
+    ---
+
+    Amounts that look typed in 万元 into a form in 元.
+
+    **What it checks.** The money amounts of tables printed in 元 (the funds table and the
+    detail): every amount of a project below the profile's limit (gd-2020: 10,000 元), or one of
+    a pair the profile lists as of a size (gd-2020: the detail's budget total and 预算安排) being
+    1/10,000 of the other. The detail's spending against the funds table is D002's pair, and its
+    message says 疑似以万元填写 too.
+
+    **Why it matters.** 270 typed for 270 万元 keeps every total of the form consistent, so no
+    sum check finds it, and the county summary loses 99.99% of the project.
+
+    **How to fix.** Type the amounts in 元 (2700000 for 270 万元).
+    """
+    units = ctx.profile.checks.get("units", {})
+    cells = ctx.cells
+    in_yuan = [b.key for b in ctx.profile.blocks() if b.unit == "元"]
+    below = units.get("wan_below")
+    flagged = set()
+    if below is not None and in_yuan:
+        money = cells.loc[(cells["kind"] == "input") & (cells["type"] == "money") & cells["block"].isin(in_yuan),
+                          ["workbook", "value"]]
+        amount = numeric(money["value"])
+        typed = amount.notna() & (amount != 0)
+        largest = amount.abs()[typed].groupby(money["workbook"][typed], observed=True).max()
+        small = largest.index[largest < float(below)]
+        firsts = money[typed & money["workbook"].isin(small)].groupby("workbook", observed=True).head(1)
+        for row in rows_at(ctx, firsts.index):
+            flagged.add(row["workbook"])
+            yield ctx.finding(
+                row, f"本项目的金额都小于 {float(below):,.0f} 元（如{row['label']}为 "
+                f"{show(row['value'], 'money')}），疑似以万元填写；表中金额单位为元",
+                f"every amount of the project is below {float(below):,.0f} yuan (e.g. "
+                f"{row['label']} {show(row['value'], 'money')}): typed in 万元? The form is in yuan",
+                expected=f"{show(row['value'] * WAN, 'money')}（如以万元填写）", actual=show(row["value"], "money"),
+                hint_zh="以元为单位填写金额，如 270 万元填 2700000。",
+                hint_en="Type amounts in yuan: 2700000 for 270 万元.",
+            )
+    for left, right in units.get("scaled", []):
+        a, b = (numeric(ctx.per_workbook(name, "expected")) for name in (left, right))
+        b = b.reindex(a.index)
+        pairs = [wb for wb in a.index[a.notna() & b.notna()]
+                 if wb not in flagged and wan_pair(float(a[wb]), float(b[wb]))]
+        if not pairs:
+            continue
+        labels = {r["workbook"]: r for r in rows_at(ctx, (cells["name"] == right) & cells["workbook"].isin(pairs))}
+        for row in rows_at(ctx, (cells["name"] == left) & cells["workbook"].isin(pairs)):
+            wb, other = row["workbook"], labels[row["workbook"]]
+            small_is_left = abs(a[wb]) < abs(b[wb])
+            at = row if small_is_left else other
+            yield ctx.finding(
+                at, f"{row['label']} {show(a[wb], 'money')} 是{other['label']} {show(b[wb], 'money')} "
+                f"的{'万分之一' if small_is_left else '一万倍'}，{'前者' if small_is_left else '后者'}疑似以万元填写",
+                f"{row['label']} {show(a[wb], 'money')} is {'1/10,000 of' if small_is_left else '10,000 times'} "
+                f"{other['label']} {show(b[wb], 'money')}: typed in 万元?",
+                expected=show((a[wb] if small_is_left else b[wb]) * WAN, "money"),
+                actual=show(a[wb] if small_is_left else b[wb], "money"),
+                hint_zh="以元为单位填写金额，如 270 万元填 2700000。",
+                hint_en="Type amounts in yuan: 2700000 for 270 万元.",
+            )
