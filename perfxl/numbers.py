@@ -333,6 +333,24 @@ def parse_postcode(raw: object) -> Parsed:
     return _run(raw, _postcode)
 
 
+# Text a spreadsheet's arithmetic (+ − × ÷) takes as a number, as Excel's VALUE() does: ASCII
+# digits, thousands commas in threes, a decimal point, an exponent, a sign, a percent sign and
+# spaces around.  万, 元, 分 and full-width digits are text to it, and SUM skips every text.
+_SHEET_NUMBER = re.compile(r" *([-+]?)((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)"
+                           r"([eE][-+]?[0-9]{1,3})? *(%?) *", re.ASCII)
+
+
+def sheet_number(text: str) -> float | None:
+    """The number a spreadsheet formula makes of a text cell in ``+`` or ``/`` (``"2,700,000"``
+    → 2700000.0; ``"270万元"`` → None: #VALUE!)."""
+    m = _SHEET_NUMBER.fullmatch(text)
+    if m is None:
+        return None
+    value = float(m[2].replace(",", "") + (m[3] or ""))
+    value = -value if m[1] == "-" else value
+    return value / 100 if m[4] else value
+
+
 PARSERS: dict[str, Callable[[object], Parsed]] = {
     "money": parse_money, "rate": parse_rate, "score": parse_score, "number": parse_number,
     "year": parse_year, "date": parse_date, "text": parse_text, "phone": parse_phone,

@@ -6,9 +6,11 @@
   (``../shared/seed``) typed into the gd-2020 form exactly as printed: every figure, score
   and explanation, blanks where the report has blanks.  Its names are public record.
 * ``county/<部门>/<项目名称>.xlsx`` — the 2023 submissions of the fictional 示例县: clean
-  workbooks (some typed the messy ways staff type: ``2,700,000``, ``270万元``, full-width
-  digits, a date as text, inserted detail rows), workbooks with deliberate mistakes covering
-  the reviewer's checks (FORMS.md §4), and one project submitted twice.
+  workbooks (some typed the messy ways staff type that the form's formulas do not mind: a date
+  as text, a phone number in parentheses, inserted detail rows), workbooks with deliberate
+  mistakes covering the reviewer's checks (FORMS.md §4) — among them an amount typed as text
+  (``193万元``), which Excel's SUM skips — and one project submitted twice.  The formulas'
+  cached results are what Excel computes from the cells as typed.
 * ``county/MANIFEST.json`` — for every county file, its department, project, whether it is
   clean, and its deliberate mistakes as ``{code, field, severity, expected}`` records.
 
@@ -31,13 +33,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-try:
-    from perfxl.form.profile import load_profile
-    from perfxl.form.template import Fill, write_workbook
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from perfxl.form.profile import load_profile
-    from perfxl.form.template import Fill, write_workbook
+# The samples are this checkout's: its perfxl writes them, not a copy installed elsewhere (an
+# editable install of another worktree would write that tree's bytes here).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from perfxl.form.profile import load_profile
+from perfxl.form.template import Fill, write_workbook
 
 HERE = Path(__file__).resolve().parent
 PROFILE_ID = "gd-2020"
@@ -597,10 +597,11 @@ MISTAKE_KINDS = [
     "detail_short+title_year", "score_over_max+long_note", "rollup_typed_over", "grade_typed_over",
     "unparseable_amount+bad_date", "ref_error+full_marks_low_rate", "filler_phone",
     "six_problems+text_amount", "no_problems", "all_full_marks", "placeholder_problems",
+    "amount_as_text", "spent_over_in_place+full_marks",
 ]
-MESSY_KINDS = ["amount_commas", "amount_wan", "fullwidth_digits", "date_text", "detail_6_rows",
-               "phone_parens"]
-FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Numbers typed as text (2,700,000, 270万元, full-width digits) are not messy but mistakes now:
+# the form's own SUM skips them (V004), so they are deliberate mistakes, not clean files.
+MESSY_KINDS = ["date_text", "detail_6_rows", "phone_parens"]
 SOURCES = ("upper", "local")
 STAGES = ("budget", "invested", "in_place", "spent")
 
@@ -902,6 +903,8 @@ def _build(rng: random.Random, leaves: list, dept: tuple, spec: tuple, project: 
         funds_kw = {"r_in": "high", "r_sp": "high"}
     elif mistake == "unparseable_amount+bad_date":
         funds_kw = {"upper": False}
+    elif mistake == "spent_over_in_place+full_marks":
+        funds_kw = {"r_in": "high", "r_sp": "high", "upper": False}
     funds = _draw_funds(rng, **funds_kw)
     if mistake == "six_problems+text_amount":  # the figures of FORMS.md's example
         funds = Funds({"local": {"budget": 148_000_000, "invested": 148_000_000,
@@ -935,6 +938,8 @@ def _build(rng: random.Random, leaves: list, dept: tuple, spec: tuple, project: 
         score_kw.update(deduct=2, n_leaves=1, must=("quality",))
     elif mistake == "all_full_marks":
         score_kw["deduct"] = 0
+    elif mistake == "spent_over_in_place+full_marks":
+        score_kw["exclude"] = ("cost", "funds_in_place", "funds_paid")
     scores, deductions, ctx = _scores(rng, leaves, ctx, funds=funds, kind=kind, **score_kw)
     if mistake is not None and "cost" not in deductions:
         scores["note_cost"] = FULL_NOTES["cost"][2]
@@ -1037,7 +1042,10 @@ def _unparseable(s: Sample, rng, funds: Funds, deductions) -> None:
     s.values[name] = f"约{round(budget / 1_000_000)}万"
     s.values["fill_date"] = f"{YEAR + 1}年2月30日"
     s.mistakes += [_mistake("V002", name, "error", _yuan(budget)),
-                   _mistake("T003", "fill_date", "error")]
+                   _mistake("T003", "fill_date", "error"),
+                   # what the form shows from the text: 合计 = E9+F9 is #VALUE!, and (8) over it
+                   _mistake("V003", "funds_budget_total", "error"),
+                   _mistake("V003", "funds_rate_budget_total", "error")]
 
 
 def _ref_error(s: Sample, rng, funds: Funds, deductions) -> None:
@@ -1045,6 +1053,25 @@ def _ref_error(s: Sample, rng, funds: Funds, deductions) -> None:
     s.typed_over[name] = "#REF!"
     s.mistakes += [_mistake("V003", name, "error", rate), _mistake("V001", name, "error", rate),
                    _mistake("P003", "score_funds_in_place", "warning")]
+
+
+def _amount_as_text(s: Sample, rng, funds: Funds, deductions) -> None:
+    """The first detail row's spending typed as text: Excel's SUM skips it in the 合计."""
+    row = s.items["detail"][0]
+    cents = round(row["spent"] * 100)
+    wan = (Decimal(cents) / Decimal(1_000_000)).normalize()
+    row["spent"] = f"{wan:f}万元" if cents % 10_000 == 0 else f"{row['spent']:,}"
+    s.mistakes += [_mistake("V004", "detail_spent", "error", _yuan(cents)),
+                   _mistake("D001", "detail_total_spent", "error", _yuan(funds.total("spent")))]
+
+
+def _spent_over_in_place(s: Sample, rng, funds: Funds, deductions) -> None:
+    """Less in place (and invested) than was spent, with full marks on 资金支付."""
+    spent = funds.cells["local"]["spent"]
+    in_place = spent - max(1, round(spent * rng.uniform(0.02, 0.06) / 1_000_000)) * 1_000_000
+    s.values["funds_in_place_local"] = s.values["funds_invested_local"] = _yuan(in_place)
+    s.mistakes += [_mistake("F004", "funds_spent_total", "error", f"≤ {in_place / 100:,.2f}"),
+                   _mistake("P003", "score_funds_paid", "warning")]
 
 
 def _filler_phone(s: Sample, rng, funds: Funds, deductions) -> None:
@@ -1080,22 +1107,8 @@ def _placeholder(s: Sample, rng, funds: Funds, deductions) -> None:
 _MISTAKES = dict(zip(MISTAKE_KINDS, [
     _rate_typed_over, _stale_balance, _detail_total_typed_over, _detail_short, _score_over_max,
     _rollup_typed_over, _grade_typed_over, _unparseable, _ref_error, _filler_phone,
-    _six_problems, _no_problems, _all_full, _placeholder,
+    _six_problems, _no_problems, _all_full, _placeholder, _amount_as_text, _spent_over_in_place,
 ], strict=True))
-
-
-def _messy_commas(s: Sample, rng, funds: Funds) -> None:
-    yuan = _yuan(funds.cells["local"]["in_place"])
-    s.values["funds_in_place_local"] = f"{yuan:,}" if isinstance(yuan, int) else f"{yuan:,.2f}"
-
-
-def _messy_wan(s: Sample, rng, funds: Funds) -> None:
-    wan = (Decimal(funds.cells["local"]["budget"]) / Decimal(1_000_000)).normalize()
-    s.values["funds_budget_local"] = f"{wan:f}万元"
-
-
-def _messy_fullwidth(s: Sample, rng, funds: Funds) -> None:
-    s.values["funds_invested_local"] = str(s.values["funds_invested_local"]).translate(FULLWIDTH)
 
 
 def _messy_date(s: Sample, rng, funds: Funds) -> None:
@@ -1107,10 +1120,7 @@ def _messy_phone(s: Sample, rng, funds: Funds) -> None:
     s.values["contact_phone"] = f"({AREA_CODE}){_landline(rng)}"
 
 
-_MESSY = dict(zip(MESSY_KINDS, [
-    _messy_commas, _messy_wan, _messy_fullwidth, _messy_date, lambda s, rng, funds: None,
-    _messy_phone,
-], strict=True))
+_MESSY = dict(zip(MESSY_KINDS, [_messy_date, lambda s, rng, funds: None, _messy_phone], strict=True))
 
 
 # ----------------------------------------------------------------------------- the county

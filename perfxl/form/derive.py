@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from .formula import SheetError
 from .layout import grid_name, list_name, tree_name
 from .profile import Profile
 
@@ -117,3 +118,112 @@ def _plan(profile: Profile) -> tuple:
     return (tuple(grids), totals, tuple(node(r) for r in tree.roots),
             tuple(tree_name(score, i) for i in tree.leaves),
             tuple(add["name"] for add in tree.total_adds), tree_name(score, "total"))
+
+
+def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
+    """Derived values by defined name as the template's own formulas compute them in Excel from
+    the cells as typed, a number typed as text included (the figures of the printed form).
+
+    ``inputs`` maps input names to what their cells hold: a float, None (blank), a str (a text,
+    perhaps a number typed as text) or a :class:`~perfxl.form.formula.SheetError`; ``items`` an
+    open list's columns alike.  SUM skips every text, ``+ − ×`` take a text only when it reads as
+    a plain number (else #VALUE!), a rate over a text base is blank (the template writes
+    ``IF(N(base)=0,"",…)``).  Each value is a float, "" (blank text) or an error value such as
+    "#VALUE!"; for cells that hold numbers only, the same floats as :func:`derive`.
+    """
+    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    out: dict[str, object] = {}
+    for cells, steps in grids:
+        cell = {key: inputs.get(name) for key, name in cells}
+        for key, formula, along, name in steps:
+            cell[key] = formula.evaluate_sheet({k: cell[at] for k, at in along})
+            out[name] = _shown(cell[key])
+    for block, column, name in totals:
+        out[name] = _shown(_sheet_sum(items.get(block, {}).get(column, [])))
+
+    def rollup(node):
+        name, children = node
+        if children is None:
+            return inputs.get(name)
+        value = _sheet_sum([rollup(c) for c in children])
+        out[name] = _shown(value)
+        return value
+
+    total = _sheet_sum([rollup(r) for r in roots])
+    for add in adds:
+        extra = out.get(add, inputs.get(add))
+        total = _sheet_add(total, extra)
+    out[total_name] = _shown(total)
+    counted = sum(isinstance(v, float | int) and not isinstance(v, bool) for v in map(inputs.get, leaves))
+    if not counted:  # IF(COUNT(leaves)=0,"",…)
+        out["grade"] = ""
+    elif isinstance(total, SheetError):
+        out["grade"] = str(total)
+    else:
+        bands = sorted(profile.grades, key=lambda g: -g.min)
+        out["grade"] = next((g.label for g in bands[:-1] if total >= g.min), bands[-1].label)
+    return out
+
+
+def _sheet_sum(values) -> float | SheetError:
+    """SUM over cells: numbers added, texts and blanks skipped, an error passed on."""
+    numbers = []
+    for v in values:
+        if isinstance(v, SheetError):
+            return v
+        if isinstance(v, float | int) and not isinstance(v, bool) and not math.isnan(v):
+            numbers.append(float(v))
+    return math.fsum(numbers)
+
+
+def _sheet_add(total, extra):
+    """``total + N(extra)``, errors passed on."""
+    if isinstance(total, SheetError):
+        return total
+    if isinstance(extra, SheetError):
+        return extra
+    return total + (float(extra) if isinstance(extra, float | int) and not isinstance(extra, bool) else 0.0)
+
+
+def _shown(value) -> object:
+    """A computed value as a cell shows it: a number rounded as :func:`derive` rounds, "" or the
+    error's text."""
+    if isinstance(value, SheetError):
+        return str(value)
+    return _clean(value) if isinstance(value, float) else value
+
+
+@lru_cache(maxsize=16)
+def formula_sources(profile: Profile) -> dict[str, frozenset[str]]:
+    """For each derived figure, the input names its formula takes its value from, however
+    indirectly (an open list's column is one name for all its rows)."""
+    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    out: dict[str, frozenset[str]] = {}
+    for cells, steps in grids:
+        of = {key: frozenset({name}) for key, name in cells}
+        for key, _, along, name in steps:
+            of[key] = frozenset().union(*(of[at] for _, at in along))
+            out[name] = of[key]
+    for block, column, name in totals:
+        out[name] = frozenset({list_name(block, column)})
+
+    def rollup(node) -> frozenset[str]:
+        name, children = node
+        if children is None:
+            return frozenset({name})
+        got = frozenset().union(*(rollup(c) for c in children))
+        out[name] = got
+        return got
+
+    total = frozenset().union(*(rollup(r) for r in roots))
+    for add in adds:
+        total |= out.get(add, frozenset({add}))
+    out[total_name] = total
+    out["grade"] = total | frozenset(leaves)
+    return out
+
+
+@lru_cache(maxsize=16)
+def formula_inputs(profile: Profile) -> frozenset[str]:
+    """The input names some derived figure of the template is computed from."""
+    return frozenset().union(*formula_sources(profile).values())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from perfxl.lazy import module
+from perfxl.numbers import sheet_number
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _EXCEL_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -79,6 +80,49 @@ class Formula:
         result = self._compiled(values)
         return math.nan if math.isinf(result) else result
 
+    def evaluate_sheet(self, values):
+        """What the template's Excel formula computes, as a spreadsheet does, over cells that
+        may hold text: ``values`` maps each key to a float, None (a blank cell), a str (a text
+        cell, or the blank text a rate over a zero base shows) or a :class:`SheetError`.
+
+        A text takes part in ``+ − ×`` only when it reads as a plain number
+        (:func:`perfxl.numbers.sheet_number`), else the result is #VALUE!; a division is written
+        ``IF(N(base)=0,"",…)`` and N() of a text is 0, so a text base shows blank; min() and max()
+        skip texts and blanks of the cells they name.  Returns a float, "" or a SheetError."""
+        try:
+            if isinstance(self.tree, ast.Name):  # =A1: a blank shows 0, a text itself
+                value = values[self.tree.id]
+                return 0.0 if value is None else value
+            return self._sheet(self.tree, values)
+        except SheetError as exc:
+            return exc
+
+    def _sheet(self, node, values):
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return values[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return -_operand(self._sheet(node.operand, values))
+        if isinstance(node, ast.Call):
+            found = []
+            for arg in node.args:
+                value = self._sheet(arg, values)
+                if isinstance(value, SheetError):
+                    raise value
+                if isinstance(arg, ast.Name):  # a cell named: texts and blanks are skipped
+                    if isinstance(value, float | int) and not isinstance(value, bool):
+                        found.append(float(value))
+                else:  # a value computed: it must be a number
+                    found.append(_operand(value))
+            return (min if node.func.id == "min" else max)(found) if found else 0.0
+        left, right = self._sheet(node.left, values), self._sheet(node.right, values)
+        if isinstance(node.op, ast.Div):
+            if _n(right) == 0:
+                return ""
+            return _operand(left) / _operand(right)
+        return _BINOPS[type(node.op)](_operand(left), _operand(right))
+
     def _eval(self, node, values):
         if isinstance(node, ast.Constant):
             return float(node.value)
@@ -138,6 +182,40 @@ class Formula:
             # A rate over an empty or zero base is shown blank, never #DIV/0!.
             return f'IF(N({right})=0,"",{left}/{right})'
         return f"({left}{_EXCEL_OPS[type(node.op)]}{right})"
+
+
+class SheetError(Exception):
+    """An Excel error value a formula shows (#VALUE!), raised while it propagates."""
+
+    def __init__(self, code: str = "#VALUE!"):
+        super().__init__(code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _operand(value) -> float:
+    """A cell's value as ``+ − × ÷`` take it: blank 0, a text only when it reads as a number."""
+    if value is None:
+        return 0.0
+    if isinstance(value, SheetError):
+        raise value
+    if isinstance(value, str):
+        number = sheet_number(value)
+        if number is None:
+            raise SheetError("#VALUE!")
+        return number
+    return float(value)
+
+
+def _n(value) -> float:
+    """Excel's N(): a number itself, a text or a blank 0, an error passed on."""
+    if isinstance(value, SheetError):
+        raise value
+    if value is None or isinstance(value, str):
+        return 0.0
+    return float(value)
 
 
 def _scalar_min(*args: float) -> float:

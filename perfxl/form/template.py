@@ -18,10 +18,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from perfxl.numbers import parse
 from perfxl.ooxml.atomic import atomic_write
 
-from .derive import derive
+from .derive import derive_as_typed
 from .layout import PROFILE_NAME, VERSION_NAME, Layout, Slot, layout_for
 from .profile import Profile
 
@@ -93,7 +92,9 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
     wb.define_name(VERSION_NAME, f'="{fill.props.get(VERSION_NAME, profile.version)}"')
     formats = _Formats(wb)
     values = _with_defaults(layout, fill.values, year, county)
-    derived = derive(profile, _numbers(layout, values), _list_numbers(profile, fill))
+    # The cached results are what Excel computes from the cells as typed: a number typed as
+    # text is skipped by SUM and makes + give #VALUE!, as in the workbooks units send.
+    derived = derive_as_typed(profile, _numbers(layout, values), _list_numbers(profile, fill))
 
     for sl in layout.sheets:
         ws = wb.add_worksheet(sl.sheet.name)
@@ -135,9 +136,10 @@ def _with_defaults(layout: Layout, values: dict, year: int, county: str) -> dict
 
 
 def _numbers(layout: Layout, values: dict) -> dict[str, object]:
-    """The typed numbers, parsed as the reader parses them, so cached values match."""
+    """The numeric inputs as their cells hold them: numbers, texts (a number typed as text), or
+    None for a blank."""
     return {
-        s.name: parse(s.type, values[s.name]).value
+        s.name: _as_cell(values[s.name])
         for s in layout.slots
         if s.kind == "input" and s.type in ("money", "rate", "score", "number") and s.name in values
     }
@@ -147,9 +149,17 @@ def _list_numbers(profile: Profile, fill: Fill) -> dict[str, dict[str, list]]:
     out = {}
     for block in profile.blocks("list"):
         rows = fill.items.get(block.key, [])
-        out[block.key] = {c.key: [parse(c.type, r.get(c.key, "")).value for r in rows]
-                          for c in block.columns}
+        out[block.key] = {c.key: [_as_cell(r.get(c.key)) for r in rows] for c in block.columns}
     return out
+
+
+def _as_cell(value) -> object:
+    """A value as :func:`_write_value` puts it into its cell, as a formula sees the cell."""
+    if value is None or value == "":
+        return None  # a blank cell
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return str(value)  # a text, a boolean or a date: SUM skips it
 
 
 def _write_slot(ws, slot: Slot, formats: _Formats, values: dict, derived: dict, fill: Fill):

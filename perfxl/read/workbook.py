@@ -23,7 +23,8 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from perfxl.errors import NotAForm, UnreadableWorkbook
-from perfxl.form.derive import derive
+from perfxl.form.derive import derive, derive_as_typed, formula_inputs
+from perfxl.form.formula import SheetError
 from perfxl.form.layout import PROFILE_NAME, VERSION_NAME, layout_for
 from perfxl.form.profile import Profile, available_profiles, load_profile
 from perfxl.numbers import PARSERS, Parsed
@@ -34,7 +35,7 @@ from .package import Package, read_package, resolve
 CELL_COLUMNS = [
     "name", "section", "block", "sheet", "cell", "row", "col", "label", "kind", "type", "max",
     "max_length", "required", "grid_row", "grid_col", "indicator", "column", "item", "raw",
-    "value", "status", "has_formula", "expected",
+    "value", "status", "has_formula", "expected", "as_typed",
 ]
 NUMERIC = ("money", "rate", "score", "number")
 
@@ -120,12 +121,16 @@ class Report:
     def figures(self) -> dict[str, object]:
         """The key figures (project, department, budget, spending, score, grade…).
 
-        Derived figures are the recomputed ones, never the cached values.  Read from the
+        These are the signed form's figures: derived ones as the template's formulas compute
+        them from the cells as typed — recomputed, never a formula's cached value.  Where a number
+        typed as text makes the form's formula show something else than perfxl reads (SUM skips
+        the text; ``+`` gives #VALUE!, a figure the form cannot show: None), the form's figure
+        is taken, and the workbook has an error (V004) at the cell typed.  Read from the
         columns, so a county's worth of reports never builds a frame per workbook.
         """
         out: dict[str, object] = {"project": None, "department": None, "year": None, "fill_date": None}
         c = self.columns
-        slots, values, expected = c[_SLOT], c[_VALUE], c[_EXPECTED]
+        slots, values, expected, typed = c[_SLOT], c[_VALUE], c[_EXPECTED], c[_AS_TYPED]
         for index, key, derived, listed in _figure_slots(self.profile):
             if listed:
                 at = _last(slots, index)
@@ -135,7 +140,7 @@ class Report:
                 except ValueError:
                     continue
             if at is not None:
-                out[key] = expected[at] if derived else values[at]
+                out[key] = (expected[at] if typed[at] is None else _figure(typed[at])) if derived else values[at]
         return out
 
     def first_text(self, block: str, column: str) -> str:
@@ -157,6 +162,14 @@ class Report:
         """A value by its role in the profile (project, department, year, date, title)."""
         key = self.profile.roles.get(role)
         return self.value(key) if key else None
+
+
+def _figure(shown):
+    """A figure as the form's formula shows it: a number, a grade; blank text or an error value
+    (a figure the form does not show) None."""
+    if type(shown) is str and (shown == "" or shown.startswith("#")):
+        return None
+    return shown
 
 
 @lru_cache(maxsize=16)
@@ -387,17 +400,22 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
     numbers: dict[str, object] = {}  # input figures and list columns, for the recomputation
     items: dict[str, dict[str, list]] = {}
     derived: list[int] = []  # where the derived cells are in ``records``
+    texts: list[tuple] = []  # numeric inputs typed as text: (slot, item, the text)
     places, located_by_layout = _places(layout, pkg)
     for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
         found = formulas[sheet]
+        numeric = parser in _NUMERIC_PARSERS and slot.kind == "input"
         if area is None:
             raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
-            record = _record(index, _parse(parser, raw), sheet, row, col, cell, found, -1)
+            text = numeric and type(raw) is str and raw != ""
+            record = _record(index, _parse(parser, raw), sheet, row, col, cell, found, -1, text)
             if slot.kind == "derived":
                 derived.append(len(records))
             else:
                 numbers[slot.name] = _known(record)
+                if text:
+                    texts.append((slot, -1, raw))
             records.append(record)
             continue
         column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
@@ -405,18 +423,64 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
                                col - area.columns[slot.column])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
+            text = numeric and type(raw) is str and raw != ""
             record = _record(index, _parse(parser, raw), sheet, r, col,
-                             _cell_name(r, col), found, i)
+                             _cell_name(r, col), found, i, text)
             column.append(_known(record))
+            if text:
+                texts.append((slot, i, raw))
             records.append(record)
     if located_by_layout:
         notes.append(f"{located_by_layout} 个字段未找到定义名称，按表样位置读取")
     expected = derive(profile, numbers, items)
     slots = layout.slots
+    as_typed = _as_typed(profile, records, derived, numbers, items, texts, expected) if texts else {}
     for at in derived:
         record = records[at]
-        records[at] = (*record[:_EXPECTED], expected.get(slots[record[_SLOT]].name))
+        name = slots[record[_SLOT]].name
+        records[at] = (*record[:_EXPECTED], expected.get(name), as_typed.get(name))
     return records
+
+
+def _as_typed(profile: Profile, records: list[tuple], derived: list[int], numbers: dict,
+              items: dict, texts: list[tuple], expected: dict) -> dict[str, object]:
+    """The derived figures the workbook's own formulas show where they differ from perfxl's
+    reading, because a number was typed as text: only for cells that hold their formula, and
+    only when a text is one of the template's formula inputs (most workbooks have none)."""
+    used = formula_inputs(profile)
+    if not any(slot.name in used for slot, _, _ in texts):
+        return {}
+    holding = [at for at in derived if records[at][_HAS_FORMULA]]
+    if not holding:  # a form typed by hand: what it shows is what was typed
+        return {}
+    cells = dict(numbers)  # numbers, None for blanks, NaN where unreadable: made what the cells hold
+    lists = {block: {column: list(values) for column, values in columns.items()}
+             for block, columns in items.items()}
+    for slot, item, raw in texts:
+        if item < 0:
+            cells[slot.name] = raw
+        else:
+            lists[slot.block][slot.column][item] = raw
+    for values in (cells, *(c for columns in lists.values() for c in columns.values())):
+        for key, value in (values.items() if isinstance(values, dict) else enumerate(values)):
+            if type(value) is float and value != value:  # an error value in an input cell
+                values[key] = SheetError("#N/A")
+    shown = derive_as_typed(profile, cells, lists)
+    slots = layout_for(profile).slots
+    out = {}
+    for at in holding:
+        name = slots[records[at][_SLOT]].name
+        value, mine = shown.get(name), expected.get(name)
+        if not _same_figure(value, mine):
+            out[name] = value
+    return out
+
+
+def _same_figure(shown, expected) -> bool:
+    if type(shown) is float and type(expected) is float:
+        return abs(shown - expected) <= 1e-9 * max(1.0, abs(expected))
+    blank = expected is None or (type(expected) is float and expected != expected)  # 0 ÷ 0
+    return shown == expected or (shown == "" and blank)
 
 
 _PLACES: dict[tuple, tuple] = {}  # (layout, the package's metadata key) → where every slot is
@@ -503,22 +567,29 @@ def _plan(layout) -> tuple:
     return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
 
 
-def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int) -> tuple:
+def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int,
+            text: bool = False) -> tuple:
     has_formula = None if found is None else cell in found[0]
     status = parsed.status
     if found is not None and cell in found[1] and status != "error":
         status, parsed_value = "error", None  # calamine shows error cells as empty text
     else:
         parsed_value = parsed.value
-    return (index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None)
+    return (index, sheet, row, col, item, parsed.raw, parsed_value, status, has_formula, None,
+            parsed.raw if text else None)
 
 
 # A record is the variable part of a cell; what the profile fixes (name, label, type…) is looked
-# up through its slot, so thousands of workbooks share one copy of it.
+# up through its slot, so thousands of workbooks share one copy of it.  ``as_typed`` is what the
+# form itself shows where that differs from perfxl's reading: for a numeric input typed as text,
+# the text (a spreadsheet's SUM skips it); for a derived cell holding its formula, the figure
+# that formula computes from the cells as typed (a number, "" or an error value such as
+# "#VALUE!"); None elsewhere, which is nearly everywhere.
 RECORD_COLUMNS = ["slot", "sheet", "row", "col", "item", "raw", "value", "status",
-                  "has_formula", "expected"]
-_SLOT, _ITEM, _VALUE, _STATUS, _EXPECTED = (
-    RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "expected"))
+                  "has_formula", "expected", "as_typed"]
+_SLOT, _ITEM, _VALUE, _STATUS, _HAS_FORMULA, _EXPECTED, _AS_TYPED = (
+    RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "has_formula", "expected", "as_typed"))
+_NUMERIC_PARSERS = frozenset(PARSERS[t] for t in NUMERIC)
 SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
                 "required", "grid_row", "grid_col", "indicator", "column"]
 _UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown

@@ -205,3 +205,152 @@ def test_the_template_prints_its_money_unit_on_every_money_table(tmp_path, profi
     money_tables = [b for b in profile.blocks() if b.kind in ("grid", "list") and b.unit]
     assert {b.key for b in money_tables} == {"funds", "detail"}
     assert len(texts) == len(money_tables) and all(t.endswith("（单位：元）") for t in texts)
+
+
+# ---------------------------------------------------------------- 1. numbers typed as text
+
+
+def test_270万元_typed_into_实际到位_is_an_error_at_its_cell_and_the_form_shows_value_errors(make, findings_of):
+    found = findings_of(make(_set(funds_in_place_local="190万元")))
+    v004 = _found(found, "V004")
+    assert [(f.sheet, f.cell, f.expected) for f in v004] == [("项目概况", "F11", "1,900,000.00")]
+    assert "“190万元”是文本，perfxl 读作 1,900,000.00" in v004[0].message
+    assert "请改为数字（表内公式不会计入文本）" in v004[0].message
+    # what Excel shows from it: 实际到位 合计 = E11+F11 is #VALUE!, and all that follows from it
+    total = next(f for f in found if f.cell == "D11")
+    assert (total.code, total.actual, total.expected) == ("V003", "#VALUE!", "2,900,000.00")
+    assert "因 项目概况!F11 填写的“190万元”是文本" in total.message
+    rate = next(f for f in found if f.cell == "F15")  # IF(N(F11)=0,"",…): N() of a text is 0
+    assert (rate.code, rate.actual) == ("F001", "（空）") and "项目概况!F11" in rate.message
+    assert not [f for f in found if "未重新计算" in f.message]
+
+
+def test_a_score_typed_as_14分_makes_the_printed_form_82_良好_and_the_summary_says_so(make, findings_of):
+    from perfxl.read.workbook import read_report
+
+    path = make(_set(score_implementation="14分"))
+    found = findings_of(path)
+    assert [(f.code, f.cell) for f in found] == [
+        ("S002", "G10"), ("V004", "D13"), ("S002", "D24"), ("S003", "F24")]
+    total = next(f for f in found if f.cell == "D24")
+    assert (total.expected, total.actual) == ("96", "82")  # SUM skipped the text
+    assert "因 自评得分!D13 填写的“14分”是文本" in total.message
+    figures = read_report(path).figures()
+    assert (figures["score_total"], figures["grade"]) == (82, "良好")  # the signed form's figures
+
+
+def test_each_way_of_typing_a_number_as_text_is_caught(make, findings_of):
+    for typed in ("270万元", "２７０００００", "2,700,000.00", "2700000 "):
+        found = findings_of(make(_set(funds_budget_local=typed)))
+        assert [(f.cell, f.actual) for f in _found(found, "V004")] == [("F9", f"“{typed}”（文本）")], typed
+
+
+def test_a_detail_amount_with_a_trailing_space_is_left_out_of_the_detail_total(make, findings_of):
+    path = make(lambda fill: fill.items["detail"][0].update(spent="1930000 "))
+    found = findings_of(path)
+    assert [(f.code, f.cell) for f in found] == [("D001", "E18"), ("V004", "E19")]
+    d001 = found[0]
+    assert (d001.expected, d001.actual) == ("2,880,000.00", "950,000.00")
+    assert "因 项目概况!E19 填写的“1930000 ”是文本" in d001.message
+
+
+def test_without_cached_results_the_typed_cell_is_still_named(make, findings_of, tmp_path):
+    import openpyxl
+
+    path = make(_set(funds_spent_local="188万元"))
+    wb = openpyxl.load_workbook(path)  # openpyxl keeps formulas but drops their cached results
+    wb.save(path)
+    assert [(f.code, f.cell) for f in findings_of(path)] == [("V004", "F12")]
+
+
+def _typed_by_hand(fill):
+    """The form retyped by hand: every rate and total typed as a number (no formulas)."""
+    from perfxl.form.derive import derive
+    from perfxl.form.layout import layout_for
+    from perfxl.form.profile import load_profile
+    from perfxl.numbers import parse
+
+    profile = load_profile("gd-2020")
+    slots = layout_for(profile, {k: len(v) for k, v in fill.items.items()}).slots
+    numbers = {s.name: parse(s.type, fill.values[s.name]).value for s in slots
+               if s.kind == "input" and s.name in fill.values}
+    items = {b.key: {c.key: [parse(c.type, r.get(c.key, "")).value for r in fill.items.get(b.key, [])]
+                     for c in b.columns} for b in profile.blocks("list")}
+    for name, value in derive(profile, numbers, items).items():
+        fill.typed_over[name] = "" if value is None or value != value else value
+
+
+def test_in_a_form_typed_by_hand_the_text_is_read_as_the_number(make, findings_of):
+    from perfxl.read.workbook import read_report
+
+    def by_hand(fill):
+        fill.values.update(funds_in_place_local="190万元", score_implementation="14分")
+        _typed_by_hand(fill)
+
+    path = make(by_hand)
+    report = read_report(path)
+    assert not report.cells["has_formula"].any()
+    found = findings_of(path)
+    assert not _found(found, "V004") and not [f for f in found if f.severity == "error"]
+    figures = report.figures()
+    assert (figures["in_place_total"], figures["score_total"], figures["grade"]) == (2_900_000, 96, "优秀")
+
+
+def test_the_json_figures_are_the_signed_forms(make):
+    from perfxl.batch.validate import Limits, validate_paths
+
+    path = make(_set(funds_in_place_local="190万元", score_implementation="14分"))
+    result, = validate_paths([path], limits=Limits(isolate=False))
+    assert result.figures["in_place_total"] is None  # the form shows #VALUE!
+    assert result.figures["spent_total"] == 2_880_000 and result.figures["rate_spent"] is None
+    assert (result.figures["score_total"], result.figures["grade"]) == (82, "良好")
+    assert result.status == "errors"
+
+
+RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def test_the_forms_figures_are_what_a_spreadsheet_computes_from_the_cells_as_typed(make, soffice, tmp_path):
+    """LibreOffice, told to recalculate every formula on loading, is the independent client."""
+    import math
+    import subprocess
+
+    from perfxl.read.workbook import read_report
+
+    typings = {
+        "万元": _set(funds_in_place_local="190万元"),
+        "分": _set(score_implementation="14分"),
+        "全角": _set(funds_budget_local="２０００００００"),
+        "逗号": _set(funds_spent_local="1,880,000.00"),  # + and ÷ read it, SUM would not
+        "空格": lambda fill: fill.items["detail"][0].update(spent="1930000 "),
+    }
+    paths = [make(change, name=f"{key}.xlsx") for key, change in typings.items()]
+    user = tmp_path / "lo-user"
+    (user / "user").mkdir(parents=True)
+    (user / "user" / "registrymodifications.xcu").write_text(RECALCULATE, encoding="utf-8")
+    out = tmp_path / "recalculated"
+    subprocess.run([soffice, f"-env:UserInstallation={user.as_uri()}", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(out), *map(str, paths)], check=True, capture_output=True, timeout=180)
+
+    def shown(value):
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        return round(value, 6) if isinstance(value, float) else value
+
+    for path in paths:
+        ours, theirs = read_report(path).cells, read_report(out / path.name).cells
+        derived = (ours["kind"] == "derived").to_numpy()
+        for name, expected, as_typed, cached, status, their, their_status in zip(
+                *(ours[c][derived] for c in ("name", "expected", "as_typed", "value", "status")),
+                theirs["value"][derived], theirs["status"][derived], strict=True):
+            lo = "#ERROR" if their_status == "error" else shown(their)
+            form = as_typed if isinstance(as_typed, str) or shown(as_typed) != "" else expected
+            assert ("#ERROR" if str(form).startswith("#") else shown(form)) == lo, (path.name, name, form, lo)
+            # and the template writer cached what the spreadsheet computes, as Excel saves it
+            assert ("#ERROR" if status == "error" else shown(cached)) == lo, (path.name, name, cached, lo)

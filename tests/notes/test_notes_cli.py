@@ -102,6 +102,7 @@ def test_an_explanation_written_against_an_error_is_not_accepted_and_says_so(fla
     assert row[col["说明"] - 1].value == "资金支付情况良好，多给 1 分"  # kept as the unit wrote it
     assert row[col["状态"] - 1].value == "说明未采纳（错误须改正）"
 
+
 def test_clean_gives_back_the_workbook(flagged, tmp_path):
     original = tmp_path / "原件.xlsx"
     shutil.copy(flagged, original)

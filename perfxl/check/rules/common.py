@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
+from perfxl.form.derive import formula_sources
 from perfxl.lazy import module
 
 if TYPE_CHECKING:
@@ -115,14 +116,48 @@ def recomputed_mismatch(ctx: Context, derived: pd.Series) -> pd.Index:
     A blank cached value is not a mismatch (Excel and WPS recompute on opening); a blank
     recomputed value (a rate over a zero base) with a number in the cell is.
     """
-    part = ctx.cells.loc[derived, ["value", "expected", "type", "status"]]  # only what is compared
+    part = ctx.cells.loc[derived, ["value", "expected", "type", "status", "as_typed"]]  # only what is compared
     value, expected = numeric(part["value"]), numeric(part["expected"])
     differs = (value - expected).abs() >= _tolerances(ctx, part["type"]) - 1e-12
     # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
     # which V002/V003 report — nothing to compare then.
     is_none = pd.Series([v is None for v in part["expected"].tolist()], index=part.index, dtype=bool)
     blank_expected = value.notna() & is_none & (part["status"] == "ok")
-    return part.index[(value.notna() & expected.notna() & differs) | blank_expected]
+    # A blank the form's own formula shows (a rate over a number typed as text) is a mismatch too.
+    blank_shown = pd.Series([v == "" for v in part["as_typed"].tolist()], index=part.index, dtype=bool)
+    blank_shown &= value.isna() & expected.notna() & (part["status"] != "error")
+    return part.index[(value.notna() & expected.notna() & differs) | blank_expected | blank_shown]
+
+
+def typed_as_text(ctx: Context) -> dict[str, list[dict]]:
+    """Each workbook's numeric inputs typed as text (rows of the cells), in cell order."""
+    return ctx.shared(_texts)
+
+
+def _texts(ctx: Context) -> dict[str, list[dict]]:
+    cells = ctx.cells
+    typed = (cells["kind"] == "input") & cells["as_typed"].notna().to_numpy()
+    out: dict[str, list[dict]] = {}
+    for row in rows_at(ctx, typed):
+        out.setdefault(row["workbook"], []).append(row)
+    return out
+
+
+def text_cause(ctx: Context, row: dict) -> tuple[str, str] | None:
+    """Why a derived cell of ``row`` shows what it shows, when a number typed as text in one of
+    its formula's inputs is the reason: (zh, en) to add to a message; None otherwise."""
+    if row["has_formula"] is not True:
+        return None
+    sources = formula_sources(ctx.profile).get(row["name"], frozenset())
+    hits = [t for t in typed_as_text(ctx).get(row["workbook"], []) if t["name"] in sources]
+    if not hits:
+        return None
+    more = len(hits) > 3
+    zh = "、".join(f"{t['sheet']}!{t['cell']} 填写的“{t['raw']}”" for t in hits[:3]) + ("等" if more else "")
+    en = ", ".join(f"{t['sheet']}!{t['cell']} holds the text {t['raw']!r}" for t in hits[:3]) + \
+        (" and more" if more else "")
+    return (f"（因 {zh}是文本，表内公式未把它计为数字）",
+            f" ({en}: the form's formulas do not count text as a number)")
 
 
 def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
@@ -130,6 +165,9 @@ def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
         formula = row["has_formula"] is True
         zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
         en_tail = " (the formula's cached value is stale)" if formula else ""
+        cause = text_cause(ctx, row)
+        if cause is not None:  # the form computes it so, from a number typed as text
+            zh_tail, en_tail = cause
         yield ctx.finding(
             row,
             f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from perfxl.findings import show
 
 from ..catalogue import rule
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
+from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, text_cause
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -77,9 +77,10 @@ def grade_mismatch(ctx: Context):
     legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
     bad &= ~legacy_number
     for row in rows_at(ctx, grades.index[bad]):
+        cause = text_cause(ctx, row) or ("", "")
         yield ctx.finding(
-            row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”",
-            f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}",
+            row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”{cause[0]}",
+            f"the grade should be {row['expected']!r}, the sheet shows {row['value']!r}{cause[1]}",
             expected=row["expected"], actual=row["value"],
             hint_zh="等次按合计分数确定。", hint_en="The grade follows the total.",
         )

@@ -6,10 +6,11 @@ import re
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
+from perfxl.form.derive import formula_sources
 from perfxl.numbers import normalize_text, parse
 
 from ..catalogue import rule
-from .common import is_number, rows_at, tolerance
+from .common import is_number, rows_at, text_cause, tolerance, typed_as_text
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -181,12 +182,75 @@ def error_value(ctx: Context):
     **How to fix.** Restore the formula from a fresh template, or type the missing input.
     """
     for row in rows_at(ctx, ctx.cells["status"] == "error"):
-        shown = row["raw"] or "错误值"
+        shown = row["raw"] or (row["as_typed"] if str(row["as_typed"]).startswith("#") else "错误值")
+        cause = text_cause(ctx, row) if row["kind"] == "derived" else None
         yield ctx.finding(
             row,
-            f"{row['label']}显示错误值 {shown}",
-            f"{row['label']} shows the error value {shown}",
+            f"{row['label']}显示错误值 {shown}{cause[0] if cause else ''}",
+            f"{row['label']} shows the error value {shown}{cause[1] if cause else ''}",
             expected=show(row["expected"], row["type"]) if row["kind"] == "derived" else "",
             actual=shown, hint_zh="检查公式引用是否被删除，或重新填写。",
             hint_en="A reference was probably deleted: restore the formula or the input.",
         )
+
+
+@rule("V004", "number-stored-as-text", "error", "数字以文本形式填写，表内公式不会计入")
+def number_stored_as_text(ctx: Context):
+    """数字以文本形式填写（如“270万元”“14分”“２７０００００”“2,700,000.00”、末尾带空格），表内公式不会计入。
+
+    **检查什么。** 模板中被公式使用的填报单元格（资金表各项金额、支出明细的金额、各三级指标
+    得分）里，以文本而不是数字填写的数。perfxl 能读出本意（270万元 即 2,700,000），但 Excel、
+    WPS 和 LibreOffice 不能：合计的 SUM 跳过文本，“+” 得出 #VALUE!，比率显示为空。只在表内
+    派生数仍是公式的工作簿中报告；手工录入、合计也是手填的表，按所填文字读数，不报告。
+
+    **为什么重要。** 单位签字盖章的纸质表是按表内公式打印的：合计少了这一项，等次也可能跟着
+    变，与 perfxl 读出的数对不上。全县汇总采用的是纸质表上的数（见 README）。
+
+    **如何改正。** 在单元格中只输入数字（如 2700000），不带“万元”“元”“分”、千位逗号或空格；
+    单元格若被设为“文本”格式，先改为“常规”再重新输入。
+
+    ---
+
+    A number typed as text (270万元, 14分, full-width digits, 2,700,000.00, a trailing space) that
+    the form's own formulas do not count.
+
+    **What it checks.** Input cells the template's formulas use (the funds table's amounts, the
+    detail's amounts, the leaf scores) holding a number as text. perfxl reads what was meant
+    (270万元 is 2,700,000), but Excel, WPS and LibreOffice do not: SUM skips text, `+` gives
+    #VALUE!, a rate over it shows blank. Reported only in workbooks whose derived cells still hold
+    their formulas; a form typed by hand, totals typed too, is read as typed and not reported.
+
+    **Why it matters.** The form the unit signs and stamps prints what its formulas compute: a
+    total without this figure, perhaps another grade — not what perfxl reads. The county summary
+    takes the signed form's figures (README).
+
+    **How to fix.** Type the number alone (2700000), without 万元, 元, 分, thousands commas or
+    spaces; if the cell is formatted as text, set it to General first and type it again.
+    """
+    texts = typed_as_text(ctx)
+    if not texts:
+        return
+    cells = ctx.cells
+    holding = cells.loc[(cells["kind"] == "derived") & (cells["has_formula"] == True)  # noqa: E712
+                        & cells["workbook"].isin(list(texts)), ["workbook", "name"]]
+    sources = formula_sources(ctx.profile)
+    used: dict[str, set[str]] = {}
+    for wb, name in zip(holding["workbook"].tolist(), holding["name"].tolist(), strict=True):
+        used.setdefault(wb, set()).update(sources.get(name, ()))
+    for wb, rows in texts.items():
+        for row in rows:
+            if row["status"] != "ok" or row["name"] not in used.get(wb, ()):
+                continue  # text that is no number is V002's; a form without formulas reads it as typed
+            read = show(row["value"], row["type"])
+            yield ctx.finding(
+                row,
+                f"{row['label']}填写的“{row['raw']}”是文本，perfxl 读作 {read}；"
+                "请改为数字（表内公式不会计入文本）",
+                f"{row['label']} holds the text {row['raw']!r}, which perfxl reads as {read}: type it "
+                "as a number (the form's own formulas do not count text)",
+                expected=read, actual=ctx.text(f"“{row['raw']}”（文本）", f"{row['raw']!r} (text)"),
+                hint_zh="只输入数字，如 2700000（单位：元），不带“万元”“分”、千位逗号或空格；"
+                        "单元格若为文本格式，先改为常规再输入。",
+                hint_en="Type the number alone (2700000), without 万元, 分, commas or spaces; "
+                        "set a text-formatted cell to General first.",
+            )
