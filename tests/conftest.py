@@ -57,3 +57,19 @@ def soffice():
     if exe is None:
         pytest.skip("LibreOffice is not installed")
     return exe
+
+
+@pytest.fixture
+def to_xls(soffice, tmp_path):
+    """``to_xls(path)``: the workbook saved as a legacy .xls by LibreOffice (as it saves, without
+    recalculating); skipped without LibreOffice."""
+    import subprocess
+
+    def convert(path: Path) -> Path:
+        out = tmp_path / "xls"
+        subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-user').as_uri()}", "--headless",
+                        "--convert-to", "xls", "--outdir", str(out), str(path)],
+                       check=True, capture_output=True, timeout=180)
+        return out / (Path(path).stem + ".xls")
+
+    return convert

@@ -33,9 +33,13 @@ class Package:
     zip: zipfile.ZipFile | None = None
     key: tuple | None = None  # identifies the metadata parts: equal keys, equal names and props
     parts: dict[str, bytes] = field(default_factory=dict)  # parts already inflated, by name
+    legacy: dict | None = None  # an .xls: each sheet's formula cells (:mod:`.biff`), when known
 
     def formulas(self, sheet: str) -> tuple[set[str], set[str]] | None:
         """Cells holding a formula, and cells holding an error value, on ``sheet``."""
+        if self.legacy is not None:
+            found = self.legacy.get(sheet)
+            return None if found is None else (found.formulas, found.errors)
         part = self.sheet_parts.get(sheet)
         if self.zip is None or part is None:
             return None
@@ -43,6 +47,11 @@ class Package:
         prefixed = b"<x:" in data[:1000] or b":worksheet" in data[:1000]  # namespace-prefixed XML
         return _marked_cells(data, _F_TAG_PREFIXED if prefixed else _F_TAG), _marked_cells(data, _T_ERR)
 
+
+    def cached_texts(self, sheet: str) -> dict[tuple[int, int], str]:
+        """An .xls's formula results that are texts, by (row, col): calamine reads them as 0."""
+        found = self.legacy.get(sheet) if self.legacy is not None else None
+        return found.texts if found is not None else {}
 
     def _inflate(self, part: str) -> bytes:
         """A part's bytes, inflated straight from the file (calamine has read and checked it;
@@ -89,15 +98,17 @@ _F_TAG_PREFIXED = re.compile(rb"[<:]f(?:[> ]|/>)")  # and <x:f>, <x:f ...>, <x:f
 _T_ERR = re.compile(rb' t="e"')
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file (.xls, .et)
 _META_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
 _META_CACHE: dict[tuple, tuple] = {}  # the parts' CRCs → what they say (a county shares one template)
 
 
 def read_package(path: Path, zf: zipfile.ZipFile | None = None,
-                 parts: dict[str, bytes] | None = None) -> Package:
+                 parts: dict[str, bytes] | None = None, data: bytes | None = None) -> Package:
     """The package of the workbook at ``path``; ``zf``, when given, is its directory already
     read and ``parts`` the parts already inflated (by :func:`perfxl.guard.vetted`); the zip
-    stays the caller's to close."""
+    stays the caller's to close.  A legacy .xls has no package: what its records say about
+    formulas is read instead (``data``: its bytes, when at hand)."""
     pkg = Package(parts=parts or {})
     fh = zf.fp if zf is not None else None
     if fh is not None:
@@ -106,7 +117,12 @@ def read_package(path: Path, zf: zipfile.ZipFile | None = None,
     else:
         with open(path, "rb") as fh:
             magic = fh.read(4)
-    if magic != b"PK\x03\x04":  # legacy .xls/.et (OLE) or anything else: no package
+    if magic == _OLE[:4]:  # legacy .xls/.et: no package, but its formula records
+        from . import biff
+
+        pkg.legacy = biff.scan(data if data is not None and data[:8] == _OLE else str(path))
+        return pkg
+    if magic != b"PK\x03\x04":  # anything else: no package
         return pkg
     try:
         if zf is None:

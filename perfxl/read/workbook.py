@@ -254,7 +254,7 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
     ``data`` the whole file, when the caller has them (see :func:`perfxl.guard.vetted`)."""
     path = Path(path)
     book = _open_book(path, data)
-    pkg = read_package(path, package, parts)
+    pkg = read_package(path, package, parts, data)
     try:
         if profile is None:
             profile, version, notes = identify(pkg, book.sheet_names)
@@ -394,6 +394,9 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
                 raise NotAForm(f"缺少工作表“{sheet}”", message_en=f"sheet {sheet!r} is missing")
             rows = grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             formulas[sheet] = pkg.formulas(sheet)
+            for (r, c), text in pkg.cached_texts(sheet).items():  # an .xls: calamine reads them as 0
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = text
         return rows
 
     records: list[tuple] = []
@@ -435,11 +438,33 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
     expected = derive(profile, numbers, items)
     slots = layout.slots
     as_typed = _as_typed(profile, records, derived, numbers, items, texts, expected) if texts else {}
+    legacy = pkg.legacy is not None
     for at in derived:
         record = records[at]
         name = slots[record[_SLOT]].name
-        records[at] = (*record[:_EXPECTED], expected.get(name), as_typed.get(name))
+        record = (*record[:_EXPECTED], expected.get(name), as_typed.get(name))
+        if legacy:
+            record = _legacy_zero(record)
+        records[at] = record
     return records
+
+
+def _legacy_zero(record: tuple) -> tuple:
+    """An .xls formula cell caching 0 where its formula shows a text: LibreOffice saves text
+    results so when it has not recalculated.  Where the formula shows blank (a rate over a zero
+    base), the 0 is that blank; where it shows a word (the grade), the 0 stands for nothing
+    that can be compared: no value, the raw 0 kept (rule V006 says the check was skipped)."""
+    if record[_HAS_FORMULA] is not True or record[_RAW] != "0" or record[_STATUS] != "ok":
+        return record
+    form = record[_EXPECTED] if record[_AS_TYPED] is None else record[_AS_TYPED]
+    blank = form is None or form == "" or (type(form) is float and form != form)
+    if not blank and not isinstance(form, str):
+        return record  # a number: the 0 is a figure
+    out = list(record)
+    out[_VALUE], out[_STATUS] = None, "blank"
+    if blank:
+        out[_RAW] = ""
+    return tuple(out)
 
 
 def _as_typed(profile: Profile, records: list[tuple], derived: list[int], numbers: dict,
@@ -587,8 +612,9 @@ def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found
 # "#VALUE!"); None elsewhere, which is nearly everywhere.
 RECORD_COLUMNS = ["slot", "sheet", "row", "col", "item", "raw", "value", "status",
                   "has_formula", "expected", "as_typed"]
-_SLOT, _ITEM, _VALUE, _STATUS, _HAS_FORMULA, _EXPECTED, _AS_TYPED = (
-    RECORD_COLUMNS.index(c) for c in ("slot", "item", "value", "status", "has_formula", "expected", "as_typed"))
+_SLOT, _ITEM, _RAW, _VALUE, _STATUS, _HAS_FORMULA, _EXPECTED, _AS_TYPED = (
+    RECORD_COLUMNS.index(c) for c in ("slot", "item", "raw", "value", "status", "has_formula", "expected",
+                                      "as_typed"))
 _NUMERIC_PARSERS = frozenset(PARSERS[t] for t in NUMERIC)
 SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
                 "required", "grid_row", "grid_col", "indicator", "column"]

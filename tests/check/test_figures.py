@@ -354,3 +354,39 @@ def test_the_forms_figures_are_what_a_spreadsheet_computes_from_the_cells_as_typ
             assert ("#ERROR" if str(form).startswith("#") else shown(form)) == lo, (path.name, name, form, lo)
             # and the template writer cached what the spreadsheet computes, as Excel saves it
             assert ("#ERROR" if status == "error" else shown(cached)) == lo, (path.name, name, cached, lo)
+
+
+def test_the_county_summary_carries_the_signed_forms_figures(make):
+    from perfxl.batch.validate import Limits
+    from perfxl.county.summarize import county_json, summarize
+
+    path = make(_set(score_implementation="14分"))
+    doc = county_json(summarize([path], limits=Limits(isolate=False)))
+    project, = doc["projects"]
+    assert (project["score_total"], project["grade"]) == (82, "良好")
+    assert doc["totals"]["by_grade"]["良好"] == 1 and doc["totals"]["by_grade"]["优秀"] == 0
+
+
+def test_in_an_xls_a_formula_typed_over_is_found_and_no_rate_reads_as_0_percent(make, to_xls, findings_of):
+    def upper_blank_and_total_typed(fill):  # no 上级 funds: its rates show blank (0 ÷ 0)
+        for key in [k for k in fill.values if k.startswith("funds_") and k.endswith("_upper")]:
+            del fill.values[key]
+        fill.values.update(funds_budget_local=3_000_000, funds_invested_local=2_900_000,
+                           funds_in_place_local=2_900_000, funds_spent_local=2_880_000)
+        fill.typed_over.update(score_prep=4)  # 前期工作 typed over: 5 by its formula
+
+    found = findings_of(to_xls(make(upper_blank_and_total_typed)))
+    assert ("V001", "F3") in {(f.code, f.cell) for f in found}
+    assert not [f for f in found if "0.00%" in f.message or f.code == "F001"]
+    grade = _found(found, "V006")
+    assert [(f.cell, f.severity) for f in grade] == [("F24", "info")]  # said to be skipped
+    assert "无法核对，已跳过" in grade[0].message
+
+
+def test_the_seed_saved_as_xls_gets_the_reviewers_warnings_and_no_error(to_xls, findings_of):
+    from conftest import SEED
+
+    found = findings_of(to_xls(SEED))
+    assert [f for f in found if f.severity == "error"] == []
+    assert sorted((f.code, f.cell) for f in found if f.severity == "warning") == [
+        ("P001", "B4"), ("P002", "D19"), ("P002", "D21")]

@@ -50,6 +50,13 @@ def _in_wan(fill):
         row.update(budget=row["budget"] / 10_000, spent=row["spent"] / 10_000)
 
 
+def _saved_as_xls(fill):
+    """Nothing changed: the workbook is then saved as .xls by LibreOffice (see the test)."""
+
+
+_saved_as_xls.legacy = True
+
+
 def _all_full_marks(fill):
     from perfxl.form.profile import load_profile
 
@@ -65,6 +72,7 @@ CASES = [
     ("V003", _typed(score_total="#REF!"), "自评得分!D24", "96"),
     ("V004", _set(funds_spent_local="188万元"), "项目概况!F12", "1,880,000.00"),  # the formulas skip it
     ("V005", _typed(score_total=96), "自评得分!D24", "公式"),  # the right value, pasted over
+    ("V006", _saved_as_xls, "自评得分!F24", ""),  # the grade's text stored as 0 in the .xls
     ("F001", _typed(funds_rate_in_place_total=0.99), "项目概况!D14", "100.00%"),
     ("F001", _stale(funds_balance_total=1), "项目概况!D13", "20,000.00"),
     ("F002", _typed(funds_budget_total=2_900_000), "项目概况!D9", "3,000,000.00"),
@@ -103,8 +111,11 @@ def test_the_clean_project_passes_every_rule(make, findings_of):
 
 @pytest.mark.parametrize(("code", "change", "where", "expected"), CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_each_mistake_is_found_at_its_cell(make, findings_of, code, change, where, expected):
-    found = findings_of(make(change))
+def test_each_mistake_is_found_at_its_cell(make, findings_of, code, change, where, expected, request):
+    path = make(change)
+    if getattr(change, "legacy", False):
+        path = request.getfixturevalue("to_xls")(path)
+    found = findings_of(path)
     at = {(f.code, f"{f.sheet}!{f.cell}"): f for f in found}
     assert (code, where) in at, [(f.code, f.sheet, f.cell, f.message) for f in found]
     finding = at[(code, where)]

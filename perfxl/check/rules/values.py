@@ -254,3 +254,44 @@ def number_stored_as_text(ctx: Context):
                 hint_en="Type the number alone (2700000), without 万元, 分, commas or spaces; "
                         "set a text-formatted cell to General first.",
             )
+
+
+@rule("V006", "cached-result-unknown", "info", "旧格式 .xls 中公式结果存为 0，无法核对，已跳过")
+def cached_result_unknown(ctx: Context):
+    """旧格式 .xls 中，本应显示文字的公式结果存成了 0，无法与重新计算的结果核对。
+
+    **检查什么。** .xls（Excel 97-2003）工作簿中仍是公式、其结果应为文字（如自评等次）的单元格，
+    文件里存的却是数字 0——多见于用 LibreOffice 另存、且另存前没有重新计算的文件（结果应为空白的，
+    如以 0 为分母的比率，这个 0 就按空白读）。这个 0 不是表上的字，perfxl 不拿它核对，并在这里
+    说明已跳过。
+
+    **为什么重要。** 否则会报出“等次表中为 0”这样并不存在的错误；说明跳过了哪几格，
+    审核人才知道这几格没有核对。
+
+    **如何改正。** 用 Excel 或 WPS 打开后另存为 .xlsx 再报送。
+
+    ---
+
+    In a legacy .xls, a formula's text or blank result stored as 0: not checked, and said so.
+
+    **What it checks.** Cells of an .xls (Excel 97-2003) workbook that still hold their formula,
+    whose result is a text (the grade), but whose stored result is the number 0 — as LibreOffice
+    saves them when it has not recalculated (where the result is blank, a rate over a zero base,
+    that 0 is read as the blank). It is not a word of the form: perfxl does not compare it, and
+    says here that it skipped it.
+
+    **Why it matters.** Otherwise a grade "0" that the form never shows would be reported;
+    naming the cells skipped tells the reviewer what was not checked.
+
+    **How to fix.** Open the file in Excel or WPS and save it as .xlsx.
+    """
+    cells = ctx.cells
+    skipped = (cells["kind"] == "derived") & (cells["status"] == "blank") & (cells["raw"] != "")
+    for row in rows_at(ctx, skipped):
+        yield ctx.finding(
+            row, f"{row['label']}在 .xls 中存为 {row['raw']}，而公式结果应为文字“{row['expected']}”："
+            "无法核对，已跳过",
+            f"{row['label']} is stored as {row['raw']} in the .xls where its formula shows the text "
+            f"{row['expected']!r}: not checked", actual=row["raw"],
+            hint_zh="用 Excel 或 WPS 打开后另存为 .xlsx 再报送。", hint_en="Save it as .xlsx in Excel or WPS.",
+        )
