@@ -91,38 +91,26 @@ def negative_amount(ctx: Context):
 def _over(ctx: Context, check: str) -> list[tuple[dict, float, float, dict]]:
     """Where an amount exceeds its limit, for the pairs the profile lists under ``check``: (the
     amount's cell, the amount, the limit, the limit's cell), figures as the form defines them."""
-    return ctx.shared(_OVER[check])
-
-
-def _pairs_over(check: str):
-    def over(ctx: Context) -> list[tuple[dict, float, float, dict]]:
-        found = []
-        tol = ctx.settings.money_tolerance
-        for pair in ctx.profile.checks.get(check, []):
-            amount, at = _figure(ctx, pair["amount"])
-            limit, limit_at = _figure(ctx, pair["limit"])
-            limit = limit.reindex(amount.index)
-            bad = amount.notna() & limit.notna() & (amount - limit >= tol - 1e-12)
-            if not bad.any():
-                continue
-            rows = rows_at(ctx, at[bad.to_numpy()].to_numpy())
-            others = {r["workbook"]: r for r in rows_at(ctx, limit_at[limit_at.index.isin(amount.index[bad])]
-                                                       .to_numpy())}
-            for row in rows:
-                wb = row["workbook"]
-                found.append((row, float(amount[wb]), float(limit[wb]), others[wb]))
-        return found
-
-    over.__name__ = f"over_{check}"
-    return over
-
-
-_OVER = {c: _pairs_over(c) for c in ("spent_within_in_place", "spent_within_budget", "in_place_within_budget")}
+    found = []
+    tol = ctx.settings.money_tolerance
+    for pair in ctx.profile.checks.get(check, []):
+        amount, at = _figure(ctx, pair["amount"])
+        limit, limit_at = _figure(ctx, pair["limit"])
+        limit = limit.reindex(amount.index)
+        bad = amount.notna() & limit.notna() & (amount - limit >= tol - 1e-12)
+        if not bad.any():
+            continue
+        flagged = amount.index[bad]
+        others = {r["workbook"]: r for r in rows_at(ctx, limit_at[limit_at.index.isin(flagged)].to_numpy())}
+        for row in rows_at(ctx, at[bad.to_numpy()].to_numpy()):
+            wb = row["workbook"]
+            found.append((row, float(amount[wb]), float(limit[wb]), others[wb]))
+    return found
 
 
 def _figure(ctx: Context, name: str) -> tuple[pd.Series, pd.Series]:
-    """One named figure per workbook as the form defines it (a derived one recomputed), and the
-    label of its cell per workbook (positions in the cells)."""
+    """One named figure per workbook as the form defines it (a derived one recomputed), and
+    where its cell is among the cells, both indexed by workbook."""
     part = ctx.cells.loc[ctx.cells["name"] == name, ["workbook", "value", "expected", "kind"]]
     derived = (part["kind"] == "derived").to_numpy()
     value = numeric(part["value"]).to_numpy().copy()

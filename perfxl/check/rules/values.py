@@ -249,10 +249,10 @@ def number_stored_as_text(ctx: Context):
                 f"{row['label']} holds the text {row['raw']!r}, which perfxl reads as {read}: type it "
                 "as a number (the form's own formulas do not count text)",
                 expected=read, actual=ctx.text(f"“{row['raw']}”（文本）", f"{row['raw']!r} (text)"),
-                hint_zh="只输入数字，如 2700000（单位：元），不带“万元”“分”、千位逗号或空格；"
+                hint_zh="只输入数字（金额以元计，如 2700000；得分如 14），不带“万元”“分”、千位逗号或空格；"
                         "单元格若为文本格式，先改为常规再输入。",
-                hint_en="Type the number alone (2700000), without 万元, 分, commas or spaces; "
-                        "set a text-formatted cell to General first.",
+                hint_en="Type the number alone (amounts in yuan, 2700000; scores, 14), without 万元, 分, "
+                        "commas or spaces; set a text-formatted cell to General first.",
             )
 
 
