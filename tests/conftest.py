@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typed import Style, type_form
 
 from perfxl.check.engine import Settings, check
 from perfxl.form.profile import load_profile
@@ -37,6 +38,23 @@ def make(tmp_path, profile):
         path = tmp_path / (name or f"wb{next(counter)}.xlsx")
         write_workbook(profile, path, year=2023, county="示例县", fill=fill)
         return path
+
+    return build
+
+
+@pytest.fixture
+def typed(tmp_path, profile):
+    """``typed(change, style)`` types the clean project by hand (no template) as ``style`` says,
+    after ``change(fill)``; returns the :class:`typed.Typed` (its path and where each value went)."""
+    counter = iter(range(1000))
+
+    def build(change=None, style: Style | None = None, *, of=None, soffice: str | None = None, **kw):
+        fill = copy.deepcopy(clean_fill())
+        if change is not None:
+            change(fill)
+        style = style or Style("printed")
+        path = tmp_path / f"typed{next(counter)}-{style.name}.xlsx"
+        return type_form(of or profile, fill, style, path, soffice=soffice, **kw)
 
     return build
 

@@ -22,7 +22,9 @@ def formula_overwritten(ctx: Context):
     """A figure the form computes holds a typed value (or nothing) instead of its formula.
 
     **What it checks.** Every derived cell of the template (row totals, balance, rates, detail
-    合计, score roll-ups, total, grade) must still hold its formula.
+    合计, score roll-ups, total, grade) must still hold its formula.  A workbook typed by hand
+    (read by its labels) never had the template's formulas: its typed figures are checked against
+    the recomputation by the F, D and S rules instead.
 
     **Why it matters.** A typed number no longer follows the inputs: after any correction the
     form shows a figure that is no longer true, and a reviewer cannot see that it was typed.
@@ -32,6 +34,7 @@ def formula_overwritten(ctx: Context):
     """
     cells = ctx.cells
     no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
+    no_formula &= ~ctx.typed_by_hand()  # typed by hand: there never was a formula (F, D, S check the figure)
     for row in rows_at(ctx, no_formula):
         typed = row["raw"] != ""
         yield ctx.finding(
