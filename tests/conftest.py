@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typed import Style, type_form
 
 from perfxl.check.engine import Settings, check
 from perfxl.form.profile import load_profile
@@ -15,6 +14,7 @@ from perfxl.form.template import write_workbook
 from perfxl.read.workbook import read_report
 
 from builders import clean_fill
+from typed import Style, type_form
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

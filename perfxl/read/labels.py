@@ -216,20 +216,25 @@ class _Reader:
         """The cells of ``area`` holding one of ``keys``, whole or before a colon, not yet taken."""
         page, out = area.page, []
         for r in area.rows:
-            for c, k in page.keys[r].items():
+            colons = page.colons[r]
+            for c, (k, _) in colons.items():
                 if k in keys and (page.index, r, c) not in self.claimed:
-                    out.append((r, c, "whole"))
-            for c, (k, _) in page.colons[r].items():
-                if k in keys and (page.index, r, c) not in self.claimed and page.keys[r].get(c) not in keys:
                     out.append((r, c, "colon"))
+            for c, k in page.keys[r].items():
+                if k in keys and (page.index, r, c) not in self.claimed and c not in colons:
+                    out.append((r, c, "whole"))
         return sorted(out)
 
     def _value_of(self, page: Page, at: tuple[int, int, str]) -> Spot:
         r, c, kind = at
-        if kind == "colon":
+        if kind == "colon":  # '项目名称：XXX'; '项目名称：' with the name in the next cell
             typed = page.colons[r][c][1]
-            if typed:
+            right = self._right(page, r, c) if not typed else None
+            if right is not None and right.raw != "":
+                return right
+            if typed or page.span_end(r, c) > c:  # a line written across: the value goes after the colon
                 return Spot(page, r, c, typed, "colon", (r, c))
+            return right
         places = [p for p in self.profile.by_labels.places if p != "colon"] or ["right"]
         first = None
         for place in places:

@@ -181,6 +181,7 @@ class Term:
     scored: bool = True  # counts towards recognising the form
     pattern: re.Pattern | None = None  # a label-less field found by its shape (the report's title)
     heading: str = ""  # a section heading, found by its heading_key
+    rank: int = 1  # how telling its absence is: 0 headings and table headers, 1 fields, 2 rows
 
 
 def spellings(profile: Profile, text: str) -> frozenset[str]:
@@ -207,11 +208,12 @@ def shape(template: str) -> re.Pattern | None:
 
 def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
     """The labels a block prints (its headers, row and column labels, field labels)."""
-    def term(text: str, scored: bool = True) -> Term | None:
+    def term(text: str, scored: bool = True, rank: int = 1) -> Term | None:
         keys = spellings(profile, text)
-        return Term(text, keys, section, scored) if keys else None
+        return Term(text, keys, section, scored, rank=rank) if keys else None
 
     texts: list[tuple[str, bool]] = []
+    heads: list[str] = []
     if block.kind == "heading":
         return []  # headings anchor sections: see section_terms
     if block.kind == "fields":
@@ -226,17 +228,18 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
         texts += [(block.caption, True)] if block.caption else []
         texts += [(f.label, True) for f in block.fields]
     elif block.kind == "grid":
-        texts += [(x, True) for x in (block.caption, block.row_header, block.code_header) if x]
-        texts += [(c.label, True) for c in block.columns] + [(r.label, True) for r in block.rows]
+        heads += [x for x in (block.caption, block.row_header, block.code_header) if x]
+        heads += [c.label for c in block.columns]
+        texts += [(r.label, True) for r in block.rows]
     elif block.kind == "list":
-        texts += [(x, True) for x in (block.number_header, block.total) if x]
-        texts += [(c.label, True) for c in block.columns]
+        heads += [x for x in (block.number_header, block.total) if x] + [c.label for c in block.columns]
     elif block.kind == "tree":
-        texts += [(h, True) for h in block.headers] + [(c.label, True) for c in block.columns]
+        heads += list(block.headers) + [c.label for c in block.columns]
         texts += [(h, False) for h in block.rollup_headers]  # perfxl's own columns, not printed
         texts += [(i.label, True) for i in block.indicators]
         texts += [(x, True) for x in (block.total_label, block.grade_label) if x]
-    return [t for t in (term(x, s) for x, s in texts) if t]
+    out = [term(h, True, 0) for h in heads] + [term(x, s, 1 if block.kind == "longtext" else 2) for x, s in texts]
+    return [t for t in out if t]
 
 
 @dataclass(frozen=True)
@@ -272,7 +275,7 @@ def scored_terms(profile: Profile) -> tuple[Term, ...]:
         for head in sorted(section.headings):
             if head not in seen:
                 seen.add(head)
-                out.append(Term(head, frozenset(), section.key, True, heading=head))
+                out.append(Term(head, frozenset(), section.key, True, heading=head, rank=0))
     return tuple(out)
 
 
@@ -349,7 +352,7 @@ def score(profile: Profile, pages: list[Page], present=None) -> tuple[float, lis
     """The share of the profile's labels found in the pages; the labels found and missing."""
     keys, whole, heads = present or _present(pages)
     found, missing = [], []
-    for term in scored_terms(profile):
+    for term in sorted(scored_terms(profile), key=lambda t: t.rank):
         if term.heading:
             hit = term.heading in heads
         elif term.pattern is not None:
@@ -373,7 +376,8 @@ def recognise(pages: list[Page], profiles: list[Profile]) -> Match:
         raise NotAForm("不是绩效自评表：没有可用的表样", message_en="no form profile available")
     share, profile, found, missing = max(ranked, key=lambda x: x[0])  # ties: the first profile
     if share < profile.by_labels.threshold or not found:
-        raise NotAForm(*_not_this_form(profile, share, found, missing))
+        zh, en = _not_this_form(profile, share, found, missing)
+        raise NotAForm(zh, message_en=en)
     return locate(profile, pages, share, found, missing)
 
 
@@ -382,7 +386,8 @@ def match(pages: list[Page], profile: Profile) -> Match:
     labels to be that form."""
     share, found, missing = score(profile, pages)
     if share < profile.by_labels.threshold or not found:
-        raise NotAForm(*_not_this_form(profile, share, found, missing))
+        zh, en = _not_this_form(profile, share, found, missing)
+        raise NotAForm(zh, message_en=en)
     return locate(profile, pages, share, found, missing)
 
 
@@ -453,10 +458,10 @@ def locate(profile: Profile, pages: list[Page], share: float, found: list[str],
 
 def layout_holds(profile: Profile, pages: list[Page], statics) -> bool:
     """Whether the template's own labels stand where its layout puts them (so a workbook that
-    kept the template's sheet names but not its defined names can be read by position): at
-    least nine in ten of the labels, on sheets of the template's names."""
+    kept the template's sheet names but not its defined names can be read by position): nine
+    in ten of the labels of every sheet, on sheets of the template's names."""
     by_name = {p.name: p for p in pages}
-    checked = hits = 0
+    counts: dict[str, list[int]] = {}
     for s in statics:
         key = label_key(s.text) if s.text else ""
         if not key or s.style not in ("label", "header"):
@@ -464,7 +469,7 @@ def layout_holds(profile: Profile, pages: list[Page], statics) -> bool:
         page = by_name.get(s.sheet)
         if page is None:
             return False
-        checked += 1
-        hits += page.keys[s.row].get(s.col) == key if s.row < len(page.keys) else 0
-    return checked > 0 and hits >= 0.9 * checked
-
+        seen = counts.setdefault(s.sheet, [0, 0])
+        seen[0] += 1
+        seen[1] += s.row < len(page.keys) and page.keys[s.row].get(s.col) == key
+    return bool(counts) and all(hits >= 0.9 * checked for checked, hits in counts.values())

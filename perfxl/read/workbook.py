@@ -253,13 +253,14 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
     try:
         if profile is None:
             found = identify(pkg, book.sheet_names)
-            if found is not None and found[1] is None and _typed_by_hand(found[0], book, pkg):
-                found = None  # the template's sheet names, not its layout
             if found is None:
                 profile, labels, records = _read_labels(book, pkg, None)
                 version, notes = None, [_labels_note(labels)]
             else:
                 profile, version, notes = found
+                if _typed_by_hand(profile, book, pkg):  # its marks or sheet names, not its layout
+                    profile, labels, records = _read_labels(book, pkg, profile)
+                    notes = [*notes, _labels_note(labels)]
         else:  # a profile given by the caller (a draft, a file of the office's own)
             version, notes = pkg.props.get(VERSION_NAME), []
             if _typed_by_hand(profile, book, pkg):

@@ -94,6 +94,7 @@ LABEL_CASES = [
                          ids=[c[0] for c in LABEL_CASES])
 def test_each_reading_gap_is_found_where_it_belongs(typed, findings_of, code, style, edit, where, expected):
     import openpyxl
+
     from typed import Style
 
     made = typed(style=Style("printed", **style))
