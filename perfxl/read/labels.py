@@ -82,7 +82,7 @@ class Place:
     label_cell: str  # 'Sheet!A1', or '' (a table cell: its row and column labels)
     value_cell: str
     raw: str
-    how: str  # colon | right | below | column | title | missing
+    how: str  # colon | right | below | column | title | missing | computed (a derived figure not typed)
 
 
 @dataclass
@@ -380,6 +380,7 @@ class _Reader:
         data_cols = [c for c in col_of.values() if c is not None]
         first_data = min(data_cols) if data_cols else len(page.rows[table.header])
         row_of: dict[str, int] = {}
+        label_at: dict[str, tuple[int, int]] = {}
         twice: dict[str, int] = {}
         for r in range(table.start, table.end):
             for c, key in sorted(page.keys[r].items()):
@@ -391,6 +392,7 @@ class _Reader:
                         twice.setdefault(hit.key, r)
                     else:
                         row_of[hit.key] = r
+                        label_at[hit.key] = (r, c)
                         self.claimed.add((page.index, r, c))
                     break
                 if not _is_code(page.rows[r][c]) and key not in {k for g in groups for k in g}:
@@ -415,7 +417,7 @@ class _Reader:
                 if block.cell_type(row, column) == "money":
                     factor, unit = self._unit(table, block, (r, _label_col(page, r, first_data)), (table.header, c))
                     self._note_unit(page, unit, block)
-                self.spots[name] = Spot(page, r, c, page.value(r, c), "column", None, factor)
+                self.spots[name] = Spot(page, r, c, page.value(r, c), "column", label_at[row.key], factor)
                 if row.key in twice:
                     r2 = twice[row.key]
                     if _differ(block.cell_type(row, column), page.value(r, c), page.value(r2, c)):
@@ -477,13 +479,14 @@ class _Reader:
                 if c.type == "money":
                     factor, unit = self._unit(table, block, (table.header, col))
                     self._note_unit(page, unit, block)
-                spots.append(Spot(page, r, col, page.value(r, col), "column", None, factor))
+                spots.append(Spot(page, r, col, page.value(r, col), "column", (table.header, col), factor))
             self.items[name] = spots
             if c.sum and block.total:
                 total = list_name(block, f"total_{c.key}")
                 if total_row is not None and col is not None:
                     factor = self._unit(table, block, (table.header, col))[0] if c.type == "money" else 1.0
-                    self.spots[total] = Spot(page, total_row, col, page.value(total_row, col), "column", None, factor)
+                    self.spots[total] = Spot(page, total_row, col, page.value(total_row, col), "column",
+                                             (table.header, col), factor)
                 else:
                     self.spots[total] = Spot(*here)
         for c, key in page.keys[table.header].items():
@@ -527,6 +530,7 @@ class _Reader:
         total_keys = spellings(sp, block.total_label) if block.total_label else frozenset()
         grade_keys = spellings(sp, block.grade_label) if block.grade_label else frozenset()
         row_of: dict[str, int] = {}
+        label_at: dict[str, tuple[int, int]] = {}
         twice: dict[str, int] = {}
         carried: dict[int, str] = {}
         total_at = grade_at = None
@@ -546,6 +550,7 @@ class _Reader:
                 if candidates:
                     leaf = _choose(candidates, context, row_of, sp)
                     self.claimed.add((page.index, r, c))
+                    leaf_cell = (r, c)
                     break
             for _, k in cells:
                 for ind in by_key.get(k, []):
@@ -556,6 +561,7 @@ class _Reader:
                     twice.setdefault(leaf.key, r)
                 else:
                     row_of[leaf.key] = r
+                    label_at[leaf.key] = leaf_cell
             else:
                 known = {k2 for g in groups for k2 in g} | set(by_key)
                 self.unmatched.extend((page, r, c) for c, k in cells if k not in known)
@@ -573,7 +579,7 @@ class _Reader:
                     if r is None or col is None:
                         self.spots[name] = Spot(*leaf_here)
                         continue
-                    self.spots[name] = Spot(page, r, col, page.value(r, col), "column")
+                    self.spots[name] = Spot(page, r, col, page.value(r, col), "column", label_at[ind.key])
                     if ind.key in twice and _differ(c.type, page.value(r, col), page.value(twice[ind.key], col)):
                         r2 = twice[ind.key]
                         self._twice("leaf", name, f"{ind.label}（{c.label.split('（')[0]}）", self.spots[name],
@@ -645,8 +651,9 @@ class _Reader:
                     continue
                 at = f"{spot.page.name}!{spot.cell}"
                 label = f"{spot.page.name}!{cell_name(*spot.label)}" if spot.label else ""
+                how = spot.how if spot.found or slot.kind == "input" else "computed"
                 places.append(Place(slot.name, slot.label, i if listed else -1, label,
-                                    at if spot.found else "", _text(spot.raw), spot.how))
+                                    at if spot.found else "", _text(spot.raw), how))
         unmatched = sorted({(p.name, cell_name(r, c), _text(p.rows[r][c])) for p, r, c in self.unmatched},
                            key=lambda x: (x[0], _order(x[1])))
         return LabelReading(self.profile.id, round(m.score, 4), len(m.found), len(m.found) + len(m.missing),
