@@ -167,9 +167,10 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "main_problem": first,
             "duplicate": "",
             "counted": True,
+            "read_by": r.read_by,  # "labels": typed by hand, read by the labels of its form
             "_mtime": mtimes.get(r.path, 0.0),
         })
-    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "_mtime"])
+    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "read_by", "_mtime"])
     frame = frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
                           **{k: float for k in FIGURES}, "_mtime": float})
     _mark_duplicates(frame)
