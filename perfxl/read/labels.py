@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from perfxl.form.derive import derive
 from perfxl.form.layout import grid_name, layout_for, list_name, tree_name
@@ -48,6 +49,7 @@ from .recognise import (
     spellings,
     unit_factor,
 )
+from .workbook import _parse, _record
 
 MISSING = "missing"  # a record's status: the label was not found, the value is unknown
 _WAN = ("万元", "万", "亿", "千元")  # a unit typed with the amount: never converted twice
@@ -95,11 +97,20 @@ class LabelReading:
     total: int
     sheets: list[str]  # the sheets that hold the form
     ignored: list[str]  # the others, left alone
-    places: list[Place] = field(default_factory=list)
+    spots: list[tuple] = field(default_factory=list)  # what `places` shows, compact (it travels)
     issues: list[Issue] = field(default_factory=list)
     unmatched: list[tuple[str, str, str]] = field(default_factory=list)  # sheet, cell, text
     missing_labels: list[str] = field(default_factory=list)  # labels of the form not in the workbook
     units: list[str] = field(default_factory=list)  # unit declarations followed: 'Sheet!A5 单位：万元'
+
+    @property
+    def places(self) -> list[Place]:
+        """How each value was found (``perfxl map``)."""
+        out = []
+        for name, label, item, sheet, label_at, value_at, raw, how in self.spots:
+            out.append(Place(name, label, item, f"{sheet}!{cell_name(*label_at)}" if label_at else "",
+                             f"{sheet}!{cell_name(*value_at)}" if value_at else "", _text(raw), how))
+        return out
 
 
 @dataclass
@@ -157,6 +168,8 @@ class _Reader:
         self.labels = all_keys(profile)
         self.stops = _stop_keys(profile)
         self._fields_seen: list[tuple] = []
+        self._indexes: dict[int, dict] = {}  # id(area) → key → where it stands (whole or before ':')
+        self._units: dict[tuple, tuple[float, str | None]] = {}
 
     # ------------------------------------------------------------------ walking the profile
     def run(self) -> None:
@@ -214,16 +227,12 @@ class _Reader:
 
     def _occurrences(self, area: Area, keys: frozenset[str]) -> list[tuple[int, int, str]]:
         """The cells of ``area`` holding one of ``keys``, whole or before a colon, not yet taken."""
-        page, out = area.page, []
-        for r in area.rows:
-            colons = page.colons[r]
-            for c, (k, _) in colons.items():
-                if k in keys and (page.index, r, c) not in self.claimed:
-                    out.append((r, c, "colon"))
-            for c, k in page.keys[r].items():
-                if k in keys and (page.index, r, c) not in self.claimed and c not in colons:
-                    out.append((r, c, "whole"))
-        return sorted(out)
+        index = self._indexes.get(id(area))
+        if index is None:
+            index = self._indexes[id(area)] = _index(area)
+        page = area.page
+        found = [at for k in keys for at in index.get(k, ())]
+        return sorted(at for at in found if (page.index, at[0], at[1]) not in self.claimed)
 
     def _value_of(self, page: Page, at: tuple[int, int, str]) -> Spot:
         r, c, kind = at
@@ -324,8 +333,7 @@ class _Reader:
 
     def _body_end(self, area: Area, start: int, block: Block) -> int:
         """Where a table's body ends: another table's header, a heading or a remark."""
-        own = {k for t in _own_terms(self.profile, block) for k in t.keys}
-        foreign = self.labels - own
+        foreign = self.labels - _own_keys(self.profile, block)
         page = area.page
         heads, remarks = self.stops
         for r in range(start, min(area.bottom, len(page.rows))):
@@ -341,18 +349,29 @@ class _Reader:
     def _unit(self, table: _Table, block: Block, *cells: tuple[int, int]) -> tuple[float, str | None]:
         """The factor from the workbook's unit to the form's for a cell whose row label and
         column header are ``cells``: a unit declared there, else over the table."""
+        key = (id(table), cells)
+        got = self._units.get(key)
+        if got is None:
+            got = self._units[key] = self._declared(table, block, cells)
+        return got
+
+    def _declared(self, table: _Table, block: Block, cells) -> tuple[float, str | None]:
         form = _form_unit(self.profile, block)
         page = table.area.page
         for r, c in cells:
             unit = declared_unit(page.value(r, c))
             if unit:
                 return unit_factor(unit) / unit_factor(form), unit
-        for r in range(max(table.area.top, table.header - 3), table.bottom + 1):
-            for v in page.rows[r] if r < len(page.rows) else []:
-                unit = declared_unit(v) if isinstance(v, str) and len(v.strip()) <= 30 else None
+        key = (id(table), None)
+        if key not in self._units:
+            self._units[key] = (1.0, None)
+            for r in range(max(table.area.top, table.header - 3), table.bottom + 1):
+                unit = next((u for v in (page.rows[r] if r < len(page.rows) else []) if isinstance(v, str)
+                             and len(v.strip()) <= 30 and (u := declared_unit(v))), None)
                 if unit:  # '单位：万元' over the table, '合计（万元）' in its header
-                    return unit_factor(unit) / unit_factor(form), unit
-        return 1.0, None
+                    self._units[key] = (unit_factor(unit) / unit_factor(form), unit)
+                    break
+        return self._units[key]
 
     def _note_unit(self, page: Page, unit: str | None, block: Block) -> None:
         form = _form_unit(self.profile, block)
@@ -382,11 +401,13 @@ class _Reader:
         row_of: dict[str, int] = {}
         label_at: dict[str, tuple[int, int]] = {}
         twice: dict[str, int] = {}
+        rows_by_key = _by_key(self.profile, block)
+        header_keys = {k for g in groups for k in g}
         for r in range(table.start, table.end):
             for c, key in sorted(page.keys[r].items()):
                 if c >= first_data:
                     break
-                hit = next((row for row in block.rows if key in spellings(self.profile, row.label)), None)
+                hit = rows_by_key.get(key)
                 if hit is not None:
                     if hit.key in row_of:
                         twice.setdefault(hit.key, r)
@@ -395,7 +416,7 @@ class _Reader:
                         label_at[hit.key] = (r, c)
                         self.claimed.add((page.index, r, c))
                     break
-                if not _is_code(page.rows[r][c]) and key not in {k for g in groups for k in g}:
+                if not _is_code(page.rows[r][c]) and key not in header_keys:
                     self.unmatched.append((page, r, c))
         for column in block.columns:
             if col_of[column.key] is None and any(not _blank(block, r, column) and block.cell_rule(r, column) is None
@@ -523,10 +544,8 @@ class _Reader:
                 self._missing("column", tree_name(c, "*"), c.label, True, here)
         values = [c for c in col_of.values() if c is not None]
         first_value = min(values) if values else len(page.rows[table.header])
-        by_key: dict[str, list[Indicator]] = {}
-        for ind in block.indicators:
-            for k in spellings(sp, ind.label):
-                by_key.setdefault(k, []).append(ind)
+        by_key = _by_key(sp, block)
+        known = {k for g in groups for k in g} | set(by_key)
         total_keys = spellings(sp, block.total_label) if block.total_label else frozenset()
         grade_keys = spellings(sp, block.grade_label) if block.grade_label else frozenset()
         row_of: dict[str, int] = {}
@@ -563,7 +582,6 @@ class _Reader:
                     row_of[leaf.key] = r
                     label_at[leaf.key] = leaf_cell
             else:
-                known = {k2 for g in groups for k2 in g} | set(by_key)
                 self.unmatched.extend((page, r, c) for c, k in cells if k not in known)
         if grade_at is None and grade_keys:
             for r in range(table.start, min(table.end + 3, len(page.rows))):
@@ -604,28 +622,26 @@ class _Reader:
 
     # ------------------------------------------------------------------ records
     def records(self, formulas) -> list[tuple]:
-        from .workbook import _record
-
-        hints = self.profile.by_labels
+        printed = self.profile.by_labels.printed
         found_on: dict[str, object] = {}
         records: list[tuple] = []
         numbers: dict[str, object] = {}
         items: dict[str, dict[str, list]] = {}
         derived: list[int] = []
-        for index, slot in enumerate(self.layout.slots):
-            listed = slot.section == "list" and slot.kind == "input"
-            spots = self.items.get(slot.name, []) if listed else [self.spots.get(slot.name)]
+        unknown = ("invalid", "error", MISSING)
+        for index, slot, listed, parser in _plan(self.layout):
+            spots = self.items.get(slot.name, ()) if listed else (self.spots.get(slot.name),)
             column = items.setdefault(slot.block, {}).setdefault(slot.column, []) if listed else None
             for i, spot in enumerate(spots):
                 if spot is None:  # a slot the reading never met (a block kind it does not read)
                     spot = Spot(*self._anchor(self.profile.sheets[0].key))
-                page = spot.page
-                if page.name not in found_on:
-                    found_on[page.name] = formulas(page.name)
-                parsed = _parsed(slot.type, spot, hints.printed)
-                record = _record(index, parsed, page.name, spot.row, spot.col, spot.cell,
-                                 found_on[page.name] if spot.found else None, i if listed else -1)
-                known = math.nan if record[7] in ("invalid", "error", MISSING) else record[6]
+                sheet = spot.page.name
+                if sheet not in found_on:
+                    found_on[sheet] = formulas(sheet)
+                parsed = _parsed(slot.type, parser, spot, printed)
+                record = _record(index, parsed, sheet, spot.row, spot.col, cell_name(spot.row, spot.col),
+                                 found_on[sheet] if spot.how != MISSING else None, i if listed else -1)
+                known = math.nan if record[7] in unknown else record[6]
                 if listed:
                     column.append(known)
                 elif slot.kind == "derived":
@@ -649,11 +665,9 @@ class _Reader:
             for i, spot in enumerate(spots):
                 if spot is None:
                     continue
-                at = f"{spot.page.name}!{spot.cell}"
-                label = f"{spot.page.name}!{cell_name(*spot.label)}" if spot.label else ""
                 how = spot.how if spot.found or slot.kind == "input" else "computed"
-                places.append(Place(slot.name, slot.label, i if listed else -1, label,
-                                    at if spot.found else "", _text(spot.raw), how))
+                places.append((slot.name, slot.label, i if listed else -1, spot.page.name, spot.label,
+                               (spot.row, spot.col) if spot.found else None, spot.raw, how))
         unmatched = sorted({(p.name, cell_name(r, c), _text(p.rows[r][c])) for p, r, c in self.unmatched},
                            key=lambda x: (x[0], _order(x[1])))
         return LabelReading(self.profile.id, round(m.score, 4), len(m.found), len(m.found) + len(m.missing),
@@ -714,10 +728,40 @@ def _choose(candidates: list[Indicator], context: set[str], row_of: dict, profil
     return max(candidates, key=lambda i: (named(i), i.key not in row_of))
 
 
-def _own_terms(profile: Profile, block: Block):
+@lru_cache(maxsize=256)
+def _by_key(profile: Profile, block: Block) -> dict:
+    """A grid's rows by the keys of their labels (each key: the first row spelt so), or a tree's
+    indicators (each key: every indicator spelt so)."""
+    out: dict = {}
+    if block.kind == "grid":
+        for row in block.rows:
+            for k in spellings(profile, row.label):
+                out.setdefault(k, row)
+    else:
+        for ind in block.indicators:
+            for k in spellings(profile, ind.label):
+                out.setdefault(k, []).append(ind)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _own_keys(profile: Profile, block: Block) -> frozenset[str]:
     from .recognise import block_terms
 
-    return block_terms(profile, block, "")
+    return frozenset(k for t in block_terms(profile, block, "") for k in t.keys)
+
+
+def _index(area: Area) -> dict[str, list[tuple[int, int, str]]]:
+    """Where each key stands in ``area``: before a colon ('项目名称：XXX') or as the whole cell."""
+    page, out = area.page, {}
+    for r in area.rows:
+        colons = page.colons[r]
+        for c, (k, _) in colons.items():
+            out.setdefault(k, []).append((r, c, "colon"))
+        for c, k in page.keys[r].items():
+            if c not in colons:
+                out.setdefault(k, []).append((r, c, "whole"))
+    return out
 
 
 def _stop_keys(profile: Profile) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -731,6 +775,7 @@ def _stop_keys(profile: Profile) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(heads), tuple(remarks)
 
 
+@lru_cache(maxsize=256)
 def _form_unit(profile: Profile, block: Block) -> str:
     for text in (block.caption, *(c.label for c in block.columns), block.row_header):
         unit = declared_unit(text)
@@ -784,23 +829,32 @@ def _differ(type_: str, a, b) -> bool:
     return _text(a).strip() != _text(b).strip()
 
 
-def _parsed(type_: str, spot: Spot, printed: list[str]) -> Parsed:
-    if not spot.found:
-        return Parsed(None, MISSING, "")
+@lru_cache(maxsize=16)
+def _plan(layout) -> tuple:
+    """Each slot with its index, whether it is an open list's column, and its parser."""
+    return tuple((i, s, s.section == "list" and s.kind == "input", PARSERS[s.type])
+                 for i, s in enumerate(layout.slots))
+
+
+def _parsed(type_: str, parser, spot: Spot, printed: list[str]) -> Parsed:
+    if spot.how == MISSING:
+        return _NOT_FOUND
     raw = spot.raw
-    if isinstance(raw, str) and printed and type_ in ("text", "grade"):
+    if printed and type(raw) is str and type_ in ("text", "grade"):
         cleaned = raw
         for mark in printed:
             cleaned = cleaned.replace(mark, "")
         if cleaned != raw:
-            got = PARSERS[type_](cleaned)
+            got = parser(cleaned)
             return Parsed(got.value, got.status, raw, got.note)
-    got = PARSERS[type_](raw) if raw != "" else Parsed(None, "blank", "")
-    if (spot.factor != 1.0 and type_ == "money" and got.status == "ok"
-            and not any(u in got.note for u in _WAN)):
+    got = _parse(parser, raw)
+    if spot.factor != 1.0 and type_ == "money" and got.status == "ok" and not any(u in got.note for u in _WAN):
         value = float(Decimal(repr(got.value)) * Decimal(repr(spot.factor)))
         return Parsed(value, "ok", got.raw, ", ".join(x for x in (got.note, "unit declared") if x))
     return got
+
+
+_NOT_FOUND = Parsed(None, MISSING, "")
 
 
 def _list_title(block: Block) -> str:

@@ -100,6 +100,7 @@ class Page:
     covered: dict[tuple[int, int], tuple[int, int]]  # a cell inside a merge → its top-left
     keys: list[dict[int, str]]  # per row: column → the key of the whole cell
     colons: list[dict[int, tuple[str, str]]]  # per row: column → (key of the part before ':', value)
+    heads: list[tuple[int, int, str]]  # (row, column, heading_key) of the short texts: headings
 
     @classmethod
     def of(cls, name: str, index: int, rows: list[list], merges) -> Page:
@@ -111,14 +112,16 @@ class Page:
                     for c in range(c0, c1 + 1):
                         if (r, c) != (r0, c0):
                             covered[(r, c)] = (r0, c0)
-        keys, colons = [], []
-        for row in rows:
+        keys, colons, heads = [], [], []
+        for r, row in enumerate(rows):
             k, col = {}, {}
             for c, v in enumerate(row):
                 if type(v) is str and v:
                     key = label_key(v)
                     if key:
                         k[c] = key
+                    if len(v) <= 40:
+                        heads.append((r, c, heading_key(v)))
                     parts = split_colon(v) if ("：" in v or ":" in v) else None
                     if parts:
                         before = label_key(parts[0])
@@ -126,7 +129,7 @@ class Page:
                             col[c] = (before, parts[1])
             keys.append(k)
             colons.append(col)
-        return cls(name, index, rows, merged, covered, keys, colons)
+        return cls(name, index, rows, merged, covered, keys, colons, heads)
 
     def value(self, row: int, col: int):
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
@@ -179,7 +182,7 @@ class Term:
     keys: frozenset[str]
     section: str
     scored: bool = True  # counts towards recognising the form
-    pattern: re.Pattern | None = None  # a label-less field found by its shape (the report's title)
+    pattern: Shape | None = None  # a label-less field found by its shape (the report's title)
     heading: str = ""  # a section heading, found by its heading_key
     rank: int = 1  # how telling its absence is: 0 headings and table headers, 1 fields, 2 rows
 
@@ -197,13 +200,26 @@ def _synonyms(profile: Profile) -> dict[str, frozenset[str]]:
     return {k: frozenset(v - {""}) for k, v in out.items()}
 
 
-def shape(template: str) -> re.Pattern | None:
-    """A default such as '{county} {year} 年财政支出绩效自评报告' as a pattern over keys: the
-    placeholders stand for any text."""
-    parts = re.split(r"\{[a-z_]+\}", template)
-    if len(parts) < 2 or not label_key("".join(parts)):
+@dataclass(frozen=True)
+class Shape:
+    """A label-less field's default as a pattern over keys: '{county} {year} 年财政支出绩效自评报告'
+    matches '和平县2020年财政支出绩效自评报告' (the placeholders stand for any short text)."""
+
+    text: str
+    parts: tuple[str, ...]  # the keys of the literal pieces between the placeholders
+    regex: re.Pattern
+
+    def fullmatch(self, key: str) -> bool:
+        if len(key) > 80 or not key.startswith(self.parts[0]) or not key.endswith(self.parts[-1]):
+            return False
+        return self.regex.fullmatch(key) is not None
+
+
+def shape(template: str) -> Shape | None:
+    parts = tuple(label_key(p) for p in re.split(r"\{[a-z_]+\}", template))
+    if len(parts) < 2 or not "".join(parts):
         return None
-    return re.compile(".*?".join(re.escape(label_key(p)) for p in parts))
+    return Shape(template, parts, re.compile(".{0,40}?".join(re.escape(p) for p in parts)))
 
 
 def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
@@ -268,7 +284,7 @@ def scored_terms(profile: Profile) -> tuple[Term, ...]:
     seen, out = set(), []
     for section in sections(profile):
         for t in section.terms:
-            ident = t.pattern.pattern if t.pattern is not None else min(t.keys)
+            ident = t.pattern.text if t.pattern is not None else min(t.keys)
             if t.scored and ident not in seen:
                 seen.add(ident)
                 out.append(t)
@@ -339,8 +355,7 @@ def _present(pages: list[Page]) -> tuple[set[str], set[str], set[str]]:
     for page in pages:
         for row in page.keys:
             keys.update(row.values())
-        for row in page.rows:
-            heads.update(heading_key(v) for v in row if type(v) is str and v)
+        heads.update(h for _, _, h in page.heads)
     whole = set(keys)
     for page in pages:
         for row in page.colons:
@@ -407,22 +422,21 @@ def locate(profile: Profile, pages: list[Page], share: float, found: list[str],
     """Where each section of the profile stands: anchored by its heading or its sheet's name,
     else the unclaimed part of the sheets holding most of its labels."""
     secs = sections(profile)
+    by_heading = {h: s.key for s in secs for h in s.headings}
+    labels = all_keys(profile)
+    # a section's name alone on its row (a sheet per section titled '项目概况'), unless a label
+    by_name = {n: s.key for s in secs if not (s.names & labels) for n in s.names}
     anchors: dict[int, list[tuple[int, int, str]]] = {}  # page → (row, col, section)
     taken: set[str] = set()
     for page in pages:
         name = label_key(page.name)
-        hits = []
-        for s in secs:
-            if name and name in s.names:
-                hits.append((0, 0, s.key))
-        for r, row in enumerate(page.rows):
-            for c, v in enumerate(row):
-                if type(v) is str and v:
-                    hk = heading_key(v)
-                    for s in secs:
-                        if hk in s.headings or (len(page.keys[r]) == 1 and page.keys[r].get(c) in s.names
-                                                and not (s.names & all_keys(profile))):
-                            hits.append((r, c, s.key))
+        hits = [(0, 0, s.key) for s in secs if name and name in s.names]
+        for r, c, hk in page.heads:
+            key = by_heading.get(hk)
+            if key is None and len(page.keys[r]) == 1:
+                key = by_name.get(page.keys[r].get(c))
+            if key is not None:
+                hits.append((r, c, key))
         for r, c, key in sorted(hits):
             if key not in taken:
                 taken.add(key)

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from perfxl.check.engine import catalogue
+from perfxl.check.engine import catalogue, check
 
 
 def _set(**values):
@@ -189,3 +189,15 @@ def test_rule_pages_say_what_why_and_how(profile):
         for heading in ("**What it checks.**", "**Why it matters.**", "**How to fix.**"):
             assert heading in r.doc, (r.code, heading)
         assert r.summary("zh")
+
+
+def test_a_county_where_no_unit_writes_a_problem_gets_p001_for_each(make):
+    """More workbooks than a small categorical holds (128+), none with a problem written."""
+    from dataclasses import replace
+
+    from perfxl.read.workbook import read_report
+
+    report = read_report(make(_problems()))
+    county = [replace(report, path=f"单位{i}.xlsx", _frame=None) for i in range(130)]
+    found = [f for f in check(county) if f.code == "P001"]
+    assert len(found) == 130
