@@ -319,8 +319,17 @@ def typed_seed_rows() -> list[list]:
     return rows
 
 
+TYPED_WIDTHS = (18, 22, 16, 12, 44, 12, 10, 10)
+
+
 def write_typed_seed(out_dir: str | Path) -> Path:
-    """The seed report typed by hand into one sheet (no template): read by its labels."""
+    """The seed report typed by hand into one sheet (no template), read by its labels.
+
+    As a unit lays it out: the title, cover lines, headings, remarks and the two long texts
+    written across the sheet (merged), the funds table's caption merged down its side, rows as
+    high as their text, printed landscape one page wide."""
+    import math
+
     import xlsxwriter
 
     from perfxl.form.template import FIXED_DATE
@@ -332,13 +341,43 @@ def write_typed_seed(out_dir: str | Path) -> Path:
                                          "strings_to_urls": False})
     wb.set_properties({"author": "和平县政务服务数据管理局", "created": FIXED_DATE})
     ws = wb.add_worksheet("绩效自评报告")
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    for width, col in zip((22, 24, 20, 12, 40, 14, 12, 10), range(8), strict=True):
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10})
+    title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    for col, width in enumerate(TYPED_WIDTHS):
         ws.set_column(col, col, width, wrap)
-    for r, row in enumerate(typed_seed_rows()):
-        for c, value in enumerate(row):
-            if value != "":
-                ws.write(r, c, value)
+    rows = typed_seed_rows()
+    last = len(TYPED_WIDTHS) - 1
+    funds = next(r for r, row in enumerate(rows) if row[:1] == ["项目资金安排和使用情况"])
+    for r, row in enumerate(rows):
+        filled = [c for c, v in enumerate(row) if v != ""]
+        if r == 0:
+            ws.merge_range(r, 0, r, last, row[0], title)
+            ws.set_row(r, 30)
+            continue
+        if filled == [0] and isinstance(row[0], str):  # a line of its own: across the sheet
+            ws.merge_range(r, 0, r, last, row[0], wrap)
+        elif len(row) == 2 and isinstance(row[1], str) and len(row[1]) > 100:  # a long text
+            ws.write(r, 0, row[0], wrap)
+            ws.merge_range(r, 1, r, last, row[1], wrap)
+        elif r == funds:
+            ws.merge_range(r, 0, r + 8, 0, row[0], wrap)
+            for c, value in enumerate(row[1:], start=1):
+                ws.write(r, c, value, wrap)
+        else:
+            for c in filled:
+                ws.write(r, c, row[c], wrap)
+        lines = 1
+        for c in filled:
+            text = str(row[c])
+            merged = (len(row) == 2 and c == 1 and len(text) > 100) or filled == [0]
+            width = sum(TYPED_WIDTHS[c:]) if merged else TYPED_WIDTHS[c]
+            per_line = max(1, int(width / 1.9))
+            lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
+        if lines > 1:
+            ws.set_row(r, 13.5 * lines)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
     wb.close()
     return path
 
