@@ -184,6 +184,8 @@ class _Reader:
                     self._list(block, area, section.key)
                 elif block.kind == "tree":
                     self._tree(block, area, section.key)
+                elif block.kind != "heading":  # a kind this reader does not know: said, never 0
+                    self._missing("table", block.key, block.caption or block.key, True, self._anchor(section.key))
         self._duplicate_fields()
 
     def _anchor(self, section: str) -> tuple[Page, int, int]:
@@ -840,13 +842,16 @@ def _parsed(type_: str, parser, spot: Spot, printed: list[str]) -> Parsed:
     if spot.how == MISSING:
         return _NOT_FOUND
     raw = spot.raw
-    if printed and type(raw) is str and type_ in ("text", "grade"):
-        cleaned = raw
-        for mark in printed:
-            cleaned = cleaned.replace(mark, "")
-        if cleaned != raw:
-            got = parser(cleaned)
-            return Parsed(got.value, got.status, raw, got.note)
+    if printed and type(raw) is str and raw.strip():
+        if not _squeezed(raw, printed):  # only what the form prints: '（公章）', '    年  月  日'
+            return Parsed(None, "blank", raw)
+        if type_ in ("text", "grade"):
+            cleaned = raw
+            for mark in printed:
+                cleaned = cleaned.replace(mark, "")
+            if cleaned != raw:
+                got = parser(cleaned)
+                return Parsed(got.value, got.status, raw, got.note)
     got = _parse(parser, raw)
     if spot.factor != 1.0 and type_ == "money" and got.status == "ok" and not any(u in got.note for u in _WAN):
         value = float(Decimal(repr(got.value)) * Decimal(repr(spot.factor)))
@@ -855,6 +860,14 @@ def _parsed(type_: str, parser, spot: Spot, printed: list[str]) -> Parsed:
 
 
 _NOT_FOUND = Parsed(None, MISSING, "")
+
+
+def _squeezed(raw: str, printed: list[str]) -> str:
+    """A cell's text without whitespace and without what the form prints in it."""
+    out = "".join(raw.split())
+    for mark in printed:
+        out = out.replace("".join(mark.split()), "")
+    return out
 
 
 def _list_title(block: Block) -> str:

@@ -276,3 +276,32 @@ def test_a_project_file_saved_by_another_program_as_xls(typed, soffice):
                  soffice=soffice)
     report = read_report(made.path)
     assert report.labels.sheets == ["Sheet1"] and report.figures()["score_total"] == 96
+
+
+def test_a_date_left_as_printed_is_blank_not_a_malformed_date(typed):
+    import openpyxl
+
+    made = typed(style=Style("colons", colon_fields=True))
+    wb = openpyxl.load_workbook(made.path)
+    at = made.placed[("fill_date", -1)].split("!")[1]
+    wb.active[at] = "填报日期：    年   月   日"
+    wb.save(made.path)
+    found = {(f.code, f.cell) for f in check([read_report(made.path)])}
+    assert ("T001", at) in found and not any(code == "T003" for code, _ in found)
+
+
+def test_a_unit_declared_in_a_row_label_or_a_column_header_converts_that_row_or_table(typed):
+    import openpyxl
+
+    made = typed()
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    row = next(c.row for c in ws["B"] if c.value == "预算安排")
+    ws.cell(row, 2, "预算安排（万元）")  # this row typed in 万元, the others in 元
+    for col in (4, 5, 6):
+        ws.cell(row, col, ws.cell(row, col).value / 10_000)
+    wb.save(made.path)
+    report = read_report(made.path)
+    assert report.figures()["budget_total"] == 3_000_000
+    assert report.value("funds_spent_local") == 1_880_000  # untouched rows stay in 元
+    assert check([report]) == []
