@@ -20,14 +20,13 @@ The first line says which Python ran (the ratio depends on it: see ``interpreter
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench_read import calamine_all_sheets, medians
 from interpreter import interpreter
-from python_calamine import CalamineWorkbook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's perfxl, not an installed copy
@@ -38,28 +37,8 @@ from perfxl.read.workbook import read_report  # noqa: E402
 DEFAULT = ROOT / "samples" / "typed" / "和平县电子政务外网网络畅通服务项目（手工录入）.xlsx"
 
 
-def calamine_all_sheets(path: Path) -> None:
-    book = CalamineWorkbook.from_path(str(path))
-    for name in book.sheet_names:
-        book.get_sheet_by_name(name).to_python()
-
-
 def read_and_check(path: Path) -> None:
     check([read_report(path)])
-
-
-def medians(fns, path: Path, runs: int) -> list[float]:
-    """Median seconds of each function, the runs interleaved so that a busy moment of the
-    machine weighs on all alike."""
-    for fn in fns:
-        fn(path)  # warm up imports and caches
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, spent in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn(path)
-            spent.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
 
 
 def county(path: Path, n: int) -> tuple[float, float]:

@@ -70,6 +70,21 @@ def findings_of():
 
 
 @pytest.fixture
+def run(monkeypatch, tmp_path):
+    """``run(*args)``: the command line as a user runs it, from an empty folder (no perfxl.toml)."""
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
 def soffice():
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if exe is None:

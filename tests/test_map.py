@@ -5,25 +5,11 @@ from __future__ import annotations
 import json
 
 import openpyxl
-import pytest
-from click.testing import CliRunner
-
-from perfxl.cli import main
 
 from conftest import SAMPLES, SEED
 from typed import Style
 
 TYPED = SAMPLES / "typed" / "和平县电子政务外网网络畅通服务项目（手工录入）.xlsx"
-
-
-@pytest.fixture
-def run(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def line_of(output: str, label: str) -> list[str]:

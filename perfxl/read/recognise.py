@@ -389,7 +389,9 @@ def recognise(pages: list[Page], profiles: list[Profile]) -> Match:
         ranked.append((share, profile, found, missing))
     if not ranked:
         raise NotAForm("不是绩效自评表：没有可用的表样", message_en="no form profile available")
-    share, profile, found, missing = max(ranked, key=lambda x: x[0])  # ties: the first profile
+    # the highest share; of two alike (a province's variant holds the national form's labels and
+    # more), the one that explains more of the workbook; then the first
+    share, profile, found, missing = max(ranked, key=lambda x: (x[0], len(x[2])))
     if share < profile.by_labels.threshold or not found:
         zh, en = _not_this_form(profile, share, found, missing)
         raise NotAForm(zh, message_en=en)
