@@ -42,10 +42,12 @@ from .recognise import (
     Match,
     Page,
     all_keys,
+    block_terms,
     declared_unit,
     heading_key,
     label_key,
     sections,
+    shape,
     spellings,
     unit_factor,
 )
@@ -287,8 +289,6 @@ class _Reader:
 
     def _titled(self, f, area: Area) -> Spot | None:
         """A label-less field (the report's title) found by the shape of its default."""
-        from .recognise import shape
-
         pattern = shape(f.default) if f.default else None
         if pattern is None:
             return None
@@ -489,7 +489,7 @@ class _Reader:
                     break  # a line of text under the list: the list has ended
             rows.append(r)
         if not rows:  # where the first item would be typed: a gap the rules can point at
-            rows = [max(table.start, (total_row or table.bottom) + 1 if total_row == table.start else table.start)]
+            rows = [table.start + 1 if total_row == table.start else table.start]
         for c in block.columns:
             name = list_name(block, c.key)
             col = cols[c.key]
@@ -748,8 +748,6 @@ def _by_key(profile: Profile, block: Block) -> dict:
 
 @lru_cache(maxsize=256)
 def _own_keys(profile: Profile, block: Block) -> frozenset[str]:
-    from .recognise import block_terms
-
     return frozenset(k for t in block_terms(profile, block, "") for k in t.keys)
 
 
