@@ -305,3 +305,28 @@ def test_a_unit_declared_in_a_row_label_or_a_column_header_converts_that_row_or_
     assert report.figures()["budget_total"] == 3_000_000
     assert report.value("funds_spent_local") == 1_880_000  # untouched rows stay in 元
     assert check([report]) == []
+
+
+def test_a_profile_can_say_values_stand_below_their_labels(typed, profile):
+    """Where a value sits is the profile's data: a form whose cover puts each value under its
+    label reads with places = colon, right, below."""
+    import dataclasses
+
+    import openpyxl
+
+    from perfxl.form.profile import LabelHints
+
+    made = typed()
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    at = made.placed[("filler", -1)].split("!")[1]  # the name right of 填报人姓名: move it below
+    label = ws[at].offset(column=-1)
+    ws.unmerge_cells(f"{at}:{ws[at].offset(column=6).coordinate}")
+    ws.insert_rows(label.row + 1)
+    ws.cell(label.row + 1, label.column, ws[at].value)
+    ws[at] = None
+    wb.save(made.path)
+    below = dataclasses.replace(profile, by_labels=LabelHints(**{
+        **dataclasses.asdict(profile.by_labels), "places": ["colon", "right", "below"]}))
+    assert read_report(made.path, profile=below).value("filler") == "财务股经办人"
+    assert read_report(made.path).value("filler") is None  # gd-2020 looks right of the label only
