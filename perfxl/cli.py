@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.errors import PerfxlError
+from perfxl.errors import PerfxlError, UnreadableWorkbook
 
 TEXT = {
     "zh": {
@@ -264,6 +264,140 @@ def rules(code):
             names = GROUPS.get(group, (group, group))
             click.secho(f"{group}  {names[0] if _lang() == 'zh' else names[1]}", bold=True)
         click.echo(f"  {r.code}  {r.name:<28} {labels[r.severity]:<4} {r.summary(_lang())}")
+
+
+MAP_TEXT = {
+    "zh": {
+        "labels": "{path}：没有模板标记，按标签读取——表样 {profile}（{name}），对上 {found}/{total} 个标签",
+        "template": "{path}：按模板读取（{how}）——表样 {profile}（{name}）",
+        "names": "定义名称", "layout": "表样位置",
+        "sheets": "表样所在工作表：{sheets}", "ignored": "其余工作表未读取：{sheets}",
+        "header": ["字段", "标签单元格", "取值单元格", "原文", "取值", "读取方式"],
+        "how": {"names": "定义名称", "layout": "表样位置", "colon": "冒号后", "right": "标签右侧",
+                "below": "标签下方", "column": "行列交叉", "title": "标题", "missing": "未找到",
+                "computed": "表中未列，按公式计算"},
+        "units": "金额单位：{line}",
+        "missing": "未找到的标签（{n} 个）：", "unmatched": "表中未认出的文字（{n} 处，可能是标签的其他写法）：",
+        "twice": "出现两处且不一致：{label}（{cell} 与 {other}）",
+        "not_read": "{path}：未能读取——{reason}",
+        "nearest": "与各表样对照（按对上的标签比例）：",
+        "nearest_line": "  {profile}（{name}）：对上 {found}/{total} 个标签（{share:.0%}）",
+        "found": "    对上：", "lacks": "    缺少：",
+    },
+    "en": {
+        "labels": "{path}: no template marks, read by labels — form {profile} ({name}), "
+                  "{found} of {total} labels found",
+        "template": "{path}: read as a template ({how}) — form {profile} ({name})",
+        "names": "defined names", "layout": "the template's layout",
+        "sheets": "sheets holding the form: {sheets}", "ignored": "other sheets, not read: {sheets}",
+        "header": ["field", "label cell", "value cell", "text", "value", "how"],
+        "how": {"names": "defined name", "layout": "layout", "colon": "after colon", "right": "right of label",
+                "below": "below label", "column": "row × column", "title": "title", "missing": "not found",
+                "computed": "not in the sheet: computed"},
+        "units": "unit: {line}",
+        "missing": "labels not found ({n}):",
+        "unmatched": "texts in the tables matching no label ({n}, other spellings?):",
+        "twice": "found twice, different values: {label} ({cell} and {other})",
+        "not_read": "{path}: not read — {reason}",
+        "nearest": "against each form (share of its labels found):",
+        "nearest_line": "  {profile} ({name}): {found} of {total} labels ({share:.0%})",
+        "found": "    found: ", "lacks": "    missing: ",
+    },
+}
+
+
+@main.command(name="map")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="输出格式：text（默认）或 json")
+def map_command(path, fmt):
+    """显示工作簿是如何读取的：每个字段的标签位置、取值位置与取值，未找到的标签和未认出的文字。
+
+    退出码：0 已读取，2 未能读取（并列出与各表样对照时对上和缺少的标签）。"""
+    from perfxl.read.fieldmap import as_dicts, field_map, nearest_forms
+    from perfxl.read.guard import open_checked
+    from perfxl.read.workbook import read_report
+
+    words = MAP_TEXT[_lang()]
+    try:
+        open_checked(path)
+        report = read_report(path)
+    except PerfxlError as exc:
+        reason = exc.message_en if _lang() == "en" else exc.message
+        nearest = []
+        if not isinstance(exc, UnreadableWorkbook):
+            try:
+                nearest = nearest_forms(path)
+            except Exception:  # the reason above is the answer then
+                nearest = []
+        if fmt == "json":
+            click.echo(json.dumps({"path": str(path), "read": False, "reason": reason, "nearest": [
+                {"profile": p, "name": n, "share": round(s, 4), "found": f, "missing": m}
+                for p, n, s, f, m in nearest]}, ensure_ascii=False, indent=2))
+        else:
+            click.echo(words["not_read"].format(path=path, reason=reason))
+            if nearest:
+                click.echo(words["nearest"])
+            for p, n, s, f, m in nearest:
+                click.echo(words["nearest_line"].format(profile=p, name=n, found=len(f), total=len(f) + len(m),
+                                                        share=s))
+                sep = "、" if _lang() == "zh" else ", "
+                click.echo(words["found"] + sep.join(f))
+                click.echo(words["lacks"] + sep.join(m))
+        sys.exit(2)
+    rows = field_map(report)
+    reading = report.labels
+    if fmt == "json":
+        doc = {"path": str(path), "read": True, "read_by": report.read_by, "profile": report.profile.id,
+               "fields": as_dicts(rows)}
+        if reading is not None:
+            doc.update({"labels_found": reading.found, "labels_total": reading.total, "sheets": reading.sheets,
+                        "ignored_sheets": reading.ignored, "units": reading.units,
+                        "missing_labels": reading.missing_labels,
+                        "not_found": [{"label": i.label, "field": i.field, "sheet": i.sheet, "cell": i.cell}
+                                      for i in reading.issues if i.kind == "missing"],
+                        "found_twice": [{"label": i.label, "field": i.field, "cell": f"{i.sheet}!{i.cell}",
+                                         "other": f"{i.other_sheet}!{i.other_cell}", "value": i.value,
+                                         "other_value": i.other_value}
+                                        for i in reading.issues if i.kind == "twice"],
+                        "unmatched": [{"sheet": s, "cell": c, "text": t} for s, c, t in reading.unmatched]})
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    p = report.profile
+    if reading is not None:
+        click.secho(words["labels"].format(path=path, profile=p.id, name=p.name, found=reading.found,
+                                           total=reading.total), bold=True)
+        click.echo(words["sheets"].format(sheets="、".join(reading.sheets)))
+        if reading.ignored:
+            click.echo(words["ignored"].format(sheets="、".join(reading.ignored)))
+        for line in reading.units:
+            click.echo(words["units"].format(line=line))
+    else:
+        how = words["layout"] if any(r.how == "layout" for r in rows) else words["names"]
+        click.secho(words["template"].format(path=path, how=how, profile=p.id, name=p.name), bold=True)
+    click.echo("\t".join(words["header"]))
+    for r in rows:
+        raw = r.raw.replace("\n", " ")
+        raw = raw if len(raw) <= 30 else raw[:29] + "…"
+        value = r.value.replace("\n", " ")
+        value = value if len(value) <= 30 else value[:29] + "…"
+        click.echo("\t".join([r.label, r.label_cell or "—", r.value_cell or "—", raw, value,
+                              words["how"].get(r.how, r.how)]))
+    if reading is None:
+        return
+    missing = [i for i in reading.issues if i.kind == "missing"]
+    if missing:
+        click.secho(words["missing"].format(n=len(missing)), fg="red")
+        for i in missing:
+            also = f"（{'、'.join(i.spellings)}）" if i.spellings else ""
+            click.echo(f"  {i.label}{also}  → {i.sheet}!{i.cell}")
+    for i in (i for i in reading.issues if i.kind == "twice"):
+        click.secho(words["twice"].format(label=i.label, cell=f"{i.sheet}!{i.cell}",
+                                          other=f"{i.other_sheet}!{i.other_cell}"), fg="red")
+    if reading.unmatched:
+        click.secho(words["unmatched"].format(n=len(reading.unmatched)), fg="yellow")
+        for sheet, cell, text in reading.unmatched:
+            click.echo(f"  {sheet}!{cell}  {text}")
 
 
 def checked_at() -> str:

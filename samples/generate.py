@@ -5,6 +5,10 @@
 * ``seed/和平县电子政务外网网络畅通服务项目.xlsx`` — the published 2020 report of 和平县
   (``../shared/seed``) typed into the gd-2020 form exactly as printed: every figure, score
   and explanation, blanks where the report has blanks.  Its names are public record.
+* ``typed/和平县电子政务外网网络畅通服务项目（手工录入）.xlsx`` — the same report typed by hand
+  into one sheet the way a unit does without perfxl's template: line by line as published
+  (``项目名称：…`` on the cover, ``100. 60%`` as typed, the flattened indicator table); perfxl
+  reads it by its labels.
 * ``county/<部门>/<项目名称>.xlsx`` — the 2023 submissions of the fictional 示例县: clean
   workbooks (some typed the messy ways staff type that the form's formulas do not mind: a date
   as text, a phone number in parentheses, inserted detail rows), workbooks with deliberate
@@ -230,6 +234,152 @@ def write_seed(out_dir: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     return write_workbook(load_profile(PROFILE_ID), out / SEED_FILE, year=2020, county="和平县",
                           fill=seed_fill())
+
+
+# ================================================================ (a′) the seed report typed by hand
+
+TYPED_FILE = "和平县电子政务外网网络畅通服务项目（手工录入）.xlsx"
+_SCORE_ROWS = [  # the indicator table as published: flattened, a 二级 label in the 一级 column
+    ("绩效目标(20)", "前期工作(5)", "项目论证 (1 分)", "demo"),
+    ("", "", "申报程序 (2 分)", "procedure"),
+    None,  # a blank line inside the table, as published
+    ("", "", "组织机构 (1分)", "organization"),
+    ("", "", "制度措施 (1分)", "measures"),
+    ("绩效目标设置 (15)", "", "完整性 (5分)", "completeness"),
+    ("", "", "科学性 (5分)", "scientific"),
+    ("", "", "可衡量性 (5分)", "measurable"),
+    ("绩效监督实施过程 (30)", "", "资金到位 (3分)", "funds_in_place"),
+    ("", "", "资金支付 (3分)", "funds_paid"),
+    ("", "", "支出规范性 (4分)", "compliance"),
+    ("", "", "实施程序 (15分)", "implementation"),
+    ("", "", "项目监管 (5分)", "supervision"),
+    None,
+    ("项目绩效结果(50)", "项目产出结果(20)", "数量(5分)", "quantity"),
+    ("", "", "质量(5分)", "quality"),
+    ("", "", "成本(5分)", "cost"),
+    ("", "", "时效(5分)", "timeliness"),
+    ("项目效益结果(24)", "社会效益(6分)", "经济效益(6分)", "economic"),
+    ("", "", "社会效益(6分)", "social"),
+    ("", "", "生态效益(6分)", "ecological"),
+    ("", "", "可持续影响(6分)", "sustainable"),
+    ("", "满意度(6)", "服务对象满意度(6分)", "beneficiary"),
+]
+
+
+def typed_seed_rows() -> list[list]:
+    """The seed report as a unit types it into one sheet, line by line as published: the cover
+    written ``标签：值``, the funds table with its 行次 column and the rates as typed (``100. 60%``),
+    the detail with its numbered rows and ``...``, the flattened indicator table, the remarks."""
+    def funds(label: str, code: str, amount) -> list:
+        return ["", label, code, amount, "", amount]
+
+    rows: list[list] = [
+        ["和平县 2020 年财政支出 绩效自评报告"], [],
+        [f"项目名称：{SEED_PROJECT}"], [], ["县（区）：和平县"], [],
+        [f"本级项目主管部门：（公章）{SEED_DEPARTMENT}"], ["(一级预算单位)"], [],
+        ["填报人姓名：吴小婷"], [], ["联系电话：0762-5662199"], [], ["填报日期：2021 年 4 月 1 日"], [],
+        ["一、项目概况"], [],
+        ["项目名称", SEED_PROJECT, "", "", "", "资金安排年份", "2020年"],
+        ["项目主管部门", SEED_DEPARTMENT, "联系人", "张彩红", "电话", 5662720, "手机", ""],
+        ["", "", "地址", "和平县阳明镇商务中心二楼", "", "", "邮编", ""],
+        ["内容", "项目概况"],
+        ["项目主管单位基本情况", SEED_UNIT_PROFILE],
+        [], ["项目实施主要内容", SEED_CONTENT],
+        ["项目资金安排和使用情况", "投入指标", "行次", "合 计", "上级财政资金", "本级财政资金"],
+        funds("预算安排", "(1)", 2700000), funds("实际投入", "(2)", 2683950),
+        funds("实际到位", "(3)", 2700000), funds("实际支出", "(4)", 2683950),
+        funds("资金结余", "(5)=(3)-(4)", 16050), funds("实际到位率", "(6)=(3) ÷ (2)", "100. 60%"),
+        funds("支出实现率", "(7)=(4) ÷ (3)", "99. 41%"), funds("预算完成率", "(8)=(4) ÷ (1)", "99. 41%"),
+        [],
+        ["", "资金实际支出明细内容 (至主要末级经济科目)", "项目预算支出", "项目资金实际支出",
+         "资金支出依据 (相关的资金管理办法、批复文件、流水账号等)"],
+        ["", "合 计", 2700000, 2683950, "/"],
+        [1, "和平县基层公共服务平台网络费", 2700000, 2683950, SEED_BASIS],
+        [2], [3], [4], ["..."], [],
+        ["二、自评得分及情况说明"], [],
+        ["一级指标", "二级指标", "三级指标", "自评得分", "自评情况说明 (每项指标描述在 100 字以内)"],
+    ]
+    for line in _SCORE_ROWS:
+        if line is None:
+            rows.append([])
+            continue
+        first, second, third, key = line
+        score, note = SEED_SCORES[key]
+        rows.append([first, second, third, "" if score is None else score, note])
+    rows += [
+        ["合计", "", 88, "自评等次", "良好"], [],
+        ["备注：1. 可另附详细补充说明，并附上述有关佐证材料复印件。"], [],
+        ["2. 自评得分：90-100 优秀、80-89 良好、70-79 中等、60-69 及格、59 及以下不及格。"], [],
+        ["三、存在问题及改进意见"], [],
+        ["提示: 针对支出项目，就存在问题及建议如实填写，注意限项限字。"], [],
+        ["序号", "主要问题及原因 (限 5 条 100 字以内)", "改进计划或建议 (限 5 条 100 字以内)"],
+        [1], [2], [3], [4], [5], [],
+        ["备注: 可另附详细补充说明。"],
+    ]
+    return rows
+
+
+TYPED_WIDTHS = (18, 22, 16, 12, 44, 12, 10, 10)
+
+
+def write_typed_seed(out_dir: str | Path) -> Path:
+    """The seed report typed by hand into one sheet (no template), read by its labels.
+
+    As a unit lays it out: the title, cover lines, headings, remarks and the two long texts
+    written across the sheet (merged), the funds table's caption merged down its side, rows as
+    high as their text, printed landscape one page wide."""
+    import math
+
+    import xlsxwriter
+
+    from perfxl.form.template import FIXED_DATE
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / TYPED_FILE
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"author": "和平县政务服务数据管理局", "created": FIXED_DATE})
+    ws = wb.add_worksheet("绩效自评报告")
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10})
+    title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    for col, width in enumerate(TYPED_WIDTHS):
+        ws.set_column(col, col, width, wrap)
+    rows = typed_seed_rows()
+    last = len(TYPED_WIDTHS) - 1
+    funds = next(r for r, row in enumerate(rows) if row[:1] == ["项目资金安排和使用情况"])
+    for r, row in enumerate(rows):
+        filled = [c for c, v in enumerate(row) if v != ""]
+        if r == 0:
+            ws.merge_range(r, 0, r, last, row[0], title)
+            ws.set_row(r, 30)
+            continue
+        if filled == [0] and isinstance(row[0], str):  # a line of its own: across the sheet
+            ws.merge_range(r, 0, r, last, row[0], wrap)
+        elif len(row) == 2 and isinstance(row[1], str) and len(row[1]) > 100:  # a long text
+            ws.write(r, 0, row[0], wrap)
+            ws.merge_range(r, 1, r, last, row[1], wrap)
+        elif r == funds:
+            ws.merge_range(r, 0, r + 8, 0, row[0], wrap)
+            for c, value in enumerate(row[1:], start=1):
+                ws.write(r, c, value, wrap)
+        else:
+            for c in filled:
+                ws.write(r, c, row[c], wrap)
+        lines = 1
+        for c in filled:
+            text = str(row[c])
+            merged = (len(row) == 2 and c == 1 and len(text) > 100) or filled == [0]
+            width = sum(TYPED_WIDTHS[c:]) if merged else TYPED_WIDTHS[c]
+            per_line = max(1, int(width / 1.9))
+            lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
+        if lines > 1:
+            ws.set_row(r, 13.5 * lines)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    wb.close()
+    return path
 
 
 # ============================================================================ (b) the county
@@ -1240,8 +1390,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
     args = parser.parse_args(argv)
     seed_path = write_seed(args.out / "seed")
+    typed_path = write_typed_seed(args.out / "typed")
     paths = generate_county(args.out / "county", args.n, args.seed)
-    print(f"wrote {seed_path} and {len(paths)} county workbooks under {args.out / 'county'}")
+    print(f"wrote {seed_path}, {typed_path} and {len(paths)} county workbooks under {args.out / 'county'}")
 
 
 if __name__ == "__main__":

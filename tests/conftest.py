@@ -14,6 +14,7 @@ from perfxl.form.template import write_workbook
 from perfxl.read.workbook import read_report
 
 from builders import clean_fill
+from typed import Style, type_form
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -42,6 +43,23 @@ def make(tmp_path, profile):
 
 
 @pytest.fixture
+def typed(tmp_path, profile):
+    """``typed(change, style)`` types the clean project by hand (no template) as ``style`` says,
+    after ``change(fill)``; returns the :class:`typed.Typed` (its path and where each value went)."""
+    counter = iter(range(1000))
+
+    def build(change=None, style: Style | None = None, *, of=None, soffice: str | None = None, **kw):
+        fill = copy.deepcopy(clean_fill())
+        if change is not None:
+            change(fill)
+        style = style or Style("printed")
+        path = tmp_path / f"typed{next(counter)}-{style.name}.xlsx"
+        return type_form(of or profile, fill, style, path, soffice=soffice, **kw)
+
+    return build
+
+
+@pytest.fixture
 def findings_of():
     """``findings_of(path)`` → the findings of one workbook, as (code, cell) pairs and records."""
 
@@ -49,6 +67,21 @@ def findings_of():
         return check([read_report(path)], Settings(**settings))
 
     return run
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    """``run(*args)``: the command line as a user runs it, from an empty folder (no perfxl.toml)."""
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture

@@ -41,12 +41,14 @@ def _digests(folder: Path) -> dict[str, str]:
 def county(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run1")
     gen.write_seed(out / "seed")
+    gen.write_typed_seed(out / "typed")
     gen.generate_county(out / "county")
     return out
 
 
 def test_two_runs_give_the_same_bytes(county, tmp_path):
     gen.write_seed(tmp_path / "seed")
+    gen.write_typed_seed(tmp_path / "typed")
     gen.generate_county(tmp_path / "county")
     assert _digests(tmp_path) == _digests(county)
 
@@ -91,6 +93,11 @@ def test_the_committed_manifest_lists_every_committed_file():
     if not (SAMPLES / "county" / "MANIFEST.json").is_file():
         pytest.skip("samples not generated")
     _check_manifest(SAMPLES / "county")
+
+
+def test_the_committed_samples_are_what_the_generator_writes(county):
+    for folder in ("seed", "typed"):
+        assert _digests(SAMPLES / folder) == _digests(county / folder), folder
 
 
 def test_the_seed_report_is_typed_in_as_published(county):

@@ -19,6 +19,7 @@ WORDS = {
         "unreadable": "无法读取", "expected": "应为", "actual": "实际", "explained": "已说明",
         "rejected": "说明未采纳：错误须改正，不能以说明代替",
         "ok": "未发现问题",
+        "by_labels": "按标签读取：表样 {profile}，对上 {found}/{total} 个标签，工作表 {sheets}",
         "total": "共 {n} 个工作簿：{errors} 个错误，{warnings} 个警告（另有 {explained} 个已说明），"
                  "{unreadable} 个无法读取",
     },
@@ -26,6 +27,7 @@ WORDS = {
         "unreadable": "unreadable", "expected": "expected", "actual": "actual",
         "explained": "explained", "ok": "no findings",
         "rejected": "explanation not accepted: an error must be corrected, not explained",
+        "by_labels": "read by labels: form {profile}, {found} of {total} labels found, sheets {sheets}",
         "total": "{n} workbooks: {errors} errors, {warnings} warnings ({explained} more explained), "
                  "{unreadable} unreadable",
     },
@@ -44,6 +46,8 @@ def console_lines(results: Iterable[WorkbookResult], lang: str = "zh"):
         figs = r.figures
         summary = "，".join(str(x) for x in (figs.get("project"), _score(figs)) if x)
         yield f"{r.path}  {summary}", "header"
+        if r.reading is not None:
+            yield "  " + reading_line(r.reading, lang), "note"
         if not r.findings:
             yield f"  {words['ok']}", "ok"
         for f in sort_findings(r.findings):
@@ -59,6 +63,27 @@ def console_lines(results: Iterable[WorkbookResult], lang: str = "zh"):
                     f"  ({words['rejected']}; the unit wrote: {f.rejected})"
             yield line, ("explained" if f.explained else f.severity)
     yield words["total"].format(**totals(results)), "total"
+
+
+def reading_line(reading, lang: str = "zh") -> str:
+    """How a workbook typed by hand was read, in one line (and the units it declared)."""
+    sep = "、" if lang == "zh" else ", "
+    line = WORDS[lang]["by_labels"].format(profile=reading.profile, found=reading.found,
+                                           total=reading.total, sheets=sep.join(reading.sheets))
+    if reading.units and lang == "zh":
+        line += "；" + "；".join(reading.units)
+    elif reading.units:
+        line += f"; amounts converted from the unit the workbook declares ({len(reading.units)} tables)"
+    return line
+
+
+def reading_json(reading) -> dict | None:
+    """How a workbook typed by hand was read, for the JSON (None: a template)."""
+    if reading is None:
+        return None
+    return {"profile": reading.profile, "labels_found": reading.found, "labels_total": reading.total,
+            "sheets": reading.sheets, "ignored_sheets": reading.ignored, "units": reading.units,
+            "missing_labels": reading.missing_labels}
 
 
 def _score(figs: dict) -> str:
@@ -90,6 +115,8 @@ def to_json(results: list[WorkbookResult]) -> str:
                 "profile": r.profile,
                 "status": r.status,
                 "reason": r.reason or None,
+                "read_by": r.read_by,
+                "reading": reading_json(r.reading),
                 "figures": r.figures,
                 "counts": {"errors": r.errors, "warnings_open": r.warnings,
                            "warnings_explained": r.explained},

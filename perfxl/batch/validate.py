@@ -40,6 +40,8 @@ class WorkbookResult:
     findings: list[Finding] = field(default_factory=list)
     reason: str = ""
     reason_en: str = ""
+    read_by: str = "template"  # "labels": typed by hand, read by the labels of its form
+    reading: object = None  # then how (perfxl.read.labels.LabelReading)
 
     @property
     def errors(self) -> int:
@@ -84,7 +86,8 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     """Read one workbook after the hostile-file checks (runs in a worker process).
 
     Returns what pickles cheaply: the profile id, the cells as columns, the template version, the
-    reader's notes and the unit's explanations; the parent rebuilds the :class:`Report`.
+    reader's notes, the unit's explanations and, for a workbook typed by hand, how its labels
+    were read; the parent rebuilds the :class:`Report`.
     """
     try:
         with vetted(path, encrypted_ok=True) as found:  # each file read once
@@ -100,7 +103,8 @@ def read_checked(path: str, password: str | None = None) -> tuple:
     except OSError as exc:
         raise UnreadableWorkbook(f"无法打开文件：{exc.strerror or exc}", path=path,
                                  message_en=f"cannot open the file: {exc.strerror or exc}") from exc
-    return report.profile.id, report.columns, report.template_version, report.notes, explanations
+    return (report.profile.id, report.columns, report.template_version, report.notes, explanations,
+            report.labels)
 
 
 def _explanations(path: str, sheet_names: list[str]) -> dict:
@@ -125,11 +129,12 @@ def read_many(paths: Iterable[str | Path], limits: Limits | None = None):
         if isinstance(got, Failure):
             yield path, got
         else:
-            pid, columns, version, notes, explanations = got
+            pid, columns, version, notes, explanations, labels = got
             # The columns are kept as they arrive: the reader shares sheet names and statuses
             # within a file and pickle sends each shared object once, so interning the texts here
             # too saved under 1% of the memory of 2,000 workbooks, for a pass over every cell.
-            yield path, Report(path, load_profile(pid), columns, version, notes, explanations=explanations)
+            yield path, Report(path, load_profile(pid), columns, version, notes, explanations=explanations,
+                               read_by="labels" if labels is not None else "template", labels=labels)
 
 
 def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None,
@@ -145,7 +150,8 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
                                            reason_en=got.reason_en)
             continue
         reports.append(got)
-        results[path] = WorkbookResult(path, "ok", got.profile.id, plain(got.figures()))
+        results[path] = WorkbookResult(path, "ok", got.profile.id, plain(got.figures()),
+                                       read_by=got.read_by, reading=got.labels)
     known = {r.path: r.explanations for r in reports} | (explanations or {})
     for f in explain(check(reports, settings), known):
         results[f.workbook].findings.append(f)

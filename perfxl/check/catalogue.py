@@ -49,6 +49,7 @@ GROUPS = {
     "S": ("得分", "scores"),
     "T": ("封面与文字", "cover and text"),
     "P": ("合理性", "plausibility"),
+    "L": ("按标签读取", "reading by labels"),
 }
 
 

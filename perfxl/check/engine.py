@@ -57,6 +57,14 @@ class Context:
     cells: pd.DataFrame  # read.CELL_COLUMNS + "workbook"
     rule: Rule | None = None
     _shared: dict = field(default_factory=dict, repr=False)
+    readings: dict = field(default_factory=dict)  # workbook → its LabelReading, if typed by hand
+
+    def typed_by_hand(self) -> pd.Series:
+        """Which cells are of workbooks typed by hand (read by their labels: no template, so no
+        formulas to keep), as a mask over the cells."""
+        if not self.readings:
+            return pd.Series(False, index=self.cells.index)
+        return self.cells["workbook"].isin(list(self.readings))
 
     # --- selecting cells ---------------------------------------------------------------------
     def shared(self, derive: Callable[[Context], object]):
@@ -115,8 +123,11 @@ def _workbooks(paths: list[str], counts: list[int]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, pd.Index(names))
 
 
-def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings) -> Iterator[Finding]:
-    ctx = Context(profile, settings, cells)
+def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings,
+              readings: dict | None = None) -> Iterator[Finding]:
+    """Every enabled rule over ``cells``; ``readings`` maps each workbook typed by hand to how
+    it was read by its labels (:class:`perfxl.read.labels.LabelReading`)."""
+    ctx = Context(profile, settings, cells, readings=readings or {})
     for r in catalogue():
         if not settings.enabled(r.code):
             continue
@@ -129,6 +140,13 @@ def check(reports: Iterable[Report], settings: Settings | None = None) -> list[F
     """Every finding over ``reports``, errors first within each workbook."""
     settings = settings or Settings()
     findings: list[Finding] = []
+    reports = list(reports)
+    readings = by_labels(reports)
     for profile, cells in batch_cells(reports).values():
-        findings.extend(run_rules(profile, cells, settings))
+        findings.extend(run_rules(profile, cells, settings, readings))
     return sort_findings(findings)
+
+
+def by_labels(reports: Iterable[Report]) -> dict:
+    """How each workbook typed by hand was read, by its path (the rest were templates)."""
+    return {r.path: r.labels for r in reports if r.labels is not None}

@@ -23,7 +23,7 @@ import pandas as pd
 from perfxl.batch.inputs import gather, safe_relative
 from perfxl.batch.validate import Limits, plain, read_many
 from perfxl.bulk import collector_paused
-from perfxl.check.engine import Settings, batch_cells, run_rules
+from perfxl.check.engine import Settings, batch_cells, by_labels, run_rules
 from perfxl.errors import PerfxlError
 from perfxl.findings import Finding, explain, sort_findings
 from perfxl.form.layout import grid_name, layout_for
@@ -108,8 +108,9 @@ def annotate_copies(county: County, reports: list[Report], folder: Path, lang: s
 def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
                  approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None) -> County:
     findings: list[Finding] = []
+    readings = by_labels(reports)
     for profile, cells in batch_cells(reports).values():
-        findings.extend(run_rules(profile, cells, settings))
+        findings.extend(run_rules(profile, cells, settings, readings))
     findings = sort_findings(explain(findings, {r.path: r.explanations for r in reports}))
     profile = reports[0].profile if reports else None
     projects = _projects(reports, findings, mtimes or {})
@@ -166,9 +167,10 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "main_problem": first,
             "duplicate": "",
             "counted": True,
+            "read_by": r.read_by,  # "labels": typed by hand, read by the labels of its form
             "_mtime": mtimes.get(r.path, 0.0),
         })
-    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "_mtime"])
+    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "read_by", "_mtime"])
     frame = frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
                           **{k: float for k in FIGURES}, "_mtime": float})
     _mark_duplicates(frame)

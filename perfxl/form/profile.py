@@ -177,6 +177,25 @@ class Sheet:
         return len(self.widths)
 
 
+@dataclass
+class LabelHints:
+    """How a workbook typed by hand in the printed form's layout is read by its labels (the
+    ``[labels]`` table; every key optional): the share of the form's labels a workbook must
+    hold to be taken for this form, other spellings of labels, instructions printed inside value
+    cells (dropped from the value), the unit of amounts when the form declares none, and where
+    a field's value is looked for beside its label."""
+
+    threshold: float = 0.4
+    synonyms: dict[str, list[str]] = field(default_factory=dict)  # label → other spellings
+    printed: list[str] = field(default_factory=list)  # e.g. "（公章）" before a department's name
+    money_unit: str = "元"
+    places: list[str] = field(default_factory=lambda: ["colon", "right"])  # colon | right | below
+
+
+LABEL_PLACES = {"colon", "right", "below"}
+MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+
+
 @dataclass(eq=False)
 class Profile:
     id: str
@@ -190,6 +209,7 @@ class Profile:
     source: str = ""
     checks: dict = field(default_factory=dict)  # cross-table checks the rules read
     figures: dict[str, str] = field(default_factory=dict)  # key figure → defined name
+    by_labels: LabelHints = field(default_factory=LabelHints)  # reading hand-typed workbooks
 
     def blocks(self, kind: str | None = None) -> list[Block]:
         return [b for s in self.sheets for b in s.blocks if kind is None or b.kind == kind]
@@ -317,6 +337,7 @@ def _build(data: dict, source: str) -> Profile:
         source=source,
         checks=data.get("checks", {}),
         figures=data.get("figures", {}),
+        by_labels=LabelHints(**data.get("labels", {})),
     )
 
 
@@ -388,6 +409,7 @@ def check_profile(profile: Profile) -> list[str]:
         if key not in profile.fields:
             problems.append(f"profile.{role}_field 指向不存在的字段 {key!r}")
     problems += _check_grades(profile.grades)
+    problems += _check_label_hints(profile.by_labels)
     if len(profile.blocks("tree")) != 1:
         problems.append("表样必须恰有一个指标树（tree）区块")
     return problems
@@ -442,6 +464,21 @@ def _check_tree(block: Block, sheet: Sheet, where: str) -> list[str]:
     if not math.isclose(total, 100, abs_tol=1e-9):
         extra = f"（另加 {adds:g} 分）" if adds else ""
         problems.append(f"全部末级指标分值合计 {total - adds:g} 分{extra}，应为 100 分")
+    return problems
+
+
+def _check_label_hints(hints: LabelHints) -> list[str]:
+    problems = []
+    if not 0 < hints.threshold <= 1:
+        problems.append(f"labels.threshold 应在 0 与 1 之间（现为 {hints.threshold}）")
+    if hints.money_unit not in MONEY_UNITS:
+        problems.append(f"labels.money_unit {hints.money_unit!r} 未知（可用：{'、'.join(MONEY_UNITS)}）")
+    unknown = [p for p in hints.places if p not in LABEL_PLACES]
+    if unknown or not hints.places:
+        problems.append(f"labels.places {hints.places!r} 无效（可用：{'、'.join(sorted(LABEL_PLACES))}）")
+    for label, others in hints.synonyms.items():
+        if not isinstance(others, list) or not all(isinstance(o, str) for o in others):
+            problems.append(f"labels.synonyms 中“{label}”的其他写法应为文字列表")
     return problems
 
 

@@ -59,6 +59,8 @@ class Report:
     sheet_names: list[str] = field(default_factory=list)
     explanations: dict = field(default_factory=dict)  # (code, field) → the unit's explanation
     _frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    read_by: str = "template"  # "template" (marks, names or the layout) | "labels" (typed by hand)
+    labels: object = None  # how a workbook typed by hand was read (perfxl.read.labels.LabelReading)
 
     @property
     def cells(self) -> pd.DataFrame:
@@ -219,8 +221,9 @@ def _positions(values: Sequence, value) -> Iterator[int]:
         yield at
 
 
-def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None, list[str]]:
-    """Which profile a workbook was made from: its property, its name, or its sheet names."""
+def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None, list[str]] | None:
+    """Which profile a workbook was made from: its property, its name, or its sheet names;
+    None when it carries none of them (a workbook typed by hand: read by its labels)."""
     notes = []
     pid = pkg.props.get(PROFILE_NAME) or pkg.names.get(PROFILE_NAME, "").strip('="')
     version = pkg.props.get(VERSION_NAME) or pkg.names.get(VERSION_NAME, "").strip('="') or None
@@ -241,8 +244,7 @@ def identify(pkg: Package, sheet_names: list[str]) -> tuple[Profile, str | None,
         if all(s.name in sheet_names for s in profile.sheets):
             notes.append(f"未找到表样标记，按工作表名称认定为 {candidate}")
             return profile, None, notes
-    raise NotAForm("不是绩效自评表：没有表样标记，工作表名称也对不上任何表样",
-                   message_en="not a recognised self-evaluation form")
+    return None
 
 
 def read_report(path: str | Path, profile: Profile | None = None, *,
@@ -250,17 +252,35 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
                 data: bytes | None = None) -> Report:
     """Read one filled workbook.  Raises UnreadableWorkbook or NotAForm with a clear reason.
 
+    A workbook made from the template is read by its defined names (or, having lost them, by
+    the template's layout); one typed by hand, without the template's marks or layout, by the
+    labels of its form (:mod:`perfxl.read.labels`), the form recognised by them when no
+    ``profile`` is given.
+
     ``package`` is the workbook's zip directory, ``parts`` its parts already inflated and
     ``data`` the whole file, when the caller has them (see :func:`perfxl.guard.vetted`)."""
     path = Path(path)
     book = _open_book(path, data)
     pkg = read_package(path, package, parts, data)
+    labels = None
     try:
         if profile is None:
-            profile, version, notes = identify(pkg, book.sheet_names)
+            found = identify(pkg, book.sheet_names)
+            if found is None:
+                profile, labels, records = _read_labels(book, pkg, None)
+                version, notes = None, [_labels_note(labels)]
+            else:
+                profile, version, notes = found
+                if _typed_by_hand(profile, book, pkg):  # its marks or sheet names, not its layout
+                    profile, labels, records = _read_labels(book, pkg, profile)
+                    notes = [*notes, _labels_note(labels)]
         else:  # a profile given by the caller (a draft, a file of the office's own)
             version, notes = pkg.props.get(VERSION_NAME), []
-        records = _read_cells(profile, book, pkg, notes)
+            if _typed_by_hand(profile, book, pkg):
+                profile, labels, records = _read_labels(book, pkg, profile)
+                notes = [_labels_note(labels)]
+        if labels is None:
+            records = _read_cells(profile, book, pkg, notes)
     except (NotAForm, UnreadableWorkbook) as exc:
         exc.path = exc.path or str(path)
         raise
@@ -268,7 +288,40 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
         if pkg.zip is not None:
             pkg.zip.close()
     return Report(str(path), profile, as_columns(records), version, notes,
-                  sheet_names=list(book.sheet_names))
+                  sheet_names=list(book.sheet_names), read_by="labels" if labels else "template",
+                  labels=labels)
+
+
+def _typed_by_hand(profile: Profile, book, pkg: Package) -> bool:
+    """A workbook with none of the profile's defined names whose sheets do not hold the
+    template's labels where its layout puts them."""
+    layout = layout_for(profile)
+    if any(slot.name in pkg.names for slot in layout.slots):
+        return False
+    from .recognise import layout_holds, pages_of
+
+    names = {s.sheet.name for s in layout.sheets}
+    pages = pages_of(book, only=names)
+    return not layout_holds(profile, pages, [st for s in layout.sheets for st in s.statics])
+
+
+def _read_labels(book, pkg: Package, profile: Profile | None):
+    """A workbook typed by hand, read by the labels of its form: (profile, reading, records)."""
+    from .labels import read_by_labels
+    from .recognise import match, pages_of, recognise
+
+    pages = pages_of(book)
+    if profile is None:
+        found = recognise(pages, [load_profile(p) for p in available_profiles()])
+    else:
+        found = match(pages, profile)
+    records, reading = read_by_labels(found.profile, found, pkg.formulas)
+    return found.profile, reading, records
+
+
+def _labels_note(reading) -> str:
+    return (f"没有模板标记，按标签读取：表样 {reading.profile}（对上 {reading.found}/{reading.total} 个标签），"
+            f"工作表：{'、'.join(reading.sheets)}")
 
 
 def as_columns(records: list[tuple]) -> tuple[tuple, ...]:

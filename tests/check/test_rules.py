@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from perfxl.check.engine import catalogue
+from perfxl.check.engine import catalogue, check
 
 
 def _set(**values):
@@ -105,6 +105,45 @@ CASES = [
 ]
 
 
+# Workbooks typed by hand (no template), read by their labels: the L rules.
+# code, how the unit typed it, a change made after, the label whose cell is named, expected
+LABEL_CASES = [
+    ("L001", {"spelling": {"实际投入": "投入资金情况"}}, None, "投入指标", "实际投入"),
+    ("L002", {"spelling": {"邮编": "邮寄编码"}}, None, "一、项目概况", "邮编"),
+    ("L003", {"start": (2, 0)}, lambda ws: ws.cell(1, 1, "填报日期：2024年4月1日"), "A1", "与 Sheet1!B9 一致"),
+]
+
+
+@pytest.mark.parametrize(("code", "style", "edit", "where", "expected"), LABEL_CASES,
+                         ids=[c[0] for c in LABEL_CASES])
+def test_each_reading_gap_is_found_where_it_belongs(typed, findings_of, code, style, edit, where, expected):
+    import openpyxl
+
+    from typed import Style
+
+    made = typed(style=Style("printed", **style))
+    if edit is not None:
+        wb = openpyxl.load_workbook(made.path)
+        edit(wb.active)
+        wb.save(made.path)
+    found = findings_of(made.path)
+    cell = where if where[0].isascii() else made.labels.get(where) or _heading_cell(made.path, where)
+    at = {(f.code, f"{f.sheet}!{f.cell}"): f for f in found}
+    cell = cell if "!" in cell else f"Sheet1!{cell}"
+    assert (code, cell) in at, [(f.code, f.sheet, f.cell, f.message) for f in found]
+    finding = at[(code, cell)]
+    assert finding.expected == expected
+    assert finding.severity == next(r.severity for r in catalogue() if r.code == code)
+    assert {f.code for f in found} == {code}, [(f.code, f.message) for f in found]
+
+
+def _heading_cell(path, text: str) -> str:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path).active
+    return next(f"{ws.title}!{c.coordinate}" for row in ws.iter_rows() for c in row if c.value == text)
+
+
 def test_the_clean_project_passes_every_rule(make, findings_of):
     assert findings_of(make()) == []
 
@@ -126,7 +165,7 @@ def test_each_mistake_is_found_at_its_cell(make, findings_of, code, change, wher
 
 
 def test_every_rule_has_a_failing_case_here():
-    assert {c[0] for c in CASES} == {r.code for r in catalogue()}
+    assert {c[0] for c in CASES} | {c[0] for c in LABEL_CASES} == {r.code for r in catalogue()}
 
 
 @pytest.mark.parametrize(
@@ -172,7 +211,19 @@ def test_thresholds_are_configurable(make, findings_of):
 
 def test_rule_pages_say_what_why_and_how(profile):
     for r in catalogue():
-        assert r.code[0] in "VFDSTP" and r.name == r.name.lower()
+        assert r.code[0] in "VFDSTPL" and r.name == r.name.lower()
         for heading in ("**What it checks.**", "**Why it matters.**", "**How to fix.**"):
             assert heading in r.doc, (r.code, heading)
         assert r.summary("zh")
+
+
+def test_a_county_where_no_unit_writes_a_problem_gets_p001_for_each(make):
+    """More workbooks than a small categorical holds (128+), none with a problem written."""
+    from dataclasses import replace
+
+    from perfxl.read.workbook import read_report
+
+    report = read_report(make(_problems()))
+    county = [replace(report, path=f"单位{i}.xlsx", _frame=None) for i in range(130)]
+    found = [f for f in check(county) if f.code == "P001"]
+    assert len(found) == 130

@@ -168,6 +168,7 @@ def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
         cause = text_cause(ctx, row)
         if cause is not None:  # the form computes it so, from a number typed as text
             zh_tail, en_tail = cause
+        typed = row["workbook"] in ctx.readings  # typed by hand: no template formula to restore
         yield ctx.finding(
             row,
             f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "
@@ -175,6 +176,7 @@ def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
             f"{row['label']} should be {show(row['expected'], row['type'])}, the sheet shows "
             f"{show(row['value'], row['type'])}: {what_en}{en_tail}",
             expected=show(row["expected"], row["type"]), actual=show(row["value"], row["type"]),
-            hint_zh="恢复模板公式，或按公式重新计算后填写。",
-            hint_en="Restore the template's formula or recompute the figure.",
+            hint_zh="按表中金额（或得分）重新计算后填写。" if typed else "恢复模板公式，或按公式重新计算后填写。",
+            hint_en="Recompute the figure from the amounts (or scores) in the form." if typed
+            else "Restore the template's formula or recompute the figure.",
         )

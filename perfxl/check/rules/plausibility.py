@@ -128,7 +128,10 @@ def problems_missing(ctx: Context):
         leaves["workbook"]).sum()
     rows = _problem_rows(ctx)
     real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx)]
-    has_problem = real.groupby("workbook").size().reindex(lost.index, fill_value=0) > 0
+    # (not real.groupby(...).size().reindex(lost.index): pandas 3 fails to reindex a categorical
+    # index of more than 127 workbooks by one built from fewer codes, e.g. when none wrote a problem)
+    written = set(real["workbook"].tolist())
+    has_problem = pd.Series([wb in written for wb in lost.index.tolist()], index=lost.index, dtype=bool)
     flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
     firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
     first = {row["workbook"]: row for row in rows_at(ctx, firsts.index)}  # where it goes

@@ -25,6 +25,8 @@ def formula_overwritten(ctx: Context):
     **What it checks.** Every derived cell of the template (row totals, balance, rates, detail
     合计, score roll-ups, total, grade) must still hold its formula. A typed value equal to what
     the formula gives is V005 (a warning); a different one, or a formula deleted, is this error.
+    A workbook typed by hand (read by its labels) never had the template's formulas: its typed
+    figures are checked against the recomputation by the F, D and S rules instead.
 
     **Why it matters.** A typed number no longer follows the inputs: after any correction the
     form shows a figure that is no longer true, and a reviewer cannot see that it was typed.
@@ -100,6 +102,7 @@ def _typed_over(ctx: Context) -> list[tuple[dict, bool]]:
 def _typed_over_cells(ctx: Context) -> list[tuple[dict, bool]]:
     cells = ctx.cells
     no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
+    no_formula &= ~ctx.typed_by_hand()  # typed by hand: there never was a formula (F, D, S check the figure)
     return [(row, _same(ctx, row)) for row in rows_at(ctx, no_formula)]
 
 
