@@ -616,6 +616,9 @@ def _limits(jobs, timeout, memory, password=None):
         help=("汇总工作簿（.xlsx）", "the summary workbook (.xlsx)"))
 @option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
         help=("同时写出 JSON（供其他系统使用）", "also write the summary as JSON (for other systems)"))
+@option("--unit", type=click.Choice(["万元", "元"]), default="万元", show_default=True,
+        help=("汇总工作簿中的金额单位（JSON 始终以元为单位）",
+              "unit of the amounts in the summary workbook (the JSON is always in 元)"))
 @option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help=("预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对",
               "budget list (.xlsx or .csv: department, project, approved budget) to reconcile with"))
@@ -629,7 +632,7 @@ def _limits(jobs, timeout, memory, password=None):
 @option("--ignore", multiple=True, help=("不运行这些规则（编号前缀）", "skip these rules (code prefixes)"))
 @config_option
 @password_option
-def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
+def summarize(paths, output, json_path, unit, budget, annotate_to, jobs, timeout, memory, select, ignore,
               config, password):
     """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。
 
@@ -665,7 +668,7 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
         if bar is not None:
             bar.__exit__(None, None, None)
     try:
-        write_summary(county, output, lang=_lang())
+        write_summary(county, output, lang=_lang(), unit=unit)
         if json_path:
             _write_text(json_path, json.dumps(county_json(county), ensure_ascii=False, indent=2))
     except (OSError, PerfxlError) as exc:
@@ -673,14 +676,36 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
     for failure in county.annotate_failures:
         click.echo(f"{failure.path}: {failure.reason if _lang() == 'zh' else failure.reason_en}", err=True)
     t = county.totals
-    zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目，{t['errors']} 个错误，"
+    left = t.get("left_out", 0)
+    zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目计入汇总"
+          f"{f'（{left} 份未计入，原因见汇总表“备注”列）' if left else ''}，{t['errors']} 个错误，"
           f"{t['unreadable']} 个无法读取，用时 {t['seconds']:.1f} 秒 → {output}")
-    en = (f"{count(t['workbooks'], 'file')}, {count(t['projects'], 'project')}, "
+    en = (f"{count(t['workbooks'], 'file')}, {count(t['projects'], 'project')} counted"
+          f"{f' ({left} left out, see the Note column)' if left else ''}, "
           f"{count(t['errors'], 'error')}, {t['unreadable']} unreadable, {t['seconds']:.1f} s → {output}")
     click.secho(zh if _lang() == "zh" else en, bold=True)
+    _say_other_groups(county)
     if t["unreadable"]:
         sys.exit(2)
     sys.exit(1 if t["errors"] else 0)
+
+
+def _say_other_groups(county) -> None:
+    """Workbooks of another county or year: named, as they are in none of the figures."""
+    ours = next((g for g in county.groups if g["counted"]), None)
+    others = [g for g in county.groups if not g["counted"]]
+    if ours is None or not others:
+        return
+    n = sum(g["workbooks"] for g in others)
+    if _lang() == "zh":
+        items = "；".join(f"{p}（{g['county']}{g['year'] or ''}年度）" for g in others for p in g["paths"])
+        click.secho(f"注意：{n} 份自评表不属于{ours['county']}{ours['year'] or ''}年度，未计入汇总：{items}",
+                    fg="yellow")
+    else:
+        items = "; ".join(f"{p} ({g['county']} {g['year'] or ''})".replace(" )", ")")
+                          for g in others for p in g["paths"])
+        click.secho(f"Note: {count(n, 'workbook')} not of {ours['county']} {ours['year'] or ''} and not counted: "
+                    f"{items}", fg="yellow")
 
 
 def _write_text(path: Path, text: str) -> None:
