@@ -34,6 +34,7 @@ class Finding:
     hint: str = ""
     field: str = ""  # the defined name or key the finding is about (keys explanations)
     explained: str = dataclass_field(default="", compare=False)  # the unit's explanation of a warning
+    title: str = dataclass_field(default="", compare=False)  # the rule in words, in the message's language
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:

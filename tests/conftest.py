@@ -60,10 +60,11 @@ def soffice():
 
 
 class Page:
-    """One printed page: its size in points and its text (as pdftotext reads it)."""
+    """One printed page: its size in points, its text as laid out on the page (``text``) and as
+    drawn, a cell's lines one after the other (``raw``), as pdftotext reads them."""
 
-    def __init__(self, width: float, height: float, text: str):
-        self.width, self.height, self.text = width, height, text
+    def __init__(self, width: float, height: float, text: str, raw: str = ""):
+        self.width, self.height, self.text, self.raw = width, height, text, raw
 
     @property
     def a4_landscape(self) -> bool:
@@ -95,9 +96,9 @@ def printed(soffice, tmp_path):
                               capture_output=True, text=True).stdout
         sizes = [(float(w), float(h)) for w, h in
                  re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                              text=True).stdout
-        texts = text.split("\f")
-        return [Page(w, h, texts[i] if i < len(texts) else "") for i, (w, h) in enumerate(sizes)]
+        texts, raws = ([*subprocess.run(["pdftotext", how, str(pdf), "-"], check=True, capture_output=True,
+                                         text=True).stdout.split("\f"), *[""] * len(sizes)]
+                       for how in ("-layout", "-raw"))
+        return [Page(w, h, texts[i], raws[i]) for i, (w, h) in enumerate(sizes)]
 
     return pages

@@ -76,7 +76,8 @@ def test_validate_json_follows_the_schema(run, make):
     assert wb["figures"]["score_total"] == 97
     finding = next(f for f in wb["findings"] if f["code"] == "S001")
     assert set(finding) == {"workbook", "sheet", "cell", "code", "name", "severity", "message", "expected",
-                            "actual", "hint", "field", "explained"}
+                            "actual", "hint", "field", "explained", "title"}
+    assert finding["title"] == "三级指标得分超出 0 至满分的范围"
 
 
 def test_an_unreadable_file_exits_2_and_the_rest_is_checked(run, make, tmp_path):
