@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from perfxl.form.layout import layout_for
 from perfxl.form.template import write_template
@@ -118,6 +119,15 @@ def test_a_100_character_explanation_prints_whole(tmp_path, profile, printed):
     fill.items["problems"] = [{"problem": ("问题" * 50)[:97] + f"尾{n}号", "plan": ("改进" * 50)[:97] + f"末{n}号"}
                               for n in range(5)]
     path = write_workbook(profile, tmp_path / "满.xlsx", fill=fill)
+    # Excel does not grow a row for its text on opening: the row must be that tall already.
+    # A 10-point Chinese character is 13.4 px wide, a line 13.5 pt; a column of width w is
+    # 7w + 5 px in Excel's default font.
+    ws = openpyxl.load_workbook(path)["自评得分"]
+    layout = layout_for(profile)
+    for slot in (s for s in layout.slots if s.name.startswith("note_") and s.section == "tree"):
+        px = 7 * ws.column_dimensions[get_column_letter(slot.col + 1)].width + 5
+        lines = -(-100 * 13.4 // (px - 8))
+        assert (ws.row_dimensions[slot.row + 1].height or 15) >= lines * 13.5, slot.name
     raw = "".join("".join(p.raw.split()) for p in printed(path))
     for key, text in limits.items():
         assert len(text) == 100 and text in raw, key
