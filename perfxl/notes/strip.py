@@ -282,20 +282,11 @@ def _drop_dxfs(pkg: Package, book: Book, ours: set) -> bool:
     gone = sorted(i for i in ours if i < len(items) and i not in used)
     if not gone:
         return False
-    new_index, n = {}, 0
-    for i in range(len(items)):
-        if i not in gone:
-            new_index[i], n = n, n + 1
+    patch, new_index = _cut(data, holder, items, gone)
 
     def renumber(m):
         return m.group(1) + str(new_index.get(int(m.group(2)), m.group(2))).encode()
 
-    patch = xs.Patch(data)
-    for i in gone:
-        patch.replace(items[i].start, items[i].end, b"")
-    span = xs.attr_value_span(data, holder, "count")
-    if span:
-        patch.replace(*span, str(len(items) - len(gone)).encode())
     if styles_refs is not None:
         patch.replace(styles_refs.start, styles_refs.end,
                       _DXF_REF.sub(renumber, data[styles_refs.start:styles_refs.end]))
@@ -326,6 +317,21 @@ def _drop_xfs(pkg: Package, book: Book, ours: set) -> bool:
                   and b'wrapText="1"' in data[items[i].start:items[i].end])
     if not gone:
         return False
+    patch, new_index = _cut(data, holder, items, gone)
+    pkg.write(part, patch.apply()[0])
+    if any(new != old for old, new in new_index.items()):  # a later format moved down
+        def renumber(m):
+            return m.group(1) + str(new_index.get(int(m.group(2)), m.group(2))).encode()
+
+        for name in sheets:
+            text = pkg.read(name)
+            pkg.write(name, _XF_REF.sub(renumber, text))
+    return True
+
+
+def _cut(data: bytes, holder: xs.Span, items: list, gone: list[int]) -> tuple[xs.Patch, dict[int, int]]:
+    """A patch taking the ``gone`` children (by index) out of ``holder``, its count lowered to
+    match, and where each child that stays now stands."""
     new_index, n = {}, 0
     for i in range(len(items)):
         if i not in gone:
@@ -336,12 +342,4 @@ def _drop_xfs(pkg: Package, book: Book, ours: set) -> bool:
     span = xs.attr_value_span(data, holder, "count")
     if span:
         patch.replace(*span, str(len(items) - len(gone)).encode())
-    pkg.write(part, patch.apply()[0])
-    if any(new != old for old, new in new_index.items()):  # a later format moved down
-        def renumber(m):
-            return m.group(1) + str(new_index.get(int(m.group(2)), m.group(2))).encode()
-
-        for name in sheets:
-            text = pkg.read(name)
-            pkg.write(name, _XF_REF.sub(renumber, text))
-    return True
+    return patch, new_index
