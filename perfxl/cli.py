@@ -1,15 +1,28 @@
-"""The command line: a thin layer over the library, and the only module that imports click."""
+"""The command line: a thin layer over the library, and the only module that imports click.
+
+It speaks one language at a time: Chinese by default, English with ``--lang en`` (or
+``PERFXL_LANG=en``) — its own words, every --help text and click's own ("Usage:", "Show this
+message and exit.", "Error: …").  A command's docstring is its help in Chinese, a line ``---``,
+and in English; an option gives both texts in one line: ``@option("--x", help=("中文", "English"))``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import gettext
+import inspect
 import json
 import os
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 
 from perfxl.errors import PerfxlError, UnreadableWorkbook
+from perfxl.words import CLICK_ZH, CLICK_ZH_PLURAL, METAVARS_ZH, count
 
 TEXT = {
     "zh": {
@@ -24,6 +37,9 @@ TEXT = {
     },
 }
 
+# ----------------------------------------------------------------------------- the language
+SPOKEN: contextvars.ContextVar[str] = contextvars.ContextVar("perfxl_lang", default="")
+
 
 def _lang() -> str:
     ctx = click.get_current_context(silent=True)
@@ -31,11 +47,255 @@ def _lang() -> str:
         if ctx.obj and "lang" in ctx.obj:
             return ctx.obj["lang"]
         ctx = ctx.parent
-    return "zh"
+    return SPOKEN.get() or _env_lang()
+
+
+def _env_lang() -> str:
+    return _language_named(os.environ.get("PERFXL_LANG", ""))
+
+
+def _language_named(name: str) -> str:
+    return "en" if name.strip().lower().startswith("en") else "zh"
 
 
 def _t(key: str):
     return TEXT[_lang()][key]
+
+
+ENGLISH: dict[str, str] = {}  # a help text in Chinese → the same in English
+
+
+def two(zh: str, en: str) -> str:
+    """A help text in Chinese, its English noted beside it for --lang en."""
+    ENGLISH[zh] = en
+    return zh
+
+
+def said(text: str | None) -> str:
+    """A help text in the language spoken."""
+    text = text or ""
+    return ENGLISH.get(text, text) if _lang() == "en" else text
+
+
+def option(*decls, help: tuple[str, str], **kwargs):
+    """``click.option`` with its help in both languages: ``help=("中文", "English")``."""
+    return click.option(*decls, help=two(*help), **kwargs)
+
+
+class Argument(click.Argument):
+    """An argument whose kind of value (PATHS…) is named in the language spoken."""
+
+    def make_metavar(self, *args, **kwargs) -> str:
+        return _metavar(super().make_metavar(*args, **kwargs))
+
+
+def argument(*decls, **kwargs):
+    """``click.argument``, its value named in the language spoken (usage line, error messages)."""
+    return click.argument(*decls, cls=Argument, **kwargs)
+
+
+def _page(doc: str | None) -> str:
+    """A command's help in the language spoken: its docstring's Chinese half (before the line
+    ``---``) or its English half (after it)."""
+    parts = re.split(r"^---[ \t]*$", inspect.cleandoc(doc or ""), maxsplit=1, flags=re.M)
+    zh, en = (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else (parts[0], parts[0])
+    return en if _lang() == "en" else zh
+
+
+def _metavar(text: str) -> str:
+    """A kind of value (FILE, INTEGER, PATHS…) as click names it, in Chinese when spoken."""
+    if _lang() == "en":
+        return text
+    for english, chinese in METAVARS_ZH.items():
+        text = re.sub(rf"(?<![\w-]){re.escape(english)}(?![\w])", chinese, text)
+    return text
+
+
+@contextlib.contextmanager
+def _click_speaking(lang: str):
+    """Click's own messages in ``lang`` while the command line runs.
+
+    Click words them through gettext's module-level functions, which each of its modules
+    imported as ``_`` and ``ngettext``; gettext gives them a catalogue only from .mo files found
+    by environment variables, so for Chinese perfxl hands those modules two functions reading
+    :data:`perfxl.words.CLICK_ZH` instead, and takes them back afterwards."""
+    if lang != "zh":
+        yield
+        return
+
+    def zh(message: str) -> str:
+        return CLICK_ZH.get(message, message)
+
+    def zh_n(singular: str, plural: str, n: int) -> str:
+        return CLICK_ZH.get(singular, singular) if n == 1 else CLICK_ZH_PLURAL.get(plural, plural)
+
+    swapped = []
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "click" or name.startswith("click.")):
+            continue
+        for attr, ours in (("_", zh), ("ngettext", zh_n)):
+            original = getattr(module, attr, None)
+            if original is gettext.gettext or original is gettext.ngettext:
+                swapped.append((module, attr, original))
+                setattr(module, attr, ours)
+    try:
+        yield
+    finally:
+        for module, attr, original in reversed(swapped):
+            setattr(module, attr, original)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Chinese characters two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_WIDE = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"
+_TOKEN = re.compile(  # a word or one Chinese character, with the punctuation that may not part from it
+    rf"[（《「『【“‘(]*(?:[^\s{_WIDE}]+|[{_WIDE}])[）》」』】”’，。、；：！？)]*\s*")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns: paragraphs (parted by blank lines) filled again,
+    broken at spaces or between Chinese characters, never before closing punctuation."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        joined = ""
+        for part in paragraph.splitlines():  # a line break in the source is a space in English
+            part = part.strip()
+            wide = joined[-1:] and _width(joined[-1]) == 2 and _width(part[:1]) == 2
+            joined += part if not joined or wide else " " + part
+        line = ""
+        for word in _TOKEN.findall(joined):
+            if line and _width(line + word.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = word
+            else:
+                line += word
+        lines.append(line.rstrip())
+        lines.append("")
+    return lines[:-1] or [""]
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Click's help layout, with Chinese text wrapped and aligned by the columns it takes."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None and _lang() == "zh":
+            prefix = CLICK_ZH["Usage:"]
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        colon = "：" if _lang() == "zh" else ":"
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for line in _wrap(text, max(self.width - self.current_indent, 20)):
+            self.write(f"{indent}{line}\n" if line else "\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first_col = min(max((_width(a) for a, _ in rows), default=0), col_max) + col_spacing
+        room = max(self.width - first_col - 2 - self.current_indent, 10)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(second, room)
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class Context(click.Context):
+    formatter_class = HelpFormatter
+
+
+HELP_OPTION = two("显示本帮助并退出。", "Show this message and exit.")
+
+
+class Command(click.Command):
+    """A command whose docstring is its help in Chinese, a line ``---``, and in English."""
+
+    context_class = Context
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        text = _page(self.help).partition("\f")[0]
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence of the help."""
+        text = " ".join(_page(self.short_help or self.help).split())
+        found = re.match(r"(.+?(?:。|(?<!e\.g)\.(?=\s|$)))", text)
+        return found.group(1) if found else text
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [_metavar(piece) for piece in super().collect_usage_pieces(ctx)]
+
+    def get_help_option(self, ctx: click.Context):
+        found = super().get_help_option(ctx)
+        if found is not None:
+            found.help = HELP_OPTION  # click words it once, in the language of its first use
+        return found
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                names, text = record
+                if param.help and text.startswith(param.help):  # click adds [default: …] after it
+                    text = said(param.help) + text[len(param.help):]
+                rows.append((_metavar(names), text))
+        if rows:
+            with formatter.section(CLICK_ZH["Options"] if _lang() == "zh" else "Options"):
+                formatter.write_dl(rows)
+
+
+class Group(Command, click.Group):
+    """The ``perfxl`` command: it settles the language before click reads the command line."""
+
+    command_class = Command
+
+    def main(self, args=None, *rest, **kwargs):
+        args = list(sys.argv[1:] if args is None else args)
+        spoken = SPOKEN.set(self._language(args))
+        try:
+            with _click_speaking(SPOKEN.get()):
+                return super().main(args, *rest, **kwargs)
+        finally:
+            SPOKEN.reset(spoken)
+
+    def _language(self, args: list[str]) -> str:
+        """--lang as given before the command's name, else PERFXL_LANG, else Chinese."""
+        for at, arg in enumerate(args):
+            if arg == "--lang" and at + 1 < len(args):
+                return _language_named(args[at + 1])
+            if arg.startswith("--lang="):
+                return _language_named(arg.partition("=")[2])
+            if arg in self.commands:
+                break
+        return _env_lang()
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        Command.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str()) for name, cmd in sorted(self.commands.items())
+                if not cmd.hidden]
+        if rows:
+            with formatter.section(CLICK_ZH["Commands"] if _lang() == "zh" else "Commands"):
+                formatter.write_dl(rows)
 
 
 class Fail(click.ClickException):
@@ -53,33 +313,72 @@ def _profile(name: str):
         raise Fail(str(exc)) from exc
 
 
-password_option = click.option(
+password_option = option(
     "--password", envvar="PERFXL_PASSWORD", default=None,
-    help="打开加密工作簿的密码（也可用环境变量 PERFXL_PASSWORD）；文件本身不会被改动")
+    help=("打开加密工作簿的密码（也可用环境变量 PERFXL_PASSWORD）；文件本身不会被改动",
+          "password of encrypted workbooks (or the variable PERFXL_PASSWORD); the file itself is never changed"))
+jobs_option = option("--jobs", type=int, default=None,
+                     help=("并行进程数（默认等于 CPU 数）", "worker processes (default: one per CPU)"))
+timeout_option = option("--timeout", type=float, default=120.0, show_default=True,
+                        help=("每个文件的读取时限（秒）", "seconds allowed to read each file"))
+memory_option = option("--memory", type=int, default=1536, show_default=True,
+                       help=("每个读取进程的内存上限（MB）", "memory limit of each reading process (MB)"))
+config_option = option(
+    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=("配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）",
+          "configuration file (default: perfxl.toml, or [tool.perfxl] in pyproject.toml, looked for upward)"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="提示语言 / message language (默认 zh，或环境变量 PERFXL_LANG)")
-@click.version_option(package_name="perfxl")
+def _version(ctx: click.Context, _param, shown: bool) -> None:
+    if not shown or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("perfxl")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        number = "?"
+    click.echo(f"perfxl，版本 {number}" if _lang() == "zh" else f"perfxl, version {number}")
+    ctx.exit()
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@option("--lang", type=click.Choice(["zh", "en"]), default=None,
+        help=("提示语言：zh 中文（默认），en 英文；也可用环境变量 PERFXL_LANG",
+              "language: zh Chinese (default), en English; or the variable PERFXL_LANG"))
+@option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+        help=("显示版本并退出。", "Show the version and exit."))
 @click.pass_context
 def main(ctx: click.Context, lang: str | None) -> None:
-    """perfxl：财政支出绩效自评表的模板、校验、批注与汇总。"""
-    ctx.obj = {"lang": lang or os.environ.get("PERFXL_LANG", "zh")}
+    """perfxl：财政支出绩效自评表的模板、校验、批注与汇总。
+
+    ---
+
+    perfxl: the fill-in template, checks, notes and county summary of the self-evaluation form
+    of fiscal spending performance (财政支出绩效自评表).
+    """
+    ctx.obj = {"lang": _language_named(lang) if lang else SPOKEN.get() or _env_lang()}
 
 
 @main.command()
-@click.option("--profile", "profile_name", default="gd-2020", show_default=True,
-              help="表样编号或表样文件路径")
-@click.option("--year", type=int, default=None, help="资金安排年份（默认取表样设定）")
-@click.option("--county", default=None, help="县（区）名称")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="输出的 .xlsx 文件")
-@click.option("--fields", "list_fields", is_flag=True, help="列出全部字段而不生成模板")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              help="--fields 的输出格式：table（默认）或 json")
+@option("--profile", "profile_name", default="gd-2020", show_default=True,
+        help=("表样编号或表样文件路径", "form profile: its id or a profile file"))
+@option("--year", type=int, default=None,
+        help=("资金安排年份（默认取表样设定）", "funding year (default: the profile's)"))
+@option("--county", default=None, help=("县（区）名称", "county (district) name"))
+@option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+        help=("输出的 .xlsx 文件", "the .xlsx file to write"))
+@option("--fields", "list_fields", is_flag=True,
+        help=("列出全部字段而不生成模板", "list every field instead of writing the template"))
+@option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+        help=("--fields 的输出格式：table（默认）或 json", "output of --fields: table (default) or json"))
 def template(profile_name, year, county, output, list_fields, fmt):
-    """生成填报模板（或用 --fields 列出字段）。"""
+    """生成填报模板（或用 --fields 列出字段）。
+
+    ---
+
+    Write the fill-in template (or list its fields with --fields).
+    """
     profile = _profile(profile_name)
     if list_fields:
         _print_fields(profile, fmt)
@@ -135,22 +434,31 @@ def _settings(config, select, ignore):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="输出格式：text（默认）或 json")
-@click.option("--select", multiple=True, help="只运行这些规则（编号前缀，可多次给出）")
-@click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀；优先于 --select）")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）")
-@click.option("--annotate", is_flag=True, help="把批注写回工作簿（原地、原子地写入）")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="把批注写入此文件夹中的副本（同名），原文件不动")
-@click.option("--jobs", type=int, default=None, help="并行进程数（默认等于 CPU 数）")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="每个文件的读取时限（秒）")
-@click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
+@argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        help=("输出格式：text（默认）或 json", "output: text (default) or json"))
+@option("--select", multiple=True,
+        help=("只运行这些规则（编号前缀，可多次给出）", "run only these rules (code prefixes; may be repeated)"))
+@option("--ignore", multiple=True,
+        help=("不运行这些规则（编号前缀；优先于 --select）", "skip these rules (code prefixes; wins over --select)"))
+@config_option
+@option("--annotate", is_flag=True,
+        help=("把批注写回工作簿（原地、原子地写入）", "write the notes into the workbooks (in place, atomically)"))
+@option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+        help=("把批注写入此文件夹中的副本（同名），原文件不动",
+              "write the notes into copies in this folder (same names); the files stay untouched"))
+@jobs_option
+@timeout_option
+@memory_option
 @password_option
 def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory, password):
-    """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。"""
+    """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。
+
+    ---
+
+    Check workbooks (files or folders). Exit codes: 0 no errors, 1 errors found, 2 a usage
+    error or an unreadable file.
+    """
     from perfxl.batch.output import console_lines, to_json
     from perfxl.batch.validate import collect_paths, validate_paths
 
@@ -205,18 +513,26 @@ def _write_notes(results, out_dir: Path | None) -> bool:
             failed = True
             continue
         r.findings = done.findings
-        click.echo(("已写入批注 → {p}（{n} 处）" if _lang() == "zh" else "notes written → {p} ({n} cells)")
-                   .format(p=done.path, n=done.comments), err=True)
+        click.echo(f"已写入批注 → {done.path}（{done.comments} 处）" if _lang() == "zh"
+                   else f"notes written → {done.path} ({count(done.comments, 'cell')})", err=True)
     return failed
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--keep-explanations", is_flag=True, help="保留结果表中单位填写的说明")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="把清理后的副本写入此文件夹，原文件不动")
+@argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@option("--keep-explanations", is_flag=True,
+        help=("保留结果表中单位填写的说明", "keep the explanations the unit typed in the results sheet"))
+@option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+        help=("把清理后的副本写入此文件夹，原文件不动",
+              "write cleaned copies into this folder; the files stay untouched"))
 def clean(paths, keep_explanations, out_dir):
-    """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。"""
+    """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。
+
+    ---
+
+    Remove every note, highlight and results sheet perfxl wrote, giving the workbook back as it
+    was. Exit codes: 0 done, 2 a file could not be processed.
+    """
     from perfxl.batch.validate import collect_paths
     from perfxl.notes.annotate import clean_workbook
     from perfxl.read.guard import open_checked
@@ -241,9 +557,14 @@ def clean(paths, keep_explanations, out_dir):
 
 
 @main.command()
-@click.argument("code", required=False)
+@argument("code", required=False)
 def rules(code):
-    """列出全部校验规则；给出编号（如 F001）则显示该规则的说明。"""
+    """列出全部校验规则；给出编号（如 F001）则显示该规则的说明。
+
+    ---
+
+    List every rule; with a code (e.g. F001), show that rule's page.
+    """
     from perfxl.check.catalogue import GROUPS, catalogue
     from perfxl.findings import SEVERITY_LABELS
 
@@ -254,8 +575,14 @@ def rules(code):
         if not found:
             raise Fail(f"没有规则 {code}" if _lang() == "zh" else f"no rule {code}")
         r = found[0]
-        click.echo(f"{r.code} {r.name}（{labels[r.severity]}）：{r.summary(_lang())}\n")
-        click.echo(r.doc)
+        head = f"{r.code} {r.name}（{labels[r.severity]}）" if _lang() == "zh" else \
+            f"{r.code} {r.name} ({labels[r.severity]})"
+        import shutil
+
+        width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+        page = "\n".join(_wrap(r.page(_lang()), width - 1))  # filled again: Chinese lines part anywhere
+        page = re.sub(r"\*\*(.+?)\*\*", lambda m: click.style(m.group(1), bold=True), page)
+        click.echo(f"{head}\n\n{page}")  # headings in bold (plain when not a terminal)
         return
     group = None
     for r in catalogue_:
@@ -307,13 +634,21 @@ MAP_TEXT = {
 
 
 @main.command(name="map")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="输出格式：text（默认）或 json")
+@argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        help=("输出格式：text（默认）或 json", "output format: text (default) or json"))
 def map_command(path, fmt):
     """显示工作簿是如何读取的：每个字段的标签位置、取值位置与取值，未找到的标签和未认出的文字。
 
-    退出码：0 已读取，2 未能读取（并列出与各表样对照时对上和缺少的标签）。"""
+    退出码：0 已读取，2 未能读取（并列出与各表样对照时对上和缺少的标签）。
+
+    ---
+
+    Show how a workbook was read: each field's label cell, value cell and value, the labels not
+    found and the texts not understood.
+
+    Exit codes: 0 read, 2 not read (with the labels each form found and missed).
+    """
     from perfxl.read.fieldmap import as_dicts, field_map, nearest_forms
     from perfxl.read.guard import open_checked
     from perfxl.read.workbook import read_report
@@ -418,26 +753,36 @@ def _limits(jobs, timeout, memory, password=None):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="汇总工作簿（.xlsx）")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="同时写出 JSON（供其他系统使用）")
-@click.option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对")
-@click.option("--annotate-to", type=click.Path(file_okay=False, path_type=Path),
-              help="把有问题的工作簿批注后另存到此文件夹，便于退回修改")
-@click.option("--jobs", type=int, default=None, help="并行进程数（默认等于 CPU 数）")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="每个文件的读取时限（秒）")
-@click.option("--memory", type=int, default=1536, show_default=True, help="每个读取进程的内存上限（MB）")
-@click.option("--select", multiple=True, help="只运行这些规则（编号前缀）")
-@click.option("--ignore", multiple=True, help="不运行这些规则（编号前缀）")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）")
+@argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+        help=("汇总工作簿（.xlsx）", "the summary workbook (.xlsx)"))
+@option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+        help=("同时写出 JSON（供其他系统使用）", "also write the summary as JSON (for other systems)"))
+@option("--unit", type=click.Choice(["万元", "元"]), default="万元", show_default=True,
+        help=("汇总工作簿中的金额单位（JSON 始终以元为单位）",
+              "unit of the amounts in the summary workbook (the JSON is always in 元)"))
+@option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=("预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对",
+              "budget list (.xlsx or .csv: department, project, approved budget) to reconcile with"))
+@option("--annotate-to", type=click.Path(file_okay=False, path_type=Path),
+        help=("把有问题的工作簿批注后另存到此文件夹，便于退回修改",
+              "write annotated copies of the workbooks with findings into this folder, to send back"))
+@jobs_option
+@timeout_option
+@memory_option
+@option("--select", multiple=True, help=("只运行这些规则（编号前缀）", "run only these rules (code prefixes)"))
+@option("--ignore", multiple=True, help=("不运行这些规则（编号前缀）", "skip these rules (code prefixes)"))
+@config_option
 @password_option
-def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memory, select, ignore,
+def summarize(paths, output, json_path, unit, budget, annotate_to, jobs, timeout, memory, select, ignore,
               config, password):
-    """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。"""
+    """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。
+
+    ---
+
+    Summarise every workbook of folders or zips for the county. Exit codes: 0 all read and no
+    errors, 1 errors found, 2 a file could not be read or a usage error.
+    """
     from perfxl.county.book import write_summary
     from perfxl.county.summarize import county_json
     from perfxl.county.summarize import summarize as run_summary
@@ -465,7 +810,7 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
         if bar is not None:
             bar.__exit__(None, None, None)
     try:
-        write_summary(county, output, lang=_lang())
+        write_summary(county, output, lang=_lang(), unit=unit)
         if json_path:
             _write_text(json_path, json.dumps(county_json(county), ensure_ascii=False, indent=2))
     except (OSError, PerfxlError) as exc:
@@ -473,14 +818,36 @@ def summarize(paths, output, json_path, budget, annotate_to, jobs, timeout, memo
     for failure in county.annotate_failures:
         click.echo(f"{failure.path}: {failure.reason if _lang() == 'zh' else failure.reason_en}", err=True)
     t = county.totals
-    zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目，{t['errors']} 个错误，"
+    left = t.get("left_out", 0)
+    zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目计入汇总"
+          f"{f'（{left} 份未计入，原因见汇总表“备注”列）' if left else ''}，{t['errors']} 个错误，"
           f"{t['unreadable']} 个无法读取，用时 {t['seconds']:.1f} 秒 → {output}")
-    en = (f"{t['workbooks']} files, {t['projects']} projects, {t['errors']} errors, "
-          f"{t['unreadable']} unreadable, {t['seconds']:.1f} s → {output}")
+    en = (f"{count(t['workbooks'], 'file')}, {count(t['projects'], 'project')} counted"
+          f"{f' ({left} left out, see the Note column)' if left else ''}, "
+          f"{count(t['errors'], 'error')}, {t['unreadable']} unreadable, {t['seconds']:.1f} s → {output}")
     click.secho(zh if _lang() == "zh" else en, bold=True)
+    _say_other_groups(county)
     if t["unreadable"]:
         sys.exit(2)
     sys.exit(1 if t["errors"] else 0)
+
+
+def _say_other_groups(county) -> None:
+    """Workbooks of another county or year: named, as they are in none of the figures."""
+    ours = next((g for g in county.groups if g["counted"]), None)
+    others = [g for g in county.groups if not g["counted"]]
+    if ours is None or not others:
+        return
+    n = sum(g["workbooks"] for g in others)
+    if _lang() == "zh":
+        items = "；".join(f"{p}（{g['county']}{g['year'] or ''}年度）" for g in others for p in g["paths"])
+        click.secho(f"注意：{n} 份自评表不属于{ours['county']}{ours['year'] or ''}年度，未计入汇总：{items}",
+                    fg="yellow")
+    else:
+        items = "; ".join(f"{p} ({g['county']} {g['year'] or ''})".replace(" )", ")")
+                          for g in others for p in g["paths"])
+        click.secho(f"Note: {count(n, 'workbook')} not of {ours['county']} {ours['year'] or ''} and not counted: "
+                    f"{items}", fg="yellow")
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -35,6 +35,7 @@ class Finding:
     field: str = ""  # the defined name or key the finding is about (keys explanations)
     explained: str = dataclass_field(default="", compare=False)  # the unit's explanation of a warning
     rejected: str = dataclass_field(default="", compare=False)  # an explanation written for an error: not accepted
+    title: str = dataclass_field(default="", compare=False)  # the rule in words, in the message's language
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:

@@ -106,3 +106,48 @@ def to_xls(soffice, tmp_path):
         return out / (Path(path).stem + ".xls")
 
     return convert
+
+
+class Page:
+    """One printed page: its size in points, its text as laid out on the page (``text``) and as
+    drawn, a cell's lines one after the other (``raw``), as pdftotext reads them."""
+
+    def __init__(self, width: float, height: float, text: str, raw: str = ""):
+        self.width, self.height, self.text, self.raw = width, height, text, raw
+
+    @property
+    def a4_landscape(self) -> bool:
+        return abs(self.width - 841.9) < 2 and abs(self.height - 595.3) < 2
+
+    @property
+    def a4_portrait(self) -> bool:
+        return abs(self.width - 595.3) < 2 and abs(self.height - 841.9) < 2
+
+
+@pytest.fixture
+def printed(soffice, tmp_path):
+    """``printed(workbook)``: the workbook printed to PDF by LibreOffice, as a list of
+    :class:`Page` (needs pdfinfo and pdftotext from poppler as well)."""
+    import re
+    import subprocess
+
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler's pdfinfo and pdftotext are not installed")
+    profile_dir = tmp_path / "lo-profile"
+
+    def pages(workbook: Path) -> list[Page]:
+        out = tmp_path / "pdf" / workbook.stem
+        subprocess.run([soffice, f"-env:UserInstallation={profile_dir.as_uri()}", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(out), str(workbook)],
+                       check=True, capture_output=True, timeout=300)
+        pdf = out / f"{workbook.stem}.pdf"
+        info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], check=True,
+                              capture_output=True, text=True).stdout
+        sizes = [(float(w), float(h)) for w, h in
+                 re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+        texts, raws = ([*subprocess.run(["pdftotext", how, str(pdf), "-"], check=True, capture_output=True,
+                                         text=True).stdout.split("\f"), *[""] * len(sizes)]
+                       for how in ("-layout", "-raw"))
+        return [Page(w, h, texts[i], raws[i]) for i, (w, h) in enumerate(sizes)]
+
+    return pages

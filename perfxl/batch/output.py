@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 
 from perfxl.findings import SEVERITY_LABELS, sort_findings
+from perfxl.words import count
 
 from .validate import WorkbookResult
 
@@ -28,7 +29,7 @@ WORDS = {
         "explained": "explained", "ok": "no findings",
         "rejected": "explanation not accepted: an error must be corrected, not explained",
         "by_labels": "read by labels: form {profile}, {found} of {total} labels found, sheets {sheets}",
-        "total": "{n} workbooks: {errors} errors, {warnings} warnings ({explained} more explained), "
+        "total": "{n:workbook}: {errors:error}, {warnings:warning} ({explained} more explained), "
                  "{unreadable} unreadable",
     },
 }
@@ -62,7 +63,17 @@ def console_lines(results: Iterable[WorkbookResult], lang: str = "zh"):
                 line += f"  （{words['rejected']}。单位说明：{f.rejected}）" if lang == "zh" else \
                     f"  ({words['rejected']}; the unit wrote: {f.rejected})"
             yield line, ("explained" if f.explained else f.severity)
-    yield words["total"].format(**totals(results)), "total"
+    counts = totals(results)
+    if lang == "en":  # "1 workbook: 1 error", "2 workbooks: 0 errors"
+        counts = {k: _Count(v) for k, v in counts.items()}
+    yield words["total"].format(**counts), "total"
+
+
+class _Count(int):
+    """A count that formats with ``{n:noun}`` as "1 noun" or "2 nouns"."""
+
+    def __format__(self, spec: str) -> str:
+        return count(int(self), spec) if spec else super().__format__(spec)
 
 
 def reading_line(reading, lang: str = "zh") -> str:

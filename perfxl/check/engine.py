@@ -92,7 +92,7 @@ class Context:
             code=self.rule.code, name=self.rule.name, severity=self.rule.severity,
             message=self.text(zh, en), expected=str(expected), actual=str(actual),
             hint=self.text(hint_zh, hint_en), field=field_name if field_name is not None
-            else row["name"],
+            else row["name"], title=self.rule.summary(self.settings.lang),
         )
 
 

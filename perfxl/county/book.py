@@ -1,13 +1,21 @@
 """The county summary workbook: a view of a :class:`~perfxl.county.County` to file and print.
 
-Sheets: 汇总表 (one row per project), 部门汇总, 等次分布 (with charts), 问题清单, 未能处理,
+Sheets: 汇总表 (one row per project), 部门汇总, 等次分布 (with a chart), 问题清单, 未能处理,
 预算核对 (only with a budget list) and 说明 (the narrative and how the figures are counted).
 
 Every total is written as a formula with its computed value stored, so the book reads right
 before and after recalculation.  Rates in total rows come from the summed money (Σ spent ÷
-Σ budget), never from the mean of the project rates.  Everything that came out of a submitted
-workbook (names, messages, file names) is written as a plain string: a project called
-``=HYPERLINK(...)`` stays text.  The same County always gives the same bytes.
+Σ budget), never from the mean of the project rates.  Every figure is over the one set of
+projects the County counts; the projects left out are listed beside the figures with the
+reason.  Everything that came out of a submitted workbook (names, messages, file names) is
+written as a plain string: a project called ``=HYPERLINK(...)`` stays text.  The same County
+always gives the same bytes.
+
+It prints as it is: amounts in 万元 to 2 decimals (``unit="元"`` for the exact figures), every
+sheet landscape A4 with its title, a 编制单位 / 审核人 / 日期 line and the column headings
+repeated on every page, the columns a reader of the paper needs printed at a readable size
+(the ones for the screen — counts of findings, source files — after them, outside the print
+area), file names rather than paths.
 """
 
 from __future__ import annotations
@@ -34,14 +42,16 @@ from .narrative import narrate, rule_title
 
 FIXED_DATE = dt.datetime(2020, 1, 1)  # document dates are fixed so outputs are reproducible
 FONT = "宋体"
+UNITS = {"万元": 10000.0, "元": 1.0}
 LINE = 13.5  # points per line of 10-point text
 NUM = {"money": "#,##0.00", "rate": "0.00%", "score": "0.##", "int": "0"}
-CAPS = {"text": 20, "wrap": 30, "link": 30, "center": 12}  # widest a column grows, in characters
+CAPS = {"text": 26, "wrap": 28, "remark": 20, "link": 30, "center": 12, "plain": 60}  # widest a column grows
 BASE = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
 KINDS = {
     "money": {"num_format": NUM["money"]}, "rate": {"num_format": NUM["rate"]},
     "score": {"num_format": NUM["score"]}, "int": {"num_format": NUM["int"], "align": "center"},
-    "text": {"text_wrap": True}, "wrap": {"text_wrap": True}, "center": {"align": "center", "text_wrap": True},
+    "text": {"text_wrap": True}, "wrap": {"text_wrap": True}, "remark": {"text_wrap": True},
+    "center": {"align": "center", "text_wrap": True},
     "link": {"font_color": "#0563C1", "underline": 1},  # LibreOffice never wraps a link: clip it
 }
 VARIANTS = {
@@ -67,11 +77,24 @@ EN = {  # sheet names, headers and fixed words in English (lang="en")
     "审核问题清单": "– Findings", "未能处理的文件": "– Files not processed",
     "预算核对表": "– Budget check", "汇总说明": "– Notes", "：": ": ",
     "生成时间": "Generated", "规则配置": "Profile", "统计口径": "How the figures are counted",
-    "计入 {n} 个项目": "{n} projects counted",
-    "muted_note": "Grey italic rows are earlier copies of duplicate submissions; "
-                  "they are listed but not added to the totals.",
+    "计入 {n} 个项目": "{n} projects counted", "备注": "Note",
+    "万元": "10,000 yuan", "元": "yuan",
+    "sign": "Prepared by: ____________    Reviewed by: ____________    Date: ____________",
+    "unit": "Amounts in {unit}", "footer": "&CPage &P of &N",
+    "muted_note": "Grey italic rows are not counted in any figure of this summary (the reason is in the "
+                  "Note column); they are listed only.",
+    "screen_only": "Columns {first}–{last} ({names}) are for the screen and are not printed; the findings "
+                   "themselves are on the Findings sheet.",
+    "counted_note": "The figures above are over the {n} counted projects.",
+    "left_out_note": "Not counted ({n}): {items}.",
 }
-MUTED_NOTE = "注：灰色斜体行为重复提交中未计入汇总的一份，仅列示，不计入合计。"
+MUTED_NOTE = "注：灰色斜体行未计入本汇总的任何数字（原因见“备注”列），仅列示。"
+SIGN = "编制单位：＿＿＿＿＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+UNIT = "金额单位：{unit}"
+FOOTER = "&C第 &P 页，共 &N 页"
+SCREEN_ONLY = "注：{first}–{last} 列（{names}）供屏幕查看，不打印；审核发现的问题见“问题清单”。"
+COUNTED_NOTE = "注：以上数字均按纳入汇总的 {n} 个项目计算。"
+LEFT_OUT_NOTE = "未计入的 {n} 份：{items}。"
 BASIS = {
     "zh": [
         "执行率（预算完成率）= Σ实际支出 ÷ Σ预算安排（按资金加权），不是各项目执行率的平均。",
@@ -80,7 +103,12 @@ BASIS = {
         "各项目行的比率由该表填报的金额重新计算，不采用表中公式的缓存值。",
         "同一项目重复报送时只计入以最新一份为准的自评表，其余以灰色斜体列示、不计入合计和统计。",
         "平均得分和中位数按已计入且有得分的项目计算；部门排名按部门平均得分从高到低。",
-        "金额单位：元；说明段落中的金额单位为万元。",
+        "纳入汇总的项目：已读取、属于本汇总的县（区）和年度、不是重复报送中被替换的一份、且预算安排、"
+        "实际投入、实际到位、实际支出和自评得分均可识别。每一个合计、比率、部门和等次数字都只按这些项目计算；"
+        "其余的逐一列出并注明原因，不计入任何数字。",
+        "分数段按表样的写法（如 80–89），含下限、不含上限：89.5 分计入 80–89（良好）。",
+        "错误、警告的件数和“存在错误的自评表占比”按已读取的全部自评表统计（含未计入汇总的）。",
+        "金额单位：{unit}，保留两位小数；合计按各项目的精确金额相加，与各行显示值之和可能有尾差。",
     ],
     "en": [
         "Execution rate = Σ spent ÷ Σ budget (weighted by funds), not the mean of project rates.",
@@ -91,7 +119,14 @@ BASIS = {
         "A project submitted twice is counted once; the other copy is listed in grey italics only.",
         "Mean and median scores cover counted projects with a score; departments are ranked by "
         "mean score, highest first.",
-        "Money in yuan; the narrative uses 10,000 yuan (万元).",
+        "Counted projects: read, of this summary's county and year, not the replaced copy of a duplicate, "
+        "with budget, funds invested, in place, spending and score all readable. Every total, rate, "
+        "department and grade figure is over these projects only; the others are listed with the reason "
+        "and counted in no figure.",
+        "Score bands are worded as on the form (80–89) and include their lower bound only: 89.5 is in 80–89.",
+        "Counts of errors and warnings and the share of workbooks with errors are over every workbook read.",
+        "Amounts in {unit}, 2 decimals; totals add the exact amounts, so they may differ from the sum of "
+        "the rounded rows in the last digit.",
     ],
 }
 
@@ -104,30 +139,42 @@ class _F:
     value: object
 
 
-def write_summary(county: County, path, *, lang: str = "zh", source_root=None) -> Path:
+def write_summary(county: County, path, *, lang: str = "zh", source_root=None, unit: str = "万元") -> Path:
     """Write the county summary workbook to ``path`` atomically and return the path.
 
     ``source_root`` is the folder that relative project paths are relative to (default: the
-    current folder); the 源文件 links are written relative to the summary's own folder."""
+    current folder); the 源文件 links are written relative to the summary's own folder.  Amounts
+    are in ``unit``: 万元 (the default, as a report to the bureau director gives them) or 元."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}")
     path = Path(path)
     root = Path(source_root) if source_root is not None else Path.cwd()
     with collector_paused():  # tens of thousands of cells, no cycles
-        atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve()).write(tmp))
+        atomic_write(path, lambda tmp: _Book(county, lang, path.resolve().parent, root.resolve(), unit).write(tmp))
     return path
 
 
 class _Book:
-    def __init__(self, county: County, lang: str, out_dir: Path, root: Path):
+    def __init__(self, county: County, lang: str, out_dir: Path, root: Path, unit: str = "万元"):
         self.c, self.lang, self.out_dir, self.root = county, lang, out_dir, root
+        self.unit, self.per_unit = unit, UNITS[unit]
         self.folders: dict[str, tuple] = {}  # a source's folder → (relative to the summary's, full)
         self.out_parts = set(os.path.abspath(out_dir).split(os.sep))
         self.project_records = project_records(county)
+        self.names = _short_names([_s(r.get("path")) for r in self.project_records] +
+                                  [f.path for f in county.failures])
         self.wb = None
         self.formats: dict = {}
         self.widths: dict[str, dict[int, float]] = {}
+        self.print_cols: dict[str, int] = {}  # each sheet's last printed column
 
     def t(self, text: str) -> str:
         return EN.get(text, text) if self.lang == "en" else text
+
+    def money(self, yuan):
+        """An amount in the book's unit (NaN stays blank)."""
+        value = _v(yuan)
+        return value / self.per_unit if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
     def write(self, tmp: Path) -> None:
         # The parts are assembled in memory (a summary is a few MB), not in temporary files.
@@ -145,6 +192,8 @@ class _Book:
             if self.c.reconciliation is not None:
                 self.reconciliation()
             self.notes()
+            for ws in self.wb.worksheets():  # the printed columns, down to the last row written
+                ws.print_area(0, 0, max(ws.dim_rowmax or 0, 0), self.print_cols[ws.name])
         finally:
             self.wb.close()
 
@@ -158,6 +207,9 @@ class _Book:
             elif kind == "title":
                 props = {"font_name": FONT, "font_size": 14, "bold": True, "align": "center",
                          "valign": "vcenter"}
+            elif kind == "sign":
+                props = {"font_name": FONT, "font_size": 10, "valign": "vcenter",
+                         "align": "right" if variant == "right" else "left"}
             elif kind in ("note", "para"):
                 props = {"font_name": FONT, "font_size": 10 if kind == "note" else 11,
                          "valign": "top", "text_wrap": True}
@@ -214,10 +266,13 @@ class _Book:
             return None
 
     # ---- the generic table ---------------------------------------------------------------
-    def table(self, ws, purpose: str, columns, rows, *, variants=None, total=None, top: int = 0,
-              freeze_col: int = 0, filter_: bool = True, span: int = 0) -> int:
-        """Title (when ``top`` is 0), header at ``top + 1``, rows, then the total row; returns the
-        0-based index of the row after the data (where the total row is, if any)."""
+    def table(self, ws, purpose: str, columns, rows, *, variants=None, total=None, freeze_col: int = 0,
+              filter_: bool = True, span: int = 0, printed: int | None = None, money: bool = True) -> int:
+        """Title (row 1), the 编制单位 / 审核人 / 日期 line (row 2, with the unit of the amounts
+        when the table has ``money``), the header (row 3), the rows, then the total row; returns the
+        0-based index of the row after the data (where the total row is, if any).  The first
+        ``printed`` columns (default: all) are the ones printed, and the rows are as tall as
+        those need."""
         headers = [self.t(h) for h, _ in columns]
         kinds = [k for _, k in columns]
         every = [*rows, *([total] if total is not None else [])]
@@ -228,11 +283,13 @@ class _Book:
                         for v in [r[c] for r in every]] + [min(_width(h), 8)])  # long headers wrap
             widths[c] = max(widths.get(c, 0), min(need + 2, CAPS.get(kind, 18)), 6)
             ws.set_column(c, c, widths[c])
-        if top == 0:
-            ws.set_row(0, 26)
-            title = f"{_s(self.c.title)} {self.t(purpose)}".strip()
-            self.merged(ws, 0, max(span, _title_span(title, list(widths.values()))) - 1, title, "title")
-        hr, first = top + 1, top + 2
+        printed = len(columns) if printed is None else printed
+        ws.set_row(0, 26)
+        title = f"{_s(self.c.title)} {self.t(purpose)}".strip()
+        last = max(span, printed, _title_span(title, [widths[c] for c in range(printed)])) - 1
+        self.merged(ws, 0, last, title, "title")
+        self.sign_line(ws, 1, last, money)
+        hr, first = 2, 3
         for c, h in enumerate(headers):
             ws.write_string(hr, c, h, self.fmt("header"))
         for i, row in enumerate(every):
@@ -242,63 +299,122 @@ class _Book:
                          variant.get(c, "") if isinstance(variant, dict) else variant)
         # rows are sized here: neither Excel nor LibreOffice grows a row for wrapped text on opening
         ws.set_row(hr, LINE * _lines(headers, kinds, widths, header=True) + 4)
-        wrapped = [c for c, kind in enumerate(kinds) if kind not in ("link", *NUM)]  # numbers never wrap
+        wrapped = [c for c, kind in enumerate(kinds[:printed]) if kind not in ("link", "plain", *NUM)]
         for i, row in enumerate(every):
             if (lines := _lines(row, kinds, widths, columns=wrapped)) > 1:
                 ws.set_row(first + i, LINE * lines + 3)
-        if top == 0:
-            ws.freeze_panes(first, freeze_col)
-            self.page(ws, hr)
+        ws.freeze_panes(first, freeze_col)
         if filter_:
             ws.autofilter(hr, 0, max(hr, first + len(rows) - 1), len(columns) - 1)
+        self.page(ws, hr, last)
+        if printed < len(columns):  # the columns for the screen: said under the table
+            names = "、".join(headers[printed:]) if self.lang != "en" else ", ".join(headers[printed:])
+            text = (EN["screen_only"] if self.lang == "en" else SCREEN_ONLY).format(
+                first=xl_col_to_name(printed), last=xl_col_to_name(len(columns) - 1), names=names)
+            self.note_rows(ws, first + len(every) + 1, last, [text])
         return first + len(rows)
 
     def sheet(self, name: str):
         return self.wb.add_worksheet(self.t(name))
 
-    def merged(self, ws, row: int, last_col: int, text: str, kind: str) -> None:
-        ws.merge_range(row, 0, row, last_col, "", self.fmt(kind))
-        ws.write_string(row, 0, _s(text), self.fmt(kind))  # always a string, whatever it starts with
+    def merged(self, ws, row: int, last_col: int, text: str, kind: str, first_col: int = 0,
+               variant: str = "") -> None:
+        f = self.fmt(kind, variant)
+        if last_col > first_col:
+            ws.merge_range(row, first_col, row, last_col, "", f)
+        ws.write_string(row, first_col, _s(text), f)  # always a string, whatever it starts with
 
-    def page(self, ws, header_row: int) -> None:
+    def sign_line(self, ws, row: int, last: int, money: bool = True) -> None:
+        """编制单位 / 审核人 / 日期, to be filled in by hand, and the unit of the amounts."""
+        sign = EN["sign"] if self.lang == "en" else SIGN
+        unit = EN["unit"].format(unit=self.t(self.unit)) if self.lang == "en" else UNIT.format(unit=self.unit)
+        ws.set_row(row, 22)
+        if not money:
+            self.merged(ws, row, last, sign, "sign")
+        elif last >= 4:
+            self.merged(ws, row, last - 2, sign, "sign")
+            self.merged(ws, row, last, unit, "sign", first_col=last - 1, variant="right")
+        else:
+            self.merged(ws, row, last, f"{sign}　{unit}", "sign")
+
+    def note_rows(self, ws, row: int, last: int, texts: list[str]) -> int:
+        """Notes under a table, merged over its printed width; returns the row after them."""
+        room = sum(self.widths.get(ws.name, {}).get(c, 8.43) for c in range(last + 1)) * 1.05
+        for text in texts:
+            lines = sum(max(1, math.ceil(_width(part) / max(room, 1))) for part in text.split("\n"))
+            ws.set_row(row, LINE * lines + 4)
+            self.merged(ws, row, last, text, "note")
+            row += 1
+        return row
+
+    def page(self, ws, header_row: int, last_col: int) -> None:
+        """A4 landscape; the title, the signing line and the header on every page; the printed
+        columns fitted to the page's width (the rows run on over as many pages as they need)."""
         ws.set_paper(9)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
-        ws.repeat_rows(header_row)
+        ws.repeat_rows(0, header_row)
+        self.print_cols[ws.name] = last_col
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C&P / &N")
+        ws.set_footer(EN["footer"] if self.lang == "en" else FOOTER)
 
     def total_rates(self) -> list:
         """The county's rates, funds-weighted with the form's own formulas (from summarize)."""
         return [_v(self.c.totals.get(k)) for k in ("rate_in_place", "rate_spent", "rate_budget")]
 
+    def left_out(self) -> list[tuple[str, str]]:
+        """The projects read but counted in no figure: (name, reason)."""
+        key = "excluded_en" if self.lang == "en" else "excluded"
+        return [(_s(r.get("project")) or self.names.get(_s(r.get("path")), ""),
+                 _s(r.get(key)) or _s(r.get("excluded")) or _s(r.get("duplicate")))
+                for r in self.project_records if not _counted(r.get("counted"))]
+
+    def counted_notes(self) -> list[str]:
+        """What the figures of a sheet are over, and which projects they leave out (and why)."""
+        n = sum(_counted(r.get("counted")) for r in self.project_records)
+        out = [(EN["counted_note"] if self.lang == "en" else COUNTED_NOTE).format(n=n)]
+        gone = self.left_out()
+        if gone:
+            if self.lang == "en":
+                out.append(EN["left_out_note"].format(n=len(gone), items="; ".join(f"{a} ({b})" for a, b in gone)))
+            else:
+                out.append(LEFT_OUT_NOTE.format(n=len(gone), items="；".join(f"{a}（{b}）" for a, b in gone)))
+        return out
+
     # ---- the sheets ---------------------------------------------------------------------
     def projects(self) -> None:
+        # printed: who, the funds, the rates and the result, and why a row is not counted;
+        # after them, for the screen: the counts of findings, the unit's first problem, the file
         columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"), ("预算安排", "money"),
                    ("实际到位", "money"), ("实际支出", "money"), ("资金结余", "money"),
                    ("实际到位率", "rate"), ("支出实现率", "rate"), ("预算完成率", "rate"),
-                   ("自评得分", "score"), ("自评等次", "center"), ("错误", "int"),
-                   ("警告（未说明）", "int"), ("警告（已说明）", "int"), ("主要问题", "wrap"),
-                   ("重复提交", "wrap"), ("源文件", "link")]
-        keys = ["department", "project", "budget_total", "in_place_total", "spent_total",
-                "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total", "grade",
-                "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "path"]
+                   ("自评得分", "score"), ("自评等次", "center"), ("备注", "remark"), ("错误", "int"),
+                   ("警告（未说明）", "int"), ("警告（已说明）", "int"), ("源文件", "link"), ("主要问题", "plain")]
+        printed = 13
         records = self.project_records
-        rows = [[i + 1, *(_v(rec.get(k)) for k in keys)] for i, rec in enumerate(records)]
+        rows = []
+        note_key = "excluded_en" if self.lang == "en" else "excluded"
+        for i, rec in enumerate(records):
+            note = _s(rec.get(note_key)) or _s(rec.get("excluded")) or _s(rec.get("duplicate"))
+            rows.append([i + 1, _v(rec.get("department")), _v(rec.get("project")),
+                         *(self.money(rec.get(k)) for k in ("budget_total", "in_place_total", "spent_total",
+                                                            "balance_total")),
+                         *(_v(rec.get(k)) for k in ("rate_in_place", "rate_spent", "rate_budget", "score_total",
+                                                    "grade")),
+                         note, *(_v(rec.get(k)) for k in ("errors", "warnings_open", "warnings_explained", "path",
+                                                          "main_problem"))])
         counted = [_counted(rec.get("counted")) for rec in records]
-        first, end = 2, 2 + len(rows)
+        first, end = 3, 3 + len(rows)
         excluded = [first + i for i, ok in enumerate(counted) if not ok]
-        s = {c: sum(_num(r[c]) for r, ok in zip(rows, counted, strict=True) if ok) for c in (3, 4, 5, 6, 12, 13, 14)}
+        s = {c: sum(_num(r[c]) for r, ok in zip(rows, counted, strict=True) if ok) for c in (3, 4, 5, 6, 13, 14, 15)}
         f = {c: _sum(xl_col_to_name(c), first, end - 1, excluded, s[c]) for c in s}
         total = ["", self.t("合计"), self.t("计入 {n} 个项目").format(n=sum(counted)),
-                 f[3], f[4], f[5], f[6], *self.total_rates(),
-                 "", "", f[12], f[13], f[14], "", "", ""]
+                 f[3], f[4], f[5], f[6], *self.total_rates(), "", "", "", f[13], f[14], f[15], "", ""]
         ws = self.sheet("汇总表")
-        self.table(ws, "项目汇总表", columns, rows, variants=["" if ok else "muted" for ok in counted],
-                   total=total, freeze_col=3)
+        end = self.table(ws, "项目汇总表", columns, rows, variants=["" if ok else "muted" for ok in counted],
+                         total=total, freeze_col=3, printed=printed)
         if excluded:
-            self.merged(ws, end + 1, len(columns) - 1, EN["muted_note"] if self.lang == "en" else MUTED_NOTE,
-                        "note")
+            self.note_rows(ws, end + 1, printed - 1, [EN["muted_note"] if self.lang == "en" else MUTED_NOTE])
 
     def departments(self) -> None:
         columns = [("部门", "text"), ("项目数", "int"), ("预算安排", "money"), ("实际到位", "money"),
@@ -308,54 +424,50 @@ class _Book:
         rows = []
         for rec in _records(self.c.departments):
             # Rates as summarize computed them: the form's own formulas over summed amounts.
-            rows.append([*(_v(rec.get(k)) for k in ("department", "projects", "budget_total", "in_place_total",
-                                                      "spent_total", "balance_total", "rate_in_place",
-                                                      "rate_spent", "rate_budget", "mean_score", "errors",
-                                                      "rank"))])
-        first, end = 2, 2 + len(rows)
+            rows.append([_v(rec.get("department")), _v(rec.get("projects")),
+                         *(self.money(rec.get(k)) for k in ("budget_total", "in_place_total", "spent_total",
+                                                            "balance_total")),
+                         *(_v(rec.get(k)) for k in ("rate_in_place", "rate_spent", "rate_budget", "mean_score",
+                                                    "errors", "rank"))])
+        first, end = 3, 3 + len(rows)
         s = {c: sum(_num(r[c]) for r in rows) for c in (1, 2, 3, 4, 5, 10)}
         f = {c: _sum(xl_col_to_name(c), first, end - 1, [], s[c]) for c in s}
         total = [self.t("合计"), f[1], f[2], f[3], f[4], f[5], *self.total_rates(),
                  _v(self.c.totals.get("mean_score")), f[10], ""]
-        self.table(self.sheet("部门汇总"), "部门汇总表", columns, rows, total=total, freeze_col=1)
+        ws = self.sheet("部门汇总")
+        end = self.table(ws, "部门汇总表", columns, rows, total=total, freeze_col=1)
+        self.note_rows(ws, end + 2, len(columns) - 1, self.counted_notes())
 
     def grades(self) -> None:
         ws = self.sheet("等次分布")
         recs = _records(self.c.grades)
-        first, end = 2, 2 + len(recs)
+        first, end = 3, 3 + len(recs)
         n = end + 1
         s = {k: sum(_num(r.get(k)) for r in recs) for k in ("projects", "budget_total", "spent_total")}
-        rows = [[_v(r.get("grade")), _v(r.get("projects")),
-                 _rate(f"B{first + 1 + i}", f"B${n}", _num(r.get("projects")), s["projects"]),
-                 _v(r.get("budget_total")), _v(r.get("spent_total"))] for i, r in enumerate(recs)]
-        total = [self.t("合计"), _sum("B", first, end - 1, [], s["projects"]),
-                 _rate(f"B{n}", f"B{n}", s["projects"], s["projects"]),
-                 _sum("D", first, end - 1, [], s["budget_total"]), _sum("E", first, end - 1, [], s["spent_total"])]
-        columns = [("等次", "center"), ("项目数", "int"), ("占比", "rate"), ("预算安排", "money"),
-                   ("实际支出", "money")]
-        self.table(ws, "自评等次及得分分布", columns, rows, total=total, span=len(columns) + 9)
+        rows = [[_v(r.get("grade")), _s(r.get("band")), _v(r.get("projects")),
+                 _rate(f"C{first + 1 + i}", f"C${n}", _num(r.get("projects")), s["projects"]),
+                 self.money(r.get("budget_total")), self.money(r.get("spent_total"))] for i, r in enumerate(recs)]
+        money = {k: s[k] / self.per_unit for k in ("budget_total", "spent_total")}
+        total = [self.t("合计"), "", _sum("C", first, end - 1, [], s["projects"]),
+                 _rate(f"C{n}", f"C{n}", s["projects"], s["projects"]),
+                 _sum("E", first, end - 1, [], money["budget_total"]),
+                 _sum("F", first, end - 1, [], money["spent_total"])]
+        columns = [("等次", "center"), ("分数段", "center"), ("项目数", "int"), ("占比", "rate"),
+                   ("预算安排", "money"), ("实际支出", "money")]
+        chart_cols = 8  # the chart beside the table: about as wide as eight default columns
+        for c in range(len(columns) + 1, len(columns) + 1 + chart_cols):
+            self.widths.setdefault(ws.name, {})[c] = 8.43
+        end = self.table(ws, "自评等次分布", columns, rows, total=total, span=len(columns) + 1 + chart_cols,
+                         filter_=False)
         if recs:
             self.chart(ws, "自评等次分布", first, end - 1, 1, len(columns) + 1)
-
-        bins = _records(self.c.score_bins)
-        top = max(end + 2, 19 if recs else 0)  # below the first chart
-        b_first, b_end = top + 2, top + 2 + len(bins)
-        bn = b_end + 1
-        b_all = sum(_num(r.get("projects")) for r in bins)
-        brows = [[_v(r.get("band")), _v(r.get("projects")),
-                  _rate(f"B{b_first + 1 + i}", f"B${bn}", _num(r.get("projects")), b_all)]
-                 for i, r in enumerate(bins)]
-        btotal = [self.t("合计"), _sum("B", b_first, b_end - 1, [], b_all), _rate(f"B{bn}", f"B{bn}", b_all, b_all)]
-        self.table(ws, "", [("分数段", "center"), ("项目数", "int"), ("占比", "rate")], brows,
-                   total=btotal, top=top, filter_=False)
-        if bins:
-            self.chart(ws, "自评得分分布", b_first, b_end - 1, top + 1, len(columns) + 1)
+        self.note_rows(ws, max(end + 2, 20 if recs else 0), len(columns) + chart_cols, self.counted_notes())
 
     def chart(self, ws, title: str, r1: int, r2: int, at_row: int, at_col: int) -> None:
         sheet = ws.name
         chart = self.wb.add_chart({"type": "column"})
         chart.add_series({
-            "name": self.t(title), "categories": [sheet, r1, 0, r2, 0], "values": [sheet, r1, 1, r2, 1],
+            "name": self.t(title), "categories": [sheet, r1, 0, r2, 0], "values": [sheet, r1, 2, r2, 2],
             "fill": {"color": "#4472C4"}, "gap": 80,
             "data_labels": {"value": True, "font": {"name": FONT, "size": 9}},
         })
@@ -365,7 +477,7 @@ class _Book:
         chart.set_y_axis({"num_font": {"name": FONT, "size": 9}, "min": 0, "num_format": "0",
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_size({"width": 480, "height": 300})
-        ws.insert_chart(at_row, at_col, chart, {"x_offset": 10, "y_offset": 4})
+        ws.insert_chart(at_row + 1, at_col, chart, {"x_offset": 10, "y_offset": 4})
 
     def findings(self) -> None:
         where = {}
@@ -378,28 +490,29 @@ class _Book:
         for i, f in enumerate(found):
             dept, proj = where.get(f.workbook, ("", ""))
             rule = f"{f.code} {rule_title(f.code, f.name, self.lang)}"
-            rows.append([i + 1, f.workbook, dept, proj, f.sheet, f.cell, rule, labels[f.severity], f.message,
-                         f.expected, f.actual, f.explained])
-            variants.append({7: "alert"} if f.is_error else {})
-        columns = [("序号", "int"), ("文件", "wrap"), ("部门", "text"), ("项目", "wrap"), ("工作表", "text"),
-                   ("单元格", "center"), ("规则", "wrap"), ("级别", "center"), ("问题", "wrap"),
-                   ("应为", "text"), ("实际", "text"), ("说明", "wrap")]
-        self.table(self.sheet("问题清单"), "审核问题清单", columns, rows, variants=variants)
+            rows.append([i + 1, dept, proj, f.sheet, f.cell, labels[f.severity], rule, f.message,
+                         f.expected, f.actual, f.explained, self.names.get(f.workbook, _name(f.workbook))])
+            variants.append({5: "alert"} if f.is_error else {})
+        columns = [("序号", "int"), ("部门", "text"), ("项目", "wrap"), ("工作表", "text"), ("单元格", "center"),
+                   ("级别", "center"), ("规则", "wrap"), ("问题", "wrap"), ("应为", "text"), ("实际", "text"),
+                   ("说明", "wrap"), ("文件", "wrap")]
+        self.table(self.sheet("问题清单"), "审核问题清单", columns, rows, variants=variants, printed=11,
+                   money=False)
 
     def failures(self) -> None:
         columns = [("序号", "int"), ("文件", "wrap"), ("原因", "wrap")]
-        rows = [[i + 1, f.path, (f.reason_en or f.reason) if self.lang == "en" else f.reason]
-                for i, f in enumerate(self.c.failures)]
+        rows = [[i + 1, self.names.get(f.path, _name(f.path)), (f.reason_en or f.reason) if self.lang == "en"
+                 else f.reason] for i, f in enumerate(self.c.failures)]
         if not rows:
             rows = [["", self.t("全部文件均已处理"), ""]]
-        self.table(self.sheet("未能处理"), "未能处理的文件", columns, rows)
+        self.table(self.sheet("未能处理"), "未能处理的文件", columns, rows, span=8, money=False)
 
     def reconciliation(self) -> None:
         rows, variants = [], []
         for rec in _records(self.c.reconciliation):
             status = _v(rec.get("status"))
-            rows.append([_v(rec.get(k)) for k in ("department", "project", "approved", "submitted",
-                                                  "difference")] + [status])
+            rows.append([_v(rec.get("department")), _v(rec.get("project")),
+                         *(self.money(rec.get(k)) for k in ("approved", "submitted", "difference")), status])
             variants.append({} if status in ("一致", None) else {5: "alert"})
         columns = [("部门", "text"), ("项目", "wrap"), ("批复预算", "money"), ("报送预算", "money"),
                    ("差额", "money"), ("状态", "center")]
@@ -407,24 +520,27 @@ class _Book:
 
     def notes(self) -> None:
         ws = self.sheet("说明")
-        ncols, col_width = 8, 15
+        ncols, col_width = 10, 15
         ws.set_column(0, ncols - 1, col_width)
+        self.widths[ws.name] = dict.fromkeys(range(ncols), col_width)
         ws.set_row(0, 26)
         self.merged(ws, 0, ncols - 1, f"{_s(self.c.title)} {self.t('汇总说明')}".strip(), "title")
-        paragraphs = list(self.c.narrative) or narrate(self.c, lang=self.lang)
+        self.sign_line(ws, 1, ncols - 1, money=False)
+        paragraphs = narrate(self.c, lang="en") if self.lang == "en" else list(self.c.narrative) or narrate(self.c)
+        basis = [b.format(unit=self.t(self.unit)) for b in BASIS.get(self.lang, BASIS["zh"])]
         lines = [*paragraphs, "",
                  f"{self.t('生成时间')}{self.t('：')}{_s(self.c.checked_at)}",
                  f"{self.t('规则配置')}{self.t('：')}{_s(self.c.profile)}",
                  f"{self.t('统计口径')}{self.t('：')}",
-                 *(f"{i + 1}. {b}" for i, b in enumerate(BASIS.get(self.lang, BASIS["zh"])))]
-        per_line = ncols * col_width * 0.9  # characters (narrow ones) a merged row holds
+                 *(f"{i + 1}. {b}" for i, b in enumerate(basis))]
+        per_line = ncols * col_width * 0.95  # characters (narrow ones) a merged row holds
         for i, text in enumerate(lines):
-            row = 2 + i
+            row = 3 + i
             kind = "para" if i < len(paragraphs) else "note"
             height = 15 if kind == "para" else 14
             ws.set_row(row, max(1, math.ceil(_width(text) / per_line)) * height + 4)
             self.merged(ws, row, ncols - 1, text, kind)
-        self.page(ws, 0)
+        self.page(ws, 1, ncols - 1)
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -442,6 +558,24 @@ def _blank(value) -> bool:
         return bool(pd.isna(value))  # pd.NA, NaT, numpy NaN
     except (TypeError, ValueError):
         return False
+
+
+def _name(path: str) -> str:
+    return re.split(r"[\\/]", str(path))[-1] or str(path)
+
+
+def _short_names(paths: list[str]) -> dict[str, str]:
+    """Each path as a reader of the paper needs it: the file name, with its folder when two
+    files of the same name came from different folders."""
+    by_name: dict[str, set[str]] = {}
+    for p in paths:
+        by_name.setdefault(_name(p), set()).add(p)
+    out = {}
+    for p in paths:
+        name = _name(p)
+        parts = [x for x in re.split(r"[\\/]", p) if x]
+        out[p] = name if len(by_name[name]) == 1 or len(parts) < 2 else "/".join(parts[-2:])
+    return out
 
 
 def _records(frame) -> list[dict]:

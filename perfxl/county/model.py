@@ -17,6 +17,7 @@ PROJECT_COLUMNS = [
     "department", "project", "path", "year", "fill_date", "budget_total", "in_place_total",
     "spent_total", "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total",
     "grade", "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "counted",
+    "excluded", "excluded_en", "county",
 ]
 DEPARTMENT_COLUMNS = [
     "department", "projects", "budget_total", "in_place_total", "spent_total", "balance_total",
@@ -30,20 +31,27 @@ class County:
     """Everything the county summary shows.
 
     ``projects``: one row per workbook read (PROJECT_COLUMNS; rates are fractions, money in 元,
-    ``duplicate`` is "" or a note such as "与 xx.xlsx 重复，以本表为准", ``counted`` is False for
-    the earlier copy of a duplicate, which is listed but not added up).
+    ``duplicate`` is "" or a note such as "与 xx.xlsx 重复，以本表为准").  ``counted`` declares
+    the one set of projects every total, rate, department and grade figure is computed over;
+    a project left out (the earlier copy of a duplicate, a workbook of another county or year,
+    a project whose amounts or score cannot be read) is listed with the reason in ``excluded``
+    (and ``excluded_en``), never added to some figures and not to others.
     ``departments``: per department over counted projects (DEPARTMENT_COLUMNS; rates recomputed
     from the sums, never the mean of project rates; rank 1 = highest mean score).
     ``grades``: one row per grade band in the profile's order plus "未评定" when any project has
-    no grade: columns grade, projects, budget_total, spent_total.
-    ``score_bins``: columns band ("90–100", "80–89.99", …, "60 以下"), projects.
+    no grade: columns grade, band (its scores in the form's words, "80–89"), projects,
+    budget_total, spent_total.
+    ``score_bins``: columns band ("90–100", "80–89", …, "59 及以下"), projects.
     ``findings``: every finding, workbook = the path shown to the user.
     ``failures``: every file that could not be read or is not a recognised form.
     ``reconciliation``: None without --budget, else RECONCILE_COLUMNS; status one of
     "一致", "预算不一致", "未报送", "不在预算清单".
-    ``totals``: projects, workbooks, budget_total, in_place_total, spent_total,
-    execution_rate (Σ spent ÷ Σ budget), in_place_rate, mean_score, median_score,
-    share_with_errors, by_grade {grade: count}, seconds.
+    ``totals``: projects (counted), workbooks, budget_total, in_place_total, spent_total,
+    execution_rate (Σ spent ÷ Σ budget), the form's rates over the sums, mean_score,
+    median_score (all over the counted projects), share_with_errors, errors, warnings_open
+    (over every workbook read), left_out, duplicates, by_grade {grade: count}, seconds.
+    ``groups``: the workbooks by county and year ({county, year, workbooks, counted}); only the
+    summary's own county and year are counted, the title names it.
     ``top_findings``: columns code, name, severity, count, workbooks — the most frequent first.
     ``narrative``: the paragraphs for the county's own report (基本情况, 自评结果, 存在问题, 整改建议).
     """
@@ -62,6 +70,7 @@ class County:
     narrative: list[str] = field(default_factory=list)
     checked_at: str = ""
     annotate_failures: list[Failure] = field(default_factory=list)
+    groups: list[dict] = field(default_factory=list)
 
 
 def project_records(county: County) -> list[dict]:

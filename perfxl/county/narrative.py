@@ -100,10 +100,15 @@ def _facts(county, lang: str) -> dict:
         books = Counter((x.code, x.name) for x in {(y.workbook, y.code, y.name): y for y in county.findings}.values())
         top = [(c, rule_title(c, n, lang), k, books[(c, n)]) for (c, n), k in counts.most_common()]
     departments = [(str(r.get("department")), _num(r.get("mean_score"))) for r in _records(county.departments)]
+    left_out = [(_text(r.get("project")) or _name(_text(r.get("path"))),
+                 _text(r.get("excluded_en" if lang == "en" else "excluded")) or _text(r.get("duplicate")))
+                for r in rows if not _counted(r.get("counted"))]
     return {
         "received": len(rows) + len(county.failures),
+        "read": len(rows),
         "projects": int(total("projects", len(counted))),
         "duplicates": len(rows) - len(counted),
+        "left_out": left_out,
         "departments": len(departments) or len({r.get("department") for r in counted}),
         "budget": budget, "in_place": in_place, "spent": spent,
         "rate": _num(totals.get("execution_rate")) if totals.get("execution_rate") is not None
@@ -122,15 +127,20 @@ def _facts(county, lang: str) -> dict:
 
 # ---- Chinese ----------------------------------------------------------------------------
 def _chinese(f: dict) -> list[str]:
+    extra = ""
+    if f["left_out"]:
+        shown = "；".join(f"{name}（{why}）" for name, why in f["left_out"][:5])
+        more = f"等 {len(f['left_out'])} 份" if len(f["left_out"]) > 5 else ""
+        extra = f"另有 {len(f['left_out'])} 份已读取但未计入汇总：{shown}{more}。"
     if f["projects"]:
-        extra = f"（另有 {f['duplicates']} 份为重复报送，未重复计入）" if f["duplicates"] else ""
         rate = f"{_pct(f['rate'])}%" if f["rate"] is not None else "无法计算（预算安排为 0）"
         basic = (f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，纳入汇总的有 "
-                 f"{f['departments']} 个部门的 {f['projects']} 个项目{extra}。纳入汇总的项目预算安排 "
-                 f"{_wan(f['budget'])} 万元，实际到位 {_wan(f['in_place'])} 万元，实际支出 "
-                 f"{_wan(f['spent'])} 万元，按资金加权的预算执行率（Σ实际支出 ÷ Σ预算安排）为 {rate}。")
+                 f"{f['departments']} 个部门的 {f['projects']} 个项目。{extra}以下数字均按纳入汇总的 "
+                 f"{f['projects']} 个项目计算：预算安排 {_wan(f['budget'])} 万元，实际到位 "
+                 f"{_wan(f['in_place'])} 万元，实际支出 {_wan(f['spent'])} 万元，按资金加权的预算执行率"
+                 f"（Σ实际支出 ÷ Σ预算安排）为 {rate}。")
     else:
-        basic = f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，暂无可纳入汇总的项目。"
+        basic = f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，暂无可纳入汇总的项目。{extra}"
 
     graded = sum(n for _, n in f["grades"])
     if graded:
@@ -145,9 +155,9 @@ def _chinese(f: dict) -> list[str]:
         result += f"部门平均得分最高的是{hi}（{_fix(hs)} 分），最低的是{lo}（{_fix(ls)} 分）。"
 
     if f["errors"] or f["warnings"] or f["explained"]:
-        problems = (f"三、存在问题。审核共发现错误 {f['errors']} 处、待说明的警告 {f['warnings']} 处"
-                    f"（另有 {f['explained']} 处警告已由单位说明）；{f['with_errors']} 份自评表存在错误，"
-                    f"占 {_pct(f['share'])}%。")
+        problems = (f"三、存在问题。对已读取的 {f['read']} 份自评表（含未计入汇总的），审核共发现错误 "
+                    f"{f['errors']} 处、待说明的警告 {f['warnings']} 处（另有 {f['explained']} 处警告已由单位"
+                    f"说明）；{f['with_errors']} 份存在错误，占 {_pct(f['share'])}%。")
         if f["top"]:
             problems += "较为集中的问题有：" + "；".join(
                 f"{name}（{code}）{count} 处，涉及 {books} 份" for code, name, count, books in f["top"]) + "。"
@@ -164,7 +174,7 @@ def _chinese(f: dict) -> list[str]:
             advice.append(text)
     if f["failures"]:
         advice.append("未能处理的文件须使用统一模板重新报送")
-    if f["duplicates"]:
+    if any(why.startswith("重复报送") for _, why in f["left_out"]):
         advice.append("同一项目只报送一份自评表，修改后的版本应替换原文件")
     advice.append(GENERIC[0] if advice else "继续按统一模板规范填报，如实开展绩效自评")
     items = "；".join(f"（{NUMERALS[i] if i < 10 else i + 1}）{a}" for i, a in enumerate(advice[:10]))
@@ -174,18 +184,22 @@ def _chinese(f: dict) -> list[str]:
 # ---- English ----------------------------------------------------------------------------
 def _english(f: dict) -> list[str]:
     rate = f"{_pct(f['rate'])}%" if f["rate"] is not None else "n/a"
+    left = ""
+    if f["left_out"]:
+        left = f" {_n(len(f['left_out']), 'more workbook')} read but not counted: " + "; ".join(
+            f"{name} ({why})" for name, why in f["left_out"][:5]) + ("; …" if len(f["left_out"]) > 5 else "") + "."
     basic = (f"Overview. {_n(f['received'], 'workbook')} received; {_n(f['projects'], 'project')} in "
-             f"{_n(f['departments'], 'department')} counted. Budget {_wan(f['budget'])}, in place "
-             f"{_wan(f['in_place'])}, spent {_wan(f['spent'])} (10,000 yuan); execution rate "
-             f"(Σ spent ÷ Σ budget) {rate}.")
+             f"{_n(f['departments'], 'department')} counted.{left} Over the counted projects: budget "
+             f"{_wan(f['budget'])}, in place {_wan(f['in_place'])}, spent {_wan(f['spent'])} (10,000 yuan); "
+             f"execution rate (Σ spent ÷ Σ budget) {rate}.")
     graded = sum(n for _, n in f["grades"])
     result = "Results. " + ("; ".join(f"{g}: {n} ({_pct(n / graded)}%)" for g, n in f["grades"])
                            if graded else "No grades to count") + "."
     if f["mean"] is not None:
         result += f" Mean score {_fix(f['mean'])}, median {_fix(f['median'])}."
-    problems = (f"Problems. {_n(f['errors'], 'error')}, {_n(f['warnings'], 'open warning')} "
-                f"({f['explained']} explained); {_n(f['with_errors'], 'workbook')} "
-                f"({_pct(f['share'])}%) with errors.")
+    problems = (f"Problems. Over the {_n(f['read'], 'workbook')} read: {_n(f['errors'], 'error')}, "
+                f"{_n(f['warnings'], 'open warning')} ({f['explained']} explained); "
+                f"{_n(f['with_errors'], 'workbook')} ({_pct(f['share'])}%) with errors.")
     if f["top"]:
         problems += " Most frequent: " + "; ".join(
             f"{code} {name.rstrip('.')} ({count} in {_n(books, 'workbook')})"
@@ -197,7 +211,9 @@ def _english(f: dict) -> list[str]:
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    from perfxl.words import count as said
+
+    return said(count, noun)
 
 
 # ---- helpers ----------------------------------------------------------------------------

@@ -35,6 +35,11 @@ from .reconcile import name_key, read_budget, reconcile
 MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
 FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
 UNGRADED = "未评定"
+# The figures a project must have, readable, to be counted: the amounts the summary adds up
+# (the balance and the rates follow from them) and the score the grades count.
+NEEDED = ["budget_total", "invested_total", "in_place_total", "spent_total", "score_total"]
+NEEDED_EN = {"budget_total": "budget", "invested_total": "funds invested", "in_place_total": "funds in place",
+             "spent_total": "spending", "score_total": "score"}
 
 
 # ----------------------------------------------------------------------------- the county
@@ -70,7 +75,7 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
                 if progress:
                     progress(done, total)
             mtimes = {s.shown: s.mtime for s in inputs.sources}
-            county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes)
+            county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes, lang=lang)
         county.checked_at = checked_at
         if annotate_to is not None:
             county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)
@@ -106,7 +111,8 @@ def annotate_copies(county: County, reports: list[Report], folder: Path, lang: s
 
 
 def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
-                 approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None) -> County:
+                 approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None,
+                 lang: str = "zh") -> County:
     findings: list[Finding] = []
     readings = by_labels(reports)
     for profile, cells in batch_cells(reports).values():
@@ -114,10 +120,16 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
     findings = sort_findings(explain(findings, {r.path: r.explanations for r in reports}))
     profile = reports[0].profile if reports else None
     projects = _projects(reports, findings, mtimes or {})
+    # The one set every figure is computed over: each project left out says why.
+    groups, main = _groups(projects)
+    _leave_out_other_groups(projects, main)
+    _mark_duplicates(projects)
+    _leave_out_unreadable(projects, profile)
+    projects = projects.drop(columns="_mtime").sort_values(["department", "project", "path"], ignore_index=True)
     counted = projects[projects["counted"]]
-    grades = _grades(counted, [g.label for g in profile.grades] if profile else [])
+    grades = _grades(counted, profile)
     county = County(
-        title=_title(reports),
+        title=_title(main),
         profile=",".join(sorted({r.profile.id for r in reports})),
         projects=projects,
         departments=_departments(counted, profile),
@@ -128,19 +140,101 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
         totals=_totals(projects, counted, grades, failures, profile),
         top_findings=_top_findings(findings),
         reconciliation=reconcile(counted, approved) if approved is not None else None,
+        groups=groups,
     )
     from .narrative import narrate
 
-    county.narrative = narrate(county)
+    county.narrative = narrate(county, lang=lang)
     return county
 
 
-def _title(reports: list[Report]) -> str:
-    counties = Counter(c for c in (str(r.figure("county") or "").strip() for r in reports) if c)
-    years = Counter(y for y in (r.figure("year") for r in reports) if isinstance(y, int))
-    county = counties.most_common(1)[0][0] if counties else ""
-    year = years.most_common(1)[0][0] if years else ""
-    return f"{county}{year}{'年度' if year else ''}财政支出绩效自评汇总".strip()
+def _title(main: tuple[str, int | None]) -> str:
+    county, year = main
+    return f"{county}{year or ''}{'年度' if year else ''}财政支出绩效自评汇总".strip()
+
+
+def _year(value) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _groups(projects: pd.DataFrame) -> tuple[list[dict], tuple[str, int | None]]:
+    """The workbooks by county and year, and the summary's own (county, year): the one most
+    workbooks name (ties: the later year, then the county's name).  A workbook naming no county
+    or no year belongs to any."""
+    counties, years = projects["county"].tolist(), [_year(y) for y in projects["year"]]
+    keys = [(name_key(c), y) for c, y in zip(counties, years, strict=True)]
+    spelled: dict[str, Counter] = {}
+    for county, (key, _) in zip(counties, keys, strict=True):
+        if key:
+            spelled.setdefault(key, Counter())[county] += 1
+    both = Counter(k for k in keys if k[0] and k[1] is not None)
+    if both:
+        key, year = max(both, key=lambda k: (both[k], k[1], k[0]))
+    else:  # nothing names both: each on its own
+        named = Counter(k for k, _ in keys if k)
+        dated = Counter(y for _, y in keys if y is not None)
+        key = max(named, key=lambda k: (named[k], k)) if named else ""
+        year = max(dated, key=lambda y: (dated[y], y)) if dated else None
+    main = (spelled[key].most_common(1)[0][0] if key else "", year)
+    members: dict[tuple, list[str]] = {}
+    for k, path in zip(keys, projects["path"], strict=True):
+        members.setdefault(k, []).append(path)
+    groups = [{"county": spelled[k].most_common(1)[0][0] if k else "", "year": y, "workbooks": len(paths),
+               "counted": (not k or k == key) and (y is None or y == year), "paths": sorted(paths)}
+              for (k, y), paths in sorted(members.items(), key=lambda i: (-len(i[1]), i[0][0], i[0][1] or 0))]
+    return groups, main
+
+
+def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -> None:
+    """A workbook of another county or year is listed, never added to this one's figures."""
+    if frame.empty:
+        return
+    county, year = main
+    key = name_key(county)
+    excluded, excluded_en, counted = frame["excluded"].tolist(), frame["excluded_en"].tolist(), \
+        frame["counted"].tolist()
+    for at, (theirs, their_year) in enumerate(zip(frame["county"], frame["year"], strict=True)):
+        their_year = _year(their_year)
+        other_county = bool(name_key(theirs)) and name_key(theirs) != key
+        other_year = their_year is not None and year is not None and their_year != year
+        if other_county or other_year:
+            theirs, their_year = theirs or county, their_year or year
+            excluded[at] = f"属于{theirs}{_of_year(their_year)}，本汇总为{county}{_of_year(year)}"
+            excluded_en[at] = f"belongs to {theirs} {their_year or ''}".rstrip() + \
+                f", not to this summary's {county} {year or ''}".rstrip()
+            counted[at] = False
+    frame["excluded"], frame["excluded_en"], frame["counted"] = excluded, excluded_en, counted
+
+
+def _of_year(year: int | None) -> str:
+    return f"{year}年度" if year else ""
+
+
+def _leave_out_unreadable(frame: pd.DataFrame, profile) -> None:
+    """A project whose amounts or score cannot be read is counted in none of the figures (not
+    in some and not others), and says which figure could not be read."""
+    if profile is None or frame.empty:
+        return
+    needed = [k for k in NEEDED if k in profile.figures]
+    labels = _figure_labels(profile)
+    missing = frame[needed].isna()
+    excluded, excluded_en, counted = frame["excluded"].tolist(), frame["excluded_en"].tolist(), \
+        frame["counted"].tolist()
+    for at, row in enumerate(missing.itertuples(index=False, name=None)):
+        gone = [k for k, lost in zip(needed, row, strict=True) if lost]
+        if gone and counted[at]:
+            excluded[at] = "、".join(labels.get(k, k) for k in gone) + "无法识别"
+            excluded_en[at] = ", ".join(NEEDED_EN.get(k, k) for k in gone) + " could not be read"
+            counted[at] = False
+    frame["excluded"], frame["excluded_en"], frame["counted"] = excluded, excluded_en, counted
+
+
+def _figure_labels(profile) -> dict[str, str]:
+    """Each figure's label on the form without the column, e.g. budget_total → 预算安排."""
+    slots = {s.name: s for s in layout_for(profile).slots}
+    return {key: slots[name].label.split("（")[0] for key, name in profile.figures.items() if name in slots}
 
 
 def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, float]) -> pd.DataFrame:
@@ -154,6 +248,7 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
         own = by_wb.get(r.path, [])
         first = r.first_text(problems.key, problems.columns[0].key) if problems else ""
         rows.append({
+            "county": str(r.figure("county") or "").strip(),
             "department": str(fig.get("department") or "").strip(),
             "project": str(fig.get("project") or "").strip(),
             "path": r.path,
@@ -167,15 +262,14 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "main_problem": first,
             "duplicate": "",
             "counted": True,
+            "excluded": "",
+            "excluded_en": "",
             "read_by": r.read_by,  # "labels": typed by hand, read by the labels of its form
             "_mtime": mtimes.get(r.path, 0.0),
         })
     frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "read_by", "_mtime"])
-    frame = frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
-                          **{k: float for k in FIGURES}, "_mtime": float})
-    _mark_duplicates(frame)
-    return frame.drop(columns="_mtime").sort_values(["department", "project", "path"],
-                                                    ignore_index=True)
+    return frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
+                         **{k: float for k in FIGURES}, "_mtime": float})
 
 
 def _num(value) -> float:
@@ -188,10 +282,12 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         return
     dates = [d.toordinal() if isinstance(d, dt.date) else -1 for d in frame["fill_date"]]
     paths, mtimes = frame["path"].tolist(), frame["_mtime"].tolist()
+    duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
+    excluded, excluded_en = frame["excluded"].tolist(), frame["excluded_en"].tolist()
     groups: dict[str, list[int]] = {}
     for at, (department, project) in enumerate(zip(frame["department"], frame["project"], strict=True)):
-        groups.setdefault(name_key(department) + "\x00" + name_key(project), []).append(at)
-    duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
+        if counted[at]:  # a workbook of another county or year is no copy of this one's
+            groups.setdefault(name_key(department) + "\x00" + name_key(project), []).append(at)
     for same in groups.values():
         if len(same) < 2:
             continue
@@ -202,9 +298,13 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
                 duplicate[at] = f"与 {others} 重复，以本表为准"
             else:
                 duplicate[at] = f"与 {others} 重复，未计入汇总"
+                latest = Path(paths[ranked[-1]]).name
+                excluded[at] = f"重复报送，以 {latest} 为准"
+                excluded_en[at] = f"submitted twice; {latest} counts"
                 counted[at] = False
     if duplicate != frame["duplicate"].tolist():
         frame["duplicate"], frame["counted"] = duplicate, counted
+        frame["excluded"], frame["excluded_en"] = excluded, excluded_en
 
 
 def _rate_formulas(profile) -> dict[str, tuple]:
@@ -256,11 +356,13 @@ def _departments(counted: pd.DataFrame, profile) -> pd.DataFrame:
     return frame[DEPARTMENT_COLUMNS].sort_values(["rank", "department"], ignore_index=True)
 
 
-def _grades(counted: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
-    order = bands + ([UNGRADED] if (counted["grade"] == UNGRADED).any() else [])
+def _grades(counted: pd.DataFrame, profile) -> pd.DataFrame:
+    bands = band_labels(profile)
+    order = list(bands) + ([UNGRADED] if (counted["grade"] == UNGRADED).any() else [])
     grouped = counted.groupby("grade")
     frame = pd.DataFrame({
         "grade": order,
+        "band": [bands.get(g, "") for g in order],
         "projects": [int(grouped.size().get(g, 0)) for g in order],
         "budget_total": [float(counted.loc[counted["grade"] == g, "budget_total"].sum()) for g in order],
         "spent_total": [float(counted.loc[counted["grade"] == g, "spent_total"].sum()) for g in order],
@@ -268,18 +370,39 @@ def _grades(counted: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
     return frame
 
 
+def band_labels(profile) -> dict[str, str]:
+    """Each grade's scores in the form's own words, highest first: 90–100, 80–89, 70–79, 60–69,
+    59 及以下.  The bands are half-open (89.5 is 良好), so "80–89" means from 80 up to 90; with
+    fractional lower bounds they are said as such (≥ 85.5 且 < 90)."""
+    if profile is None:
+        return {}
+    bands = sorted(profile.grades, key=lambda g: -g.min)
+    whole = all(float(g.min).is_integer() for g in bands)
+    top = max(100.0, *(g.min for g in bands))
+    out, upper = {}, None
+    for g in bands:
+        if upper is None:
+            out[g.label] = f"{g.min:g}–{top:g}"
+        elif g.min <= 0 and whole:
+            out[g.label] = f"{upper - 1:g} 及以下"
+        elif whole:
+            out[g.label] = f"{g.min:g}–{upper - 1:g}"
+        else:
+            out[g.label] = f"≥ {g.min:g} 且 < {upper:g}"
+        upper = g.min
+    return out
+
+
 def _score_bins(counted: pd.DataFrame, profile) -> pd.DataFrame:
-    mins = sorted({g.min for g in profile.grades}, reverse=True) if profile else [90, 80, 70, 60, 0]
-    labels, counts, upper = [], [], None
+    """Counted projects by score band (the grade bands, in the form's words)."""
     scores = counted["score_total"].dropna()
-    for low in mins:
-        label = f"{low:g}–{upper:g}" if upper is not None else f"{low:g}–100"
-        if low == 0:
-            label = f"{upper:g} 以下" if upper is not None else "全部"
-        in_band = (scores >= low) & ((scores < upper) if upper is not None else True)
-        labels.append(label)
+    labels, counts, upper = [], [], None
+    bands = band_labels(profile)
+    for g in sorted(profile.grades, key=lambda g: -g.min) if profile else []:
+        in_band = (scores >= g.min) & ((scores < upper) if upper is not None else True)
+        labels.append(bands[g.label])
         counts.append(int(in_band.sum()))
-        upper = low
+        upper = g.min
     return pd.DataFrame({"band": labels, "projects": counts})
 
 
@@ -303,7 +426,8 @@ def _totals(projects, counted, grades, failures, profile) -> dict:
         "errors": int(projects["errors"].sum()),
         "warnings_open": int(projects["warnings_open"].sum()),
         "unreadable": len(failures),
-        "duplicates": int((~projects["counted"]).sum()),
+        "duplicates": int(projects["duplicate"].str.endswith("未计入汇总").sum()),
+        "left_out": int((~projects["counted"]).sum()),
         "by_grade": {g: int(n) for g, n in zip(grades["grade"], grades["projects"], strict=True)},
     }
 
@@ -349,6 +473,9 @@ def county_json(county: County) -> dict:
         "grades": records(county.grades),
         "findings": [f.to_dict() for f in county.findings],
         "failures": [{"path": f.path, "reason": f.reason} for f in county.failures],
+        "groups": [{k: plain(v) for k, v in g.items()} for g in county.groups],
+        "left_out": [{"path": r["path"], "department": r["department"], "project": r["project"],
+                      "reason": r["excluded"]} for r in records(county.projects) or [] if not r["counted"]],
         "reconciliation": records(county.reconciliation),
         "narrative": county.narrative,
     }

@@ -94,6 +94,7 @@ class SheetLayout:
     statics: list[Static] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
     rows: int = 0
+    blocks: list[tuple[Block, int, int]] = field(default_factory=list)  # each block's rows: first, after
 
 
 @dataclass(eq=False)  # one per profile and row counts, cached: compared by identity
@@ -139,7 +140,9 @@ def _layout(profile: Profile, rows: tuple) -> Layout:
         sl = SheetLayout(sheet)
         row = 0
         for block in sheet.blocks:
+            first = row
             row = _LAYOUT[block.kind](sl, block, row, lists, profile, counts)
+            sl.blocks.append((block, first, row))
         sl.rows = row
         # A list stops where the next text below it begins.
         for area in lists.values():

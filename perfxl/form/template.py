@@ -5,6 +5,11 @@ stored too (so a reader that trusts cached values still sees the right number); 
 a workbook-level defined name; sheets are protected without a password so the formulas are not
 typed over by accident.  The same inputs give the same bytes.
 
+It prints on A4 as a unit files it: every row as tall as its text needs (an explanation of the
+form's 100 characters included), each sheet at one scale that fits its width, and page breaks
+placed so that no table is cut — a table taller than a page breaks only between its top-level
+groups (or list rows), its headings repeated on the next page.
+
 ``write_workbook`` also fills values in, which is how the samples and the tests make filled
 workbooks that look as if a unit had typed them and Excel had saved them.
 """
@@ -12,6 +17,7 @@ workbooks that look as if a unit had typed them and Excel had saved them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,16 +121,163 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
         ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True,
                         "delete_rows": True, "select_locked_cells": True,
                         "select_unlocked_cells": True})
-        ws.set_paper(9)  # A4
-        if sum(sl.sheet.widths) > 110:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.center_horizontally()
-        ws.print_area(0, 0, max(sl.rows - 1, 0), sl.sheet.width - 1)
+        _print_setup(ws, sl, fill)
     for slot in layout.slots:
         wb.define_name(slot.name, f"={slot.ref}")
     wb.close()
+
+
+# ---- printing --------------------------------------------------------------------------------
+PAGE = {"portrait": (595.3, 841.9), "landscape": (841.9, 595.3)}  # A4, points
+MARGIN = {"side": 0.5, "top": 0.6, "bottom": 0.6}  # inches
+LINE = {10: 14.0, 13: 18.0, 18: 25.0}  # points a line of 宋体 takes, by font size
+DIGIT = 7  # pixels of a column-width unit (the workbook's default font: Calibri 11)
+EM = 13.4  # pixels a Chinese character of 10-point 宋体 takes at 96 dpi
+FONT_SIZES = {"title": 18, "section": 13, "remark": 9}
+
+
+def _print_setup(ws, sl, fill: Fill) -> None:
+    """A4, portrait or landscape by the sheet's width, fitted to the page's width, every row as
+    tall as its text, and page breaks that never cut a table.
+
+    The breaks are placed for the largest scale the sheet may print at: Excel's, whose default
+    font (Calibri) is the narrowest; a program that draws the columns wider (LibreOffice with
+    another font) prints smaller, so more rows fit on its pages and the breaks still hold."""
+    widths = sl.sheet.widths
+    landscape = sum(widths) > 110
+    page_w, page_h = PAGE["landscape" if landscape else "portrait"]
+    sheet_px = sum(_px(w) for w in widths)
+    room_px = (page_w / 72 - 2 * MARGIN["side"]) * 96
+    scale = max(10, min(100, math.floor(room_px / sheet_px * 100))) if sheet_px else 100
+    heights = _row_heights(sl, fill)
+    for row, height in heights.items():
+        ws.set_row(row, height)
+    usable = (page_h - (MARGIN["top"] + MARGIN["bottom"]) * 72) / (scale / 100) * 0.97
+    breaks, repeat = _page_breaks(sl, [heights.get(r, 15.0) for r in range(sl.rows)], usable)
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # the width fitted by the program that prints, whatever its fonts
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    ws.set_margins(left=MARGIN["side"], right=MARGIN["side"], top=MARGIN["top"], bottom=MARGIN["bottom"])
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.center_horizontally()
+    ws.print_area(0, 0, max(sl.rows - 1, 0), sl.sheet.width - 1)
+
+
+def _px(width: float) -> int:
+    return int(width * DIGIT + 5)
+
+
+def _lines(text: str, px: float, size: int = 10) -> int:
+    """Lines a text takes wrapped in a cell ``px`` wide (Chinese characters one em, others half)."""
+    if not text:
+        return 1
+    em = EM * size / 10
+    room = max(px - 8, em)
+    return sum(max(1, math.ceil(sum(em if _wide(ch) else em / 2 for ch in line) / room))
+               for line in str(text).split("\n"))
+
+
+def _wide(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _row_heights(sl, fill: Fill) -> dict[int, float]:
+    """Every row's height in points: the tallest of its cells' text wrapped in the cell's width
+    — labels and headings as written, an input of at most N characters for N of them (the
+    form's 100-character explanations), a list's text for two lines or what was typed — and
+    never less than the height the layout asks for."""
+    widths = sl.sheet.widths
+    heights: dict[int, float] = {}
+
+    def need(row: int, col: int, span: int, text: str, size: int = 10, at_least: float | None = None):
+        px = sum(_px(widths[c]) for c in range(col, min(col + span, len(widths))))
+        height = _lines(text, px, size) * LINE.get(size, size * 1.4) + 4
+        heights[row] = max(heights.get(row, 15.0), height, at_least or 0)
+
+    for st in sl.statics:
+        if st.last_row is not None and st.last_row != st.row:
+            continue  # a label merged down several rows: they are sized by their own cells
+        span = (st.last_col if st.last_col is not None else st.col) - st.col + 1
+        need(st.row, st.col, span, st.text, FONT_SIZES.get(st.style, 10), st.height)
+    for slot in sl.slots:
+        rows = range(slot.row, (slot.last_row if slot.last_row is not None else slot.row) + 1)
+        for i, row in enumerate(rows):
+            typed = _typed(slot, fill, i)
+            if slot.type == "text" and slot.max_length:
+                room = "中" * slot.max_length  # room for the longest text the form allows
+            elif slot.type == "text" and slot.section == "list":
+                room = "中" * 10 + "\n" + "中"  # two lines
+            else:
+                room = ""
+            size = FONT_SIZES.get(slot.style, 10)
+            need(row, slot.col, slot.span, max(room, typed, key=len) if slot.height is None else typed,
+                 size, slot.height)
+    return {r: round(h, 1) for r, h in heights.items() if h > 15.0 or r in heights}
+
+
+def _typed(slot, fill: Fill, i: int) -> str:
+    if slot.section == "list":
+        items = fill.items.get(slot.block, [])
+        value = items[i].get(slot.column) if i < len(items) else None
+    else:
+        value = fill.values.get(slot.name)
+    return "" if value is None or isinstance(value, (int, float, dt.date)) else str(value)
+
+
+def _page_breaks(sl, heights: list[float], usable: float) -> tuple[list[int], tuple[int, int] | None]:
+    """Rows to start new pages at, and the rows to repeat on every page (a table's headings,
+    when the sheet is one table longer than a page).  A heading stays with the table after it;
+    a table that fits on a page is never cut; a longer one is cut only between its top-level
+    groups (an indicator tree) or its rows (a list)."""
+    units = []  # (first row, after row, the rows it may be cut before, kind)
+    for block, first, after in sl.blocks:
+        if block.kind == "tree":  # before each top-level group (its label merged down the group)
+            cuts = sorted(st.row for st in sl.statics if st.col == 0 and first < st.row < after
+                          and st.last_row is not None)
+        elif block.kind == "list":
+            cuts = list(range(first + 2, after))
+        else:
+            cuts = []
+        if units and units[-1][3] == "heading" and units[-1][4] != "remark":  # a heading keeps
+            top = units.pop()                                                  # with what follows
+            units.append((top[0], after, cuts, block.kind, block.style))
+        elif units and block.kind == "heading" and block.style == "remark":  # a remark keeps with
+            top = units.pop()                                                  # what it is under
+            units.append((top[0], after, top[2], top[3], top[4]))
+        else:
+            units.append((first, after, cuts, block.kind, block.style))
+    breaks, used, repeat = [], 0.0, None
+    for first, after, cuts, _kind, _style in units:
+        height = sum(heights[first:after])
+        if used + height <= usable:
+            used += height
+            continue
+        if used > 0:  # it does not fit below what is on the page: it starts a page
+            breaks.append(first)
+            used = 0.0
+        if height <= usable or not cuts:
+            used = height
+            continue
+        # Longer than a page: cut between its groups; its headings (the rows before the first
+        # group) open every page when it opens the sheet.
+        head = sum(heights[first:cuts[0]])
+        if first == 0:
+            repeat = (0, cuts[0] - 1)
+        bounds = [first, *cuts, after]
+        for a, b in itertools.pairwise(bounds):
+            part = sum(heights[a:b])
+            if a > cuts[0] - 1 and used + part > usable and used > (head if repeat else 0):
+                breaks.append(a)
+                used = head if repeat else 0.0
+            used += part
+    return breaks, repeat
 
 
 def _with_defaults(layout: Layout, values: dict, year: int, county: str) -> dict:

@@ -24,22 +24,25 @@ from .sheet import add_results
 DXFS = (
     '<dxf><font><color rgb="FF9C0006"/></font>'
     f'<fill><patternFill><bgColor rgb="{FILLS[0]}"/></patternFill></fill></dxf>',
-    '<dxf><font><color rgb="FF9C5700"/></font>'
+    '<dxf><font><color rgb="FF7F3F00"/></font>'
     f'<fill><patternFill><bgColor rgb="{FILLS[1]}"/></patternFill></fill></dxf>',
     '<dxf><font><b/></font><fill><patternFill><bgColor rgb="FFD9E1F2"/></patternFill></fill></dxf>',
     '<dxf><fill><patternFill><bgColor rgb="FFE2EFDA"/></patternFill></fill></dxf>',
     '<dxf><font><u/><color rgb="FF0563C1"/></font></dxf>',
 )
+# The results sheet's cell format: text wrapped in its column, from the top of the cell.
+WRAP_XF = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+           '<alignment vertical="top" wrapText="1"/></xf>')
 # The least a styles part holds (one font, the two fills every workbook has, one border, the
-# Normal style), then perfxl's formats: for a workbook that came without one.
+# Normal style and perfxl's wrapped text), then perfxl's formats: for a workbook without one.
 _STYLES = (
     '<styleSheet xmlns="{ns}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font>'
     '</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
     'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/>'
     '<bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
-    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" '
-    'fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" '
-    'xfId="0" builtinId="0"/></cellStyles><dxfs count="{n}">{dxfs}</dxfs></styleSheet>'
+    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" '
+    'fillId="0" borderId="0" xfId="0"/>' + WRAP_XF + '</cellXfs><cellStyles count="1"><cellStyle '
+    'name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="{n}">{dxfs}</dxfs></styleSheet>'
 )
 # Worksheet children in schema order: new elements must go where Excel expects them.
 _ORDER = [
@@ -66,7 +69,7 @@ def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, la
     :class:`~perfxl.annotate.AnnotateResult`."""
     book = outline(pkg)
     edits = ox.Edits(pkg)
-    dxf = _add_dxfs(pkg, book, edits)
+    dxf, wrap = _add_dxfs(pkg, book, edits)
     if notes:
         by_sheet = defaultdict(list)
         for f in findings:
@@ -78,13 +81,15 @@ def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, la
                 c, h = _add_sheet_notes(pkg, book, edits, sheet, index, items, dxf, lang)
                 result.comments += c
                 result.highlights += h
-    add_results(pkg, book, edits, findings, result, dxf, checked_at, lang)
+    add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap)
 
 
-def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
-    """Append perfxl's differential formats to styles.xml; the index of the first.  A workbook
-    with no styles part (some minimal writers make none, and then no cell names a style) gets
-    one of perfxl's own, holding the default style and perfxl's formats."""
+def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> tuple[int, int | None]:
+    """Append perfxl's differential formats to styles.xml, and its wrapped-text cell format;
+    the index of the first format and that of the cell format (None when the styles part has
+    no cell formats to add it to).  A workbook with no styles part (some minimal writers make
+    none, and then no cell names a style) gets one of perfxl's own, holding the default style
+    and perfxl's formats."""
     found = styles(pkg, book)  # what comes before the dxfs is not perfxl's business
     if found is None:
         # where the convention puts it (openpyxl looks nowhere else), unless that name is taken
@@ -94,18 +99,19 @@ def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
                                                                   n=len(DXFS))).encode(),
                      ox.CT_STYLES)
         edits.relate(book.part, "styles", part, book.rel_ns)
-        return 0
+        return 0, 1
     part, data, top, kids = found
     patch = edits.patch(part)
     enc = xs.encoder(data)
     p = top.prefix
+    wrap = _add_wrap_xf(data, kids, patch, enc, p)
     ours = xs.prefixed("".join(DXFS), p)
     holder = xs.find(kids, "dxfs")
     if holder is None:
         after = ("tableStyles", "colors", "extLst")
         pos = next((k.start for k in kids if k.name in after), top.close_start)
         patch.insert(pos, enc(f'<{p.decode()}dxfs count="{len(DXFS)}">{ours}</{p.decode()}dxfs>'))
-        return 0
+        return 0, wrap
     base = sum(1 for d in xs.kids(data, holder) if d.name == "dxf")
     span = xs.attr_value_span(data, holder, "count")
     attrs_end = holder.start + 1 + len(holder.qname) + len(holder.attrs_raw)
@@ -119,6 +125,21 @@ def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> int:
         patch.replace(attrs_end, holder.end, b">" + enc(ours) + b"</" + holder.qname + b">")
     else:
         patch.insert(holder.close_start, enc(ours))
+    return base, wrap
+
+
+def _add_wrap_xf(data: bytes, kids: list, patch, enc, p: bytes) -> int | None:
+    """Append the results sheet's wrapped-text cell format to cellXfs (its count shifted, as
+    the dxfs' is, so that the splice undoes exactly); its index, or None without a cellXfs."""
+    holder = xs.find(kids, "cellXfs")
+    if holder is None or holder.empty:
+        return None
+    base = sum(1 for x in xs.kids(data, holder) if x.name == "xf")
+    span = xs.attr_value_span(data, holder, "count")
+    if span:
+        old = data[span[0]:span[1]]
+        patch.replace(*span, str(int(old) + 1 if old.isdigit() else base + 1).encode())
+    patch.insert(holder.close_start, enc(xs.prefixed(WRAP_XF, p)))
     return base
 
 

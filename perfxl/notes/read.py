@@ -21,30 +21,34 @@ AUTHOR = "perfxl"
 CODE_NAME = "perfxl"
 MARK = 'N("perfxl")=0'  # always true; says "this conditional format is perfxl's"
 STATE_URI = "{8E6C1F0A-3B57-4C2D-9A61-7065726678C1}"
-HEADERS = {
-    "zh": ["序号", "级别", "规则", "工作表", "单元格", "问题", "应为", "实际", "说明", "状态",
-           "规则代码", "字段"],
+HEADERS = {  # the columns of the results sheet; the last two (hidden) key the explanations
+    "zh": ["序号", "级别", "规则", "工作表", "单元格", "问题", "应为", "实际", "如何改正", "说明",
+           "状态", "规则代码", "字段"],
     "en": ["No.", "Severity", "Rule", "Sheet", "Cell", "Problem", "Expected", "Actual",
-           "Explanation", "Status", "Code", "Field"],
+           "How to fix", "Explanation", "Status", "Code", "Field"],
 }
+COLUMNS = ["no", "severity", "rule", "sheet", "cell", "message", "expected", "actual", "hint",
+           "explanation", "status", "code", "field"]  # HEADERS by what they hold
 TEXT = {
     "zh": {"title": "财政支出绩效自评校验结果", "checked": "校验时间", "error": "错误",
            "open": "警告（未说明）", "explained": "警告（已说明）", "info": "提示",
            "todo": "未解决", "done": "已说明", "rejected": "说明未采纳（错误须改正）",
            "expected": "应为", "actual": "实际",
-           "hint": "提示",
+           "hint": "提示", "footer": "&C第 &P 页，共 &N 页",
            "help": "请在“说明”列写明警告的原因，保存后再次校验即记为已说明；"
                    "错误须改正表内数据，不能以说明代替。"},
     "en": {"title": "Performance self-evaluation: check results", "checked": "Checked at",
            "error": "Errors", "open": "Warnings (open)", "explained": "Warnings (explained)",
            "info": "Notes", "todo": "open", "done": "explained",
            "rejected": "not accepted (an error must be corrected)", "expected": "expected",
-           "actual": "actual", "hint": "hint",
+           "actual": "actual", "hint": "hint", "footer": "&CPage &P of &N",
            "help": "Write the reason for a warning in the Explanation column and save; the next "
                    "check marks it explained. Errors must be corrected, not explained."},
 }
-# perfxl's highlight fills (error, warning), as its differential formats in styles.xml give them
-FILLS = ("FFFFC7CE", "FFFFEB9C")
+# perfxl's highlight fills (error, warning), as its differential formats in styles.xml give them:
+# the warning's amber is plainly not the template's pale yellow input tint (FFF2CC)
+FILLS = ("FFFFC7CE", "FFFFC20F")  # an amber whose code no common colour contains
+KNOWN_FILLS = (*FILLS, "FFFFEB9C")  # and the warning's yellow of the notes perfxl wrote before
 HEADER_ROW = 9
 _CODE_NAME = re.compile(rb"<(?:[\w.\-]+:)?sheetPr\b[^>]*?\scodeName=[\"']"
                         + CODE_NAME.encode() + rb"[\"']")
@@ -127,8 +131,9 @@ def results_sheet(pkg: Package, book: Book) -> tuple[int, Sheet] | None:
 
 
 def styles(pkg: Package, book: Book) -> tuple[str, bytes, xs.Span, list] | None:
-    """styles.xml: its part name, bytes, root and the root's children from ``dxfs`` on (the
-    differential formats and what follows them); None when the workbook has no styles part.
+    """styles.xml: its part name, bytes, root and the root's children from ``cellXfs`` on (the
+    cell formats, the differential formats and what follows them); None when the workbook has
+    no styles part.
     Taken apart once for each version of the part."""
     part = book.target("styles")
     if not part or not pkg.has(part):
@@ -136,7 +141,7 @@ def styles(pkg: Package, book: Book) -> tuple[str, bytes, xs.Span, list] | None:
     data = pkg.read(part)
     if book.styles is None or book.styles[1] is not data:
         top = xs.root(data)
-        book.styles = (part, data, top, xs.kids_from(data, top, "dxfs"))
+        book.styles = (part, data, top, xs.kids_from(data, top, "cellXfs"))
     return book.styles
 
 
@@ -154,7 +159,7 @@ def may_hold_marks(pkg: Package, book: Book) -> bool:
         else:
             data, holder = found[1], xs.find(found[3], "dxfs")
             dxfs = data[holder.start: holder.end].upper() if holder is not None else b""
-            book.marked = any(f[2:].encode() in dxfs for f in FILLS)
+            book.marked = any(f[2:].encode() in dxfs for f in KNOWN_FILLS)
     return book.marked
 
 
@@ -189,23 +194,23 @@ def read_results(pkg: Package) -> dict | None:
     if head is None:
         return None
     row_no, lang, col = head
-    names = HEADERS[lang]
+    names = dict(zip(COLUMNS, HEADERS[lang], strict=True))
     rows, lines = [], []
     for r in sorted(k for k in cells if k > row_no):
         line = cells[r]
-        texts = [line.get(col.get(n), "") for n in names]
+        texts = [line.get(col.get(n), "") for n in names.values()]
         if any(texts):
             lines.append(texts)
-        get = {n: line.get(col.get(n), "").strip() for n in names}
-        code = get[names[10]] or get[names[2]].split(" ")[0]
+        get = {key: line.get(col.get(n), "").strip() for key, n in names.items()}
+        code = get["code"] or get["rule"].split(" ")[0]
         if not code:
             continue
         rows.append({
-            "severity": _severity(get[names[1]]), "code": code,
-            "name": get[names[2]].partition(" ")[2], "sheet": get[names[3]],
-            "cell": get[names[4]], "message": get[names[5]], "expected": get[names[6]],
-            "actual": get[names[7]], "explanation": get[names[8]],
-            "field": get[names[11]] if names[11] in col else get[names[4]],
+            "severity": _severity(get["severity"]), "code": code,
+            "name": get["rule"].partition(" ")[2], "sheet": get["sheet"],
+            "cell": get["cell"], "message": get["message"], "expected": get["expected"],
+            "actual": get["actual"], "hint": get["hint"], "explanation": get["explanation"],
+            "field": get["field"] if names["field"] in col else get["cell"],
         })
     checked = next((v for ln in cells.values() if ln.get(0) == TEXT[lang]["checked"]
                     for c, v in sorted(ln.items()) if c and v), "")
@@ -231,13 +236,14 @@ def _severity(label: str) -> str:
 def row_finding(row: dict, workbook: str) -> Finding:
     return Finding(workbook, row["sheet"], row["cell"], row["code"], row["name"],
                    row["severity"], row["message"], row["expected"], row["actual"],
-                   field=row["field"] if row["field"] != row["cell"] else "")
+                   hint=row.get("hint", ""), field=row["field"] if row["field"] != row["cell"] else "",
+                   title=row["name"])
 
 
 def _header(cells: dict) -> tuple[int, str, dict] | None:
     for r in sorted(cells):
         texts = {v: c for c, v in cells[r].items()}
-        for lang, names in HEADERS.items():
-            if names[8] in texts and names[10] in texts:
+        for lang, names in HEADERS.items():  # the explanation and code columns, old sheets too
+            if names[COLUMNS.index("explanation")] in texts and names[COLUMNS.index("code")] in texts:
                 return r, lang, {n: texts[n] for n in names if n in texts}
     return None

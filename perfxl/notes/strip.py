@@ -22,6 +22,7 @@ _MARKED = re.compile(rb'(?:"|&quot;)perfxl(?:"|&quot;)')
 _STATE = re.compile(rb"<px:state>(.*?)</px:state>", re.S)
 _TEXT_RUN = re.compile(rb"<(?:[\w.\-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.\-]+:)?t>", re.S)
 _DXF_REF = re.compile(rb"(\s\w*[dD]xfId\s*=\s*[\"'])(\d+)")
+_XF_REF = re.compile(rb"(<(?:[\w.\-]+:)?(?:c|row|col)\s[^>]*?\s(?:s|style)\s*=\s*[\"'])(\d+)")  # a cell format used
 _TITLE = re.compile(rb"<vt:lpstr>(.*?)</vt:lpstr>", re.S)
 _SIZE = re.compile(rb"<vt:vector\s[^>]*?size=\"(\d+)\"")
 _COUNT = re.compile(rb"<vt:i4>(\d+)</vt:i4>")
@@ -84,13 +85,17 @@ def _strip_found(pkg: Package, book: Book, hit) -> bool:
     for sheet in book.sheets:
         if sheet.part and (hit is None or sheet.part != hit[1].part):
             changed |= _strip_sheet(pkg, sheet.part, dxfs)
+    xfs: set[int] = set()
     if hit is not None:
         data = pkg.read(hit[1].part)
         dxfs.update(int(d) for d in re.findall(rb'\sdxfId="(\d+)"', data))
+        xfs.update(int(m[1]) for m in _XF_REF.findall(data))
         _drop_results(pkg, book, *hit)
         changed = True
     if dxfs:
         changed |= _drop_dxfs(pkg, book, dxfs)
+    if xfs:
+        changed |= _drop_xfs(pkg, book, xfs)
     return changed
 
 
@@ -277,20 +282,11 @@ def _drop_dxfs(pkg: Package, book: Book, ours: set) -> bool:
     gone = sorted(i for i in ours if i < len(items) and i not in used)
     if not gone:
         return False
-    new_index, n = {}, 0
-    for i in range(len(items)):
-        if i not in gone:
-            new_index[i], n = n, n + 1
+    patch, new_index = _cut(data, holder, items, gone)
 
     def renumber(m):
         return m.group(1) + str(new_index.get(int(m.group(2)), m.group(2))).encode()
 
-    patch = xs.Patch(data)
-    for i in gone:
-        patch.replace(items[i].start, items[i].end, b"")
-    span = xs.attr_value_span(data, holder, "count")
-    if span:
-        patch.replace(*span, str(len(items) - len(gone)).encode())
     if styles_refs is not None:
         patch.replace(styles_refs.start, styles_refs.end,
                       _DXF_REF.sub(renumber, data[styles_refs.start:styles_refs.end]))
@@ -301,3 +297,49 @@ def _drop_dxfs(pkg: Package, book: Book, ours: set) -> bool:
             if _DXF_REF.search(text):
                 pkg.write(name, _DXF_REF.sub(renumber, text))
     return True
+
+
+def _drop_xfs(pkg: Package, book: Book, ours: set) -> bool:
+    """Remove the results sheet's wrapped-text cell format (the cell formats its cells used that
+    wrap text and that no other sheet uses), renumbering the cells that use a later one."""
+    book.styles = None  # styles.xml may have changed since it was last taken apart
+    found = styles(pkg, book)
+    if found is None:
+        return False
+    part, data, _top, kids = found
+    holder = xs.find(kids, "cellXfs")
+    if holder is None:
+        return False
+    items = [x for x in xs.kids(data, holder) if x.name == "xf"]
+    sheets = [s.part for s in book.sheets if s.part and pkg.has(s.part)]
+    used = {int(m[1]) for name in sheets for m in _XF_REF.findall(pkg.read(name))}
+    gone = sorted(i for i in ours if 0 < i < len(items) and i not in used
+                  and b'wrapText="1"' in data[items[i].start:items[i].end])
+    if not gone:
+        return False
+    patch, new_index = _cut(data, holder, items, gone)
+    pkg.write(part, patch.apply()[0])
+    if any(new != old for old, new in new_index.items()):  # a later format moved down
+        def renumber(m):
+            return m.group(1) + str(new_index.get(int(m.group(2)), m.group(2))).encode()
+
+        for name in sheets:
+            text = pkg.read(name)
+            pkg.write(name, _XF_REF.sub(renumber, text))
+    return True
+
+
+def _cut(data: bytes, holder: xs.Span, items: list, gone: list[int]) -> tuple[xs.Patch, dict[int, int]]:
+    """A patch taking the ``gone`` children (by index) out of ``holder``, its count lowered to
+    match, and where each child that stays now stands."""
+    new_index, n = {}, 0
+    for i in range(len(items)):
+        if i not in gone:
+            new_index[i], n = n, n + 1
+    patch = xs.Patch(data)
+    for i in gone:
+        patch.replace(items[i].start, items[i].end, b"")
+    span = xs.attr_value_span(data, holder, "count")
+    if span:
+        patch.replace(*span, str(len(items) - len(gone)).encode())
+    return patch, new_index

@@ -7,6 +7,7 @@ rule code, sheet!cell and the value the cell should hold.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -209,12 +210,25 @@ def test_thresholds_are_configurable(make, findings_of):
     assert "P003" not in {f.code for f in findings_of(path, full_marks_rate=0.98)}
 
 
-def test_rule_pages_say_what_why_and_how(profile):
+PAGE_HEADINGS = {"zh": ("**检查什么。**", "**为什么重要。**", "**如何改正。**"),
+                 "en": ("**What it checks.**", "**Why it matters.**", "**How to fix.**")}
+
+
+def test_every_rule_has_a_chinese_page_then_an_english_one(profile):
+    """The docstring is the Chinese page, a line ``---``, the English page: each says what the
+    rule checks, why it matters and how to fix it, under its own language's headings."""
     for r in catalogue():
         assert r.code[0] in "VFDSTPL" and r.name == r.name.lower()
-        for heading in ("**What it checks.**", "**Why it matters.**", "**How to fix.**"):
-            assert heading in r.doc, (r.code, heading)
-        assert r.summary("zh")
+        zh, en = r.page("zh"), r.page("en")
+        assert zh != en, f"{r.code}: no line '---' between the Chinese and the English page"
+        for lang, page in (("zh", zh), ("en", en)):
+            at = [page.find(h) for h in PAGE_HEADINGS[lang]]
+            assert -1 not in at and at == sorted(at), (r.code, lang, at)
+            other = PAGE_HEADINGS["en" if lang == "zh" else "zh"]
+            assert not any(h in page for h in other), (r.code, lang)
+        assert re.search("[\u4e00-\u9fff]", zh.splitlines()[0]), r.code  # a Chinese first line
+        assert en[:1].isascii() and en[:1].isalpha(), r.code  # an English first line
+        assert r.summary("zh") and r.summary("en") == en.splitlines()[0]
 
 
 def test_a_county_where_no_unit_writes_a_problem_gets_p001_for_each(make):

@@ -9,11 +9,15 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from perfxl.cli import main
 from perfxl.county.book import write_summary
 from perfxl.county.model import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, RECONCILE_COLUMNS, County, Failure
 from perfxl.county.narrative import narrate
 from perfxl.findings import Finding
+
+from conftest import SAMPLES
 
 EVIL_PROJECT = '=HYPERLINK("http://x","点我")'
 EVIL_DEPT = "+cmd"
@@ -104,37 +108,47 @@ def test_sheets_headers_panes_and_filters(book):
     _, wb, _ = book
     assert wb.sheetnames == SHEETS
     ws = wb["汇总表"]
-    assert [c.value for c in ws[2]] == [
+    assert [c.value for c in ws[3]] == [
         "序号", "部门", "项目名称", "预算安排", "实际到位", "实际支出", "资金结余", "实际到位率", "支出实现率",
-        "预算完成率", "自评得分", "自评等次", "错误", "警告（未说明）", "警告（已说明）", "主要问题", "重复提交",
-        "源文件"]
-    assert ws.freeze_panes == "D3"
-    assert ws.auto_filter.ref == "A2:R7"
+        "预算完成率", "自评得分", "自评等次", "备注", "错误", "警告（未说明）", "警告（已说明）", "源文件",
+        "主要问题"]
+    assert ws.freeze_panes == "D4"
+    assert ws.auto_filter.ref == "A3:R8"
     assert "示例县" in ws["A1"].value
-    assert ws["D3"].number_format == "#,##0.00" and ws["H3"].number_format == "0.00%"
-    assert [c.value for c in wb["部门汇总"][2]][-3:] == ["平均得分", "错误数", "排名"]
-    assert wb["部门汇总"].freeze_panes == "B3"
-    assert wb["问题清单"].auto_filter.ref == "A2:L4"
-    assert wb["问题清单"]["H3"].value == "错误"  # errors first
-    assert wb["问题清单"]["G3"].value == "F001 资金结余、到位率等派生数与投入数推算结果不符"
-    assert wb["预算核对"]["B2"].value == "项目" and wb["预算核对"]["F5"].value == "未报送"
-    assert wb["未能处理"]["C3"].value == "文件内容已加密"
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.print_title_rows == "$2:$2"
+    assert ws["A2"].value.startswith("编制单位：") and "审核人：" in ws["A2"].value and "日期：" in ws["A2"].value
+    assert ws["D4"].number_format == "#,##0.00" and ws["H4"].number_format == "0.00%"
+    assert [c.value for c in wb["部门汇总"][3]][-3:] == ["平均得分", "错误数", "排名"]
+    assert wb["部门汇总"].freeze_panes == "B4"
+    assert wb["问题清单"].auto_filter.ref == "A3:L5"
+    assert wb["问题清单"]["F4"].value == "错误"  # errors first
+    assert wb["问题清单"]["G4"].value == "F001 资金结余、到位率等派生数与投入数推算结果不符"
+    assert wb["预算核对"]["B3"].value == "项目" and wb["预算核对"]["F6"].value == "未报送"
+    assert wb["未能处理"]["C4"].value == "文件内容已加密"
+    for sheet in wb:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9, sheet.title
+    assert ws.print_title_rows == "$1:$3"
 
 
 def test_total_row_sums_counted_projects_only(book):
     _, wb, values = book
     ws, wv = wb["汇总表"], values["汇总表"]
     n = _row_of(ws, 2, "合计")
-    assert n == 8
-    assert wv.cell(n, 4).value == pytest.approx(1_350_000)  # not 1_530_000 with the duplicate
-    assert wv.cell(n, 6).value == pytest.approx(1_135_000)
-    assert ws.cell(n, 4).value == "=SUM(D3:D7)-D5"
+    assert n == 9
+    assert wv.cell(n, 4).value == pytest.approx(135.0)  # 万元; not 153.0 with the duplicate
+    assert wv.cell(n, 6).value == pytest.approx(113.5)
+    assert ws.cell(n, 4).value == "=SUM(D4:D8)-D6"
     assert wv.cell(n, 10).value == pytest.approx(1_135_000 / 1_350_000)  # the county's rate
-    assert wv.cell(n, 13).value == 1
-    assert ws["B5"].font.i and not ws["B4"].font.i  # the uncounted copy is grey italic
-    assert "不计入合计" in ws.cell(n + 1, 1).value
+    assert wv.cell(n, 14).value == 1
+    assert ws["B6"].font.i and not ws["B5"].font.i  # the uncounted copy is grey italic
+    assert ws["M6"].value == "与 设备.xlsx 重复，以后者为准"  # why, in 备注
+    assert "未计入本汇总" in ws.cell(n + 1, 1).value
+
+
+def test_amounts_in_yuan_on_request(tmp_path):
+    path = write_summary(make_county(), tmp_path / "元.xlsx", unit="元")
+    wb = openpyxl.load_workbook(path, data_only=True)
+    assert wb["汇总表"].cell(_row_of(wb["汇总表"], 2, "合计"), 4).value == pytest.approx(1_350_000)
+    assert wb["汇总表"]["A2"].value.startswith("编制单位") and "金额单位：元" in [c.value for c in wb["汇总表"][2]]
 
 
 def test_department_rates_are_the_countys_funds_weighted_ones(book):
@@ -145,7 +159,7 @@ def test_department_rates_are_the_countys_funds_weighted_ones(book):
     assert wv.cell(r, 9).value == pytest.approx(910_000 / 1_100_000)  # rate of the sums …
     assert wv.cell(r, 9).value != pytest.approx((0.9 + 0.1) / 2)  # … not the mean of the rates
     t = _row_of(ws, 1, "合计")
-    assert wv.cell(t, 3).value == pytest.approx(1_350_000)
+    assert wv.cell(t, 3).value == pytest.approx(135.0)
     assert wv.cell(t, 9).value == pytest.approx(1_135_000 / 1_350_000)
 
 
@@ -158,19 +172,20 @@ def test_strings_from_workbooks_stay_strings(book):
     assert dept.data_type == "s" and dept.value == EVIL_DEPT
     assert ws.cell(cell.row, 11).value is None  # NaN score → blank
     found = wb["问题清单"]
-    assert found["I3"].data_type == "s" and found["I3"].value == "=1+1 资金结余与推算结果不符"
-    assert found["K3"].value == "@x" and found["C3"].value == EVIL_DEPT
-    assert found["L4"].data_type == "s" and found["L4"].value == "-已在报告中说明"
-    link = ws["R3"]
+    assert found["H4"].data_type == "s" and found["H4"].value == "=1+1 资金结余与推算结果不符"
+    assert found["J4"].value == "@x" and found["B4"].value == EVIL_DEPT
+    assert found["K5"].data_type == "s" and found["K5"].value == "-已在报告中说明"
+    assert found["L4"].value == "-x.xlsx"  # the file's name, not its path
+    link = ws["Q4"]
     assert link.value == "营养.xlsx" and link.hyperlink.target.replace("\\", "/") == "inbox/教育局/营养.xlsx"
 
 
 def test_chart_narrative_and_notes(book):
     path, wb, _ = book
     names = zipfile.ZipFile(path).namelist()
-    assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" in names
+    assert "xl/charts/chart1.xml" in names
     ws = wb["等次分布"]
-    assert [ws.cell(3 + i, 1).value for i in range(5)] == ["优秀", "良好", "中等", "及格", "未评定"]
+    assert [ws.cell(4 + i, 1).value for i in range(5)] == ["优秀", "良好", "中等", "及格", "未评定"]
     notes = [c.value for c in wb["说明"]["A"] if c.value]
     assert any(v.startswith("一、基本情况") and "135.00 万元" in v and "84.07%" in v for v in notes)
     assert any(v.startswith("三、存在问题") and "指标扣分或未评分却没有说明（P002）" in v for v in notes)
@@ -191,7 +206,7 @@ def test_without_budget_and_empty_county(tmp_path):
     assert "预算核对" not in wb.sheetnames
     wb = openpyxl.load_workbook(write_summary(empty_county(), tmp_path / "b.xlsx"))
     assert wb.sheetnames == [s for s in SHEETS if s != "预算核对"]
-    assert wb["未能处理"]["B3"].value == "全部文件均已处理"
+    assert wb["未能处理"]["B4"].value == "全部文件均已处理"
     paragraphs = narrate(empty_county())
     assert len(paragraphs) == 4 and paragraphs[0].startswith("一、基本情况")
     assert len(narrate(empty_county(), lang="en")) == 4
@@ -199,7 +214,7 @@ def test_without_budget_and_empty_county(tmp_path):
 
 def test_english_labels(tmp_path):
     wb = openpyxl.load_workbook(write_summary(make_county(), tmp_path / "en.xlsx", lang="en"))
-    assert wb.sheetnames[0] == "Projects" and wb["Projects"]["B2"].value == "Department"
+    assert wb.sheetnames[0] == "Projects" and wb["Projects"]["B3"].value == "Department"
     assert narrate(make_county(), lang="en")[0].startswith("Overview.")
 
 
@@ -219,3 +234,33 @@ def test_prints_with_libreoffice(tmp_path, soffice):
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / "summary.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_sample_countys_summary_prints_as_the_bureau_director_reads_it(tmp_path, printed):
+    """The README's quick start, printed: every page A4 landscape with the title, the 编制单位 /
+    审核人 / 日期 line and the column headings; the projects on two pages at a readable size
+    rather than every column squeezed onto one; file names, never paths; amounts in 万元."""
+    out = tmp_path / "汇总.xlsx"
+    CliRunner().invoke(main, ["summarize", str(SAMPLES), "-o", str(out)])
+    pages = printed(out)
+    assert 6 <= len(pages) <= 10
+    for n, page in enumerate(pages, 1):
+        assert page.a4_landscape, n
+        assert "示例县2023年度财政支出绩效自评汇总" in page.text and "编制单位" in page.text, n
+        assert f"第 {n} 页，共 {len(pages)} 页" in page.text, n
+        assert "samples/" not in page.text and str(SAMPLES) not in page.text, n  # names, not paths
+    projects = [p for p in pages if "项目汇总表" in p.text]
+    assert len(projects) == 2  # 45 rows of 13 printed columns: two pages, not one unreadable one
+    for page in projects:
+        assert "序号" in page.text and "预算完成率" in page.text and "备注" in page.text  # headings repeated
+        assert "金额单位：万元" in page.text
+        heading = next(line for line in page.text.splitlines() if "序号" in line)
+        assert "源文件" not in heading and "主要问题" not in heading  # for the screen only
+    assert "28,209.30" in projects[-1].text  # Σ预算安排 in 万元, 2 decimals
+    assert "供屏幕查看，不打印" in projects[-1].text  # and the columns left to the screen are said
+    grades = next(p for p in pages if "自评等次分布" in p.text)
+    for band in ("90–100", "80–89", "70–79", "60–69", "59 及以下"):
+        assert band in grades.text
+    assert "未计入的 4 份" in grades.text
+    findings = [p for p in pages if "审核问题清单" in p.text]
+    assert findings and all("规则" in p.text and "问题" in p.text for p in findings)

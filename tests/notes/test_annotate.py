@@ -103,6 +103,11 @@ def without_perfxl(name: str, data: bytes, n_ours_dxf: int) -> bytes:
         for dxf in list(dxfs)[-n_ours_dxf:]:
             dxfs.remove(dxf)
         dxfs.set("count", str(len(dxfs)))
+        xfs = root.find("m:cellXfs", NS)  # and the results sheet's wrapped-text cell format
+        ours = list(xfs)[-1]
+        assert ours.find("m:alignment", NS).get("wrapText") == "1"
+        xfs.remove(ours)
+        xfs.set("count", str(len(xfs)))
     elif name.startswith("xl/worksheets/"):
         ours = [cf for cf in root.findall("m:conditionalFormatting", NS)
                 if 'N("perfxl")' in cf.findtext(".//m:formula", "", NS)]
@@ -192,7 +197,7 @@ def test_lossless_part_by_part(tmp_path, vba):
     cached = openpyxl.load_workbook(out, data_only=True)
     assert cached[T1]["E5"].value == 0.9  # formulas keep their cached values
     rows = list(wb["校验结果"].iter_rows(min_row=10, values_only=True))
-    assert [r[10] for r in rows] == ["E102", "E101", "W202", "W201", "W301", "I900"]
+    assert [r[11] for r in rows] == ["E102", "E101", "W202", "W201", "W301", "I900"]
     link = wb["校验结果"]["E11"].hyperlink
     assert link.location == f"'{T1}'!D5"
     assert wb.active.title == (T2 if vba else "封面")  # the tab the unit had open
@@ -273,11 +278,11 @@ def _type_explanation(path: Path, code: str, text: str) -> None:
             root = etree.fromstring(data)
             for row in root.iterfind(".//m:row", NS):
                 if any(t.text == code for t in row.iterfind("m:c/m:is/m:t", NS)):
-                    cell = etree.Element(f"{{{ooxml.NS_MAIN}}}c", r=f"I{row.get('r')}",
-                                         t="inlineStr")
+                    ref = f"J{row.get('r')}"  # the 说明 column: a blank cell of its own format
+                    cell = next(c for c in row.iterfind("m:c", NS) if c.get("r") == ref)
+                    cell.set("t", "inlineStr")
                     etree.SubElement(etree.SubElement(cell, f"{{{ooxml.NS_MAIN}}}is"),
                                      f"{{{ooxml.NS_MAIN}}}t").text = text
-                    row.insert(8, cell)
             items[k] = (info, etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                              standalone=True))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -298,7 +303,7 @@ def test_explanations_last_warnings_only(rich, original):
     by_code = {f.code: f for f in result.findings}
     assert by_code["W201"].explained and not by_code["E101"].explained
     ws = openpyxl.load_workbook(rich)["校验结果"]
-    status = {r[10]: (r[8], r[9]) for r in ws.iter_rows(min_row=10, values_only=True)}
+    status = {r[11]: (r[9], r[10]) for r in ws.iter_rows(min_row=10, values_only=True)}
     assert status["W201"] == ("县级配套资金年底才到位", "已说明")
     assert status["E101"] == ("我们认为没问题", "说明未采纳（错误须改正）")  # kept, and said to be refused
     assert by_code["E101"].rejected == "我们认为没问题"
@@ -316,8 +321,8 @@ def test_explanation_typed_in_a_resaved_workbook(rich, tmp_path):
     annotate_workbook(rich, findings(), checked_at=WHEN)
     wb = openpyxl.load_workbook(rich)
     ws = wb["校验结果"]
-    row = next(r for r in range(10, 20) if ws.cell(r, 11).value == "W201")
-    ws.cell(row, 9).value = "资金年底到位"
+    row = next(r for r in range(10, 20) if ws.cell(r, 12).value == "W201")
+    ws.cell(row, 10).value = "资金年底到位"
     resaved = tmp_path / "resaved.xlsx"
     wb.save(resaved)
     fewer = [f for f in findings() if f.code != "E101"]  # the unit fixed D5

@@ -130,3 +130,79 @@ def test_notes_need_xlsx_and_say_how(tmp_path, flagged, soffice):
     result = run("validate", "--annotate", xls)  # click mixes stderr into output
     assert result.exit_code == 2
     assert "另存为" in result.output and ".xlsx" in result.output
+
+
+def _visible_results(path) -> tuple[list, list[list]]:
+    """The results sheet as a reader sees it: the header and the finding rows, hidden columns
+    left out."""
+    ws = openpyxl.load_workbook(path)["校验结果"]
+    hidden = {k for k, d in ws.column_dimensions.items() if d.hidden}
+    header = next(r for r in ws.iter_rows() if any(c.value == "说明" for c in r))
+    shown = [c for c in header if c.column_letter not in hidden]
+    rows = [[ws.cell(r, c.column).value for c in shown]
+            for r in range(header[0].row + 1, ws.max_row + 1)]
+    return [c.value for c in shown], rows
+
+
+def test_the_results_sheet_speaks_chinese_and_says_how_to_fix(make, tmp_path):
+    """Rule names in words and the hint in a column of its own; never the rules' kebab-case
+    names or the fields' defined names (filler_phone) where the unit can see them."""
+    path = make(lambda f: f.values.update(filler_phone="12345", score_funds_paid=4))
+    run("validate", "--annotate", path)
+    doc = json.loads(run("validate", "--format", "json", path).output)
+    findings = doc["workbooks"][0]["findings"]
+    header, rows = _visible_results(path)
+    assert header == ["序号", "级别", "规则", "工作表", "单元格", "问题", "应为", "实际", "如何改正", "说明", "状态"]
+    shown = " ".join(str(v) for row in rows for v in row if v is not None)
+    by_code = {row[2].split(" ")[0]: row for row in rows}
+    for f in findings:
+        assert f["name"] not in shown and f["field"] not in shown, (f["name"], f["field"])
+        assert by_code[f["code"]][2] == f"{f['code']} {f['title']}"
+        assert by_code[f["code"]][8] == f["hint"] and f["hint"]
+    assert by_code["T002"][2] == "T002 电话号码格式有误"
+    ws = openpyxl.load_workbook(path)["校验结果"]
+    problem = next(c for c in ws["F"] if c.value and "不是有效的电话号码" in str(c.value))
+    assert problem.alignment.wrap_text  # long messages wrap in their column
+
+
+def test_the_warning_highlight_is_plainly_not_the_input_tint():
+    """The template tints inputs pale yellow; perfxl's warning highlight on such a cell must
+    stand out at least as much as its error highlight does (colour difference, CIE76)."""
+    from perfxl.form.template import STYLES
+    from perfxl.notes.read import FILLS
+
+    def lab(rgb: str):
+        def linear(c):
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(int(rgb[-6:][i:i + 2], 16) / 255) for i in (0, 2, 4))
+        x, y, z = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+                   (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+        fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z))
+        return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+    def apart(a, b):
+        return sum((p - q) ** 2 for p, q in zip(lab(a), lab(b), strict=True)) ** 0.5
+
+    tint = STYLES["input"]["bg_color"].lstrip("#")
+    error, warning = FILLS
+    assert apart(warning, tint) >= apart(error, tint)
+    assert apart(warning, error) >= apart(error, tint) / 2  # and not taken for an error either
+
+
+def test_the_results_sheet_prints_on_a4_whole(make, printed, tmp_path):
+    """Landscape A4, every column on the page, every message whole (wrapped, not cut off)."""
+    long_note = "实施程序说明" * 25  # 150 characters: T004 names it, with a long message
+    path = make(lambda f: f.values.update(filler_phone="12345", note_implementation=long_note,
+                                          score_funds_paid=4))
+    run("validate", "--annotate", path)
+    doc = json.loads(run("validate", "--format", "json", path).output)
+    pages = printed(path)
+    first = pages[0]
+    assert first.a4_landscape and "财政支出绩效自评校验结果" in first.text
+    text = "".join(first.raw.split())  # each cell's lines in the order they are drawn
+    for heading in ("序号", "级别", "规则", "如何改正", "说明", "状态"):
+        assert heading in text
+    for f in doc["workbooks"][0]["findings"]:
+        assert "".join(f["message"].split()) in text, f["message"]  # wrapped, never cut
+        assert "".join(f["hint"].split()) in text, f["hint"]

@@ -15,7 +15,19 @@ if TYPE_CHECKING:
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
 def detail_total_mismatch(ctx: Context):
-    """The detail rows do not add up to their 合计 row.
+    """资金实际支出明细各行之和不等于合计行。
+
+    **检查什么。**凡设有合计行的明细表（资金实际支出明细），各金额列（项目预算支出、项目资金实际支
+    出）的合计应等于各明细行之和，单位自行插入的行也计算在内。
+
+    **为什么重要。**财政部门用明细合计与资金表核对；在合计公式的范围之外（合计行下方）加行，是合计出
+    错的常见原因。
+
+    **如何改正。**在明细表中间插入行，不要加在合计行下方，使合计公式覆盖全部明细行。
+
+    ---
+
+    The detail rows do not add up to their 合计 row.
 
     **What it checks.** In every open list with a 合计 row (资金实际支出明细), each summed money
     column (项目预算支出, 项目资金实际支出) equals the sum of the item rows, rows the unit
@@ -34,7 +46,18 @@ def detail_total_mismatch(ctx: Context):
 
 @rule("D002", "detail-funds-disagree", "error", "支出明细的实际支出合计与资金表第(4)行不一致")
 def detail_funds_disagree(ctx: Context):
-    """The detail's spending total differs from the funds table's 实际支出 (4).
+    """支出明细的实际支出合计与资金表第(4)行“实际支出”不一致。
+
+    **检查什么。**表样规定应当相等的每一对数字（gd-2020 表样：支出明细“项目资金实际支出”的合计与资金
+    表实际支出(4)的合计），两者均按填报数重新计算后比较。
+
+    **为什么重要。**支出明细是同一笔实际支出的分项；两者不一致，必有一处有误。
+
+    **如何改正。**补全支出明细，使其涵盖第(4)行的全部实际支出；或更正第(4)行。
+
+    ---
+
+    The detail's spending total differs from the funds table's 实际支出 (4).
 
     **What it checks.** Each pair of figures the profile declares equal (for gd-2020: the
     detail 合计 of 项目资金实际支出 and 实际支出 (4) 合计), both recomputed from their inputs.

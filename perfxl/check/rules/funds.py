@@ -33,7 +33,20 @@ def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:
 
 @rule("F001", "funds-derived-mismatch", "error", "资金结余、到位率等派生数与投入数推算结果不符")
 def funds_derived_mismatch(ctx: Context):
-    """A derived funds figure (balance, a rate) differs from what its inputs give.
+    """资金结余、各项比率等资金表中的计算数，与填报金额推算的结果不符。
+
+    **检查什么。**按表中所列公式，逐列用填报金额重新计算资金表的计算行——如资金结余(5)=(3)−(4)、实际
+    到位率(6)=(3)÷(2)、支出实现率(7)=(4)÷(3)、预算完成率(8)=(4)÷(1)——与表中显示精度（0.01 元、0.01
+    个百分点）以内相符即视为一致。
+
+    **为什么重要。**全县汇总按这些比率衡量各单位的资金执行情况；比率与金额对不上，单位的执行情况就被
+    错报。
+
+    **如何改正。**保留模板中的公式；改正金额，不要手改比率。
+
+    ---
+
+    A derived funds figure (balance, a rate) differs from what its inputs give.
 
     **What it checks.** Each derived row of the funds table recomputed from the inputs, per
     column, as printed on the form — e.g. 资金结余 (5) = (3) − (4), 实际到位率 (6) = (3) ÷ (2),
@@ -52,7 +65,17 @@ def funds_derived_mismatch(ctx: Context):
 
 @rule("F002", "funds-total-mismatch", "error", "资金合计不等于上级与本级资金之和")
 def funds_total_mismatch(ctx: Context):
-    """A 合计 in the funds table is not the sum of its sources (上级财政资金 + 本级财政资金).
+    """资金表中的合计不等于各资金来源（上级财政资金＋本级财政资金）之和。
+
+    **检查什么。**每一个填报行的合计列应等于各资金来源列之和，精确到分。
+
+    **为什么重要。**全县汇总加总的正是合计列。
+
+    **如何改正。**保留合计公式，上级、本级资金分别填写。
+
+    ---
+
+    A 合计 in the funds table is not the sum of its sources (上级财政资金 + 本级财政资金).
 
     **What it checks.** On every input row, the total column equals the sum of the source
     columns, to the fen.
@@ -68,7 +91,18 @@ def funds_total_mismatch(ctx: Context):
 
 @rule("F003", "negative-amount", "error", "金额为负数")
 def negative_amount(ctx: Context):
-    """An amount typed as a negative number.
+    """金额填成了负数。
+
+    **检查什么。**资金表和支出明细中填报的每一个金额都应不小于 0。
+
+    **为什么重要。**预算安排、到位资金和实际支出都不可能为负；负号通常是录入失误，或是本应在文字说明
+    中交代的退款。
+
+    **如何改正。**去掉负号填写金额；退款情况在文字说明中交代。
+
+    ---
+
+    An amount typed as a negative number.
 
     **What it checks.** Every input amount of the funds table and the expenditure detail is ≥ 0.
 

@@ -112,7 +112,19 @@ def _placeholders(ctx: Context) -> pd.Series:
 
 @rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
 def problems_missing(ctx: Context):
-    """Points were not awarded, yet no problem is written in 存在问题及改进意见.
+    """有失分，但“存在问题及改进意见”没有写明任何问题。
+
+    **检查什么。**三级指标得分合计不足满分 100 分（有扣分或有指标未评分）时，至少应有一条实际问题
+    （不能只填“无”或“/”）说明失分原因。
+
+    **为什么重要。**有扣分却写不出问题，等于自评没有发现任何需要改进之处——这是审核时首先退回的情形
+    （种子报告本身即如此：未得 12 分，该部分却是空白）。
+
+    **如何改正。**写明扣分背后的主要问题、原因及改进计划。
+
+    ---
+
+    Points were not awarded, yet no problem is written in 存在问题及改进意见.
 
     **What it checks.** When the leaf scores fall short of the full 100 (a deduction or a leaf
     left blank), at least one real problem row (not 无 or `/`) must say why.
@@ -150,7 +162,18 @@ def problems_missing(ctx: Context):
 
 @rule("P002", "deduction-unexplained", "warning", "指标扣分或未评分却没有说明")
 def deduction_unexplained(ctx: Context):
-    """An indicator scored below its maximum, or left blank, without a word of explanation.
+    """指标扣了分或未评分，却没有任何说明。
+
+    **检查什么。**每个自评得分为空或低于分值的三级指标，都应填写自评情况说明。
+
+    **为什么重要。**得分为空，可能是“不适用”，也可能是漏填；扣了分，可能确有不足。只有单位自己说得清
+    是哪一种（种子报告的经济效益、生态效益均未评分，也无任何说明）。
+
+    **如何改正。**说明得分理由，或写明该指标不适用的原因。
+
+    ---
+
+    An indicator scored below its maximum, or left blank, without a word of explanation.
 
     **What it checks.** Each leaf indicator whose 自评得分 is blank or below its 分值 has a
     自评情况说明.
@@ -182,7 +205,19 @@ def deduction_unexplained(ctx: Context):
 
 @rule("P003", "full-marks-low-rate", "warning", "资金到位率或支出实现率明显低于（或超过）100% 仍给满分")
 def full_marks_low_rate(ctx: Context):
-    """Full marks on a funds indicator (资金到位, 资金支付) while its rate is clearly below 100%.
+    """资金类指标（资金到位、资金支付）给了满分，但对应比率明显低于 100%。
+
+    **检查什么。**表样关联的每一组“得分—比率”：得分为满分，而重新计算的比率低于配置项
+    full_marks_rate（默认 99%，因此像种子报告 2,700,000 元中结余 16,050 元这样的小额结余不会被提
+    示）。
+
+    **为什么重要。**这两项指标考核的正是资金是否到位、是否支出。
+
+    **如何改正。**相应扣分，或说明比率偏低为何不代表资金到位或支付不到位。
+
+    ---
+
+    Full marks on a funds indicator (资金到位, 资金支付) while its rate is clearly below 100%.
 
     **What it checks.** Each (score, rate) pair the profile links: the score at its maximum
     while the recomputed rate is below `full_marks_rate` (default 99%, so a small balance such
@@ -224,7 +259,17 @@ def full_marks_low_rate(ctx: Context):
 
 @rule("P004", "perfect-score", "warning", "自评满分（每项均为满分）")
 def perfect_score(ctx: Context):
-    """A total of 100, every indicator at full marks.
+    """自评满分：合计 100 分，每项指标均为满分。
+
+    **检查什么。**重新计算的合计分等于指标体系的满分。
+
+    **为什么重要。**自评满分往往是自评流于形式的表现，审核时会要求提供佐证材料。
+
+    **如何改正。**逐项重新核实；给满分的指标附上佐证材料。
+
+    ---
+
+    A total of 100, every indicator at full marks.
 
     **What it checks.** The recomputed total equals the maximum of the tree.
 
@@ -246,7 +291,17 @@ def perfect_score(ctx: Context):
 
 @rule("P005", "placeholder-problem", "warning", "存在问题只填了“无”“/”等")
 def placeholder_problem(ctx: Context):
-    """A problem row filled with 无, 暂无, `/` or `-` instead of a problem.
+    """“存在问题”只填了“无”“暂无”“/”“-”等，没有写实际问题。
+
+    **检查什么。**“存在问题及改进意见”中只填了占位内容的单元格。
+
+    **为什么重要。**“无”不是自评结论，看上去等于跳过了这一部分。
+
+    **如何改正。**如实填写存在的问题；确无问题的，各行留空并说明理由。
+
+    ---
+
+    A problem row filled with 无, 暂无, `/` or `-` instead of a problem.
 
     **What it checks.** The cells of 存在问题及改进意见 holding only a placeholder.
 
@@ -271,7 +326,18 @@ _AMOUNT = re.compile(
 
 @rule("P006", "amount-in-text-disagrees", "warning", "文字中提到的金额与表中金额不符")
 def amount_in_text_disagrees(ctx: Context):
-    """A total named in an explanation matches no figure of the tables.
+    """文字说明中提到的合计金额，与表中任何金额都对不上。
+
+    **检查什么。**文字中以合计形式写出的金额（如“网络费共 2683950 元”“资金到位 270万元”），与资金表
+    和支出明细中的每一个金额比对，允许文字本身的取整（270万 与 2,700,000 相符）。
+
+    **为什么重要。**文字中的金额与表中不同，说明其中一处没有随数据更新。
+
+    **如何改正。**使文字与表中金额一致。
+
+    ---
+
+    A total named in an explanation matches no figure of the tables.
 
     **What it checks.** Amounts written as totals in the texts (e.g. "网络费共 2683950 元",
     "资金到位 270万元") against every amount of the funds table and the detail, allowing
@@ -345,7 +411,18 @@ def _beside_year(ctx: Context, role: str):
 
 @rule("P007", "filled-before-year-end", "warning", "填报日期早于该年度结束")
 def filled_before_year_end(ctx: Context):
-    """The 填报日期 falls before the fiscal year has ended.
+    """填报日期早于该年度结束。
+
+    **检查什么。**填报日期与资金安排年份的 12 月 31 日比较。
+
+    **为什么重要。**对一个年度资金使用情况的自评，不可能在该年度结束前完成：要么日期填错，要么报告早
+    于决算数据。
+
+    **如何改正。**更正填报日期。
+
+    ---
+
+    The 填报日期 falls before the fiscal year has ended.
 
     **What it checks.** The date field against 31 December of the 资金安排年份.
 
@@ -368,7 +445,17 @@ _YEAR = re.compile(r"(19|20)\d\d")
 
 @rule("P008", "title-year-mismatch", "warning", "标题年份与资金安排年份不一致")
 def title_year_mismatch(ctx: Context):
-    """The year in the report's title differs from the 资金安排年份.
+    """报告标题中的年份与资金安排年份不一致。
+
+    **检查什么。**标题中的四位年份（如“和平县 2020 年财政支出绩效自评报告”）与资金安排年份比较。
+
+    **为什么重要。**沿用上年表格而未改标题是常见疏漏，全县汇总也按年度归集自评表。
+
+    **如何改正。**更正标题或资金安排年份。
+
+    ---
+
+    The year in the report's title differs from the 资金安排年份.
 
     **What it checks.** The four-digit year in the title (e.g. "和平县 2020 年财政支出绩效自评报告")
     against the year field.

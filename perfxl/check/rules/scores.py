@@ -15,7 +15,18 @@ if TYPE_CHECKING:
 
 @rule("S001", "score-out-of-range", "error", "三级指标得分超出 0 至满分的范围")
 def score_out_of_range(ctx: Context):
-    """A self-score below 0 or above the indicator's maximum.
+    """三级指标的自评得分小于 0 或超过该指标分值。
+
+    **检查什么。**每个三级指标的自评得分应在 0 至分值之间，分值即指标旁所列的满分（如资金到位 3
+    分）。
+
+    **为什么重要。**超过分值的得分会抬高合计分和自评等次。
+
+    **如何改正。**在所列分值以内评分。
+
+    ---
+
+    A self-score below 0 or above the indicator's maximum.
 
     **What it checks.** Each leaf indicator's 自评得分 lies in [0, 分值], the maximum printed
     beside the indicator (e.g. 资金到位 3 分).
@@ -40,7 +51,17 @@ def score_out_of_range(ctx: Context):
 
 @rule("S002", "score-sum-mismatch", "error", "二级、一级指标得分或合计不等于下级之和")
 def score_sum_mismatch(ctx: Context):
-    """A 二级 or 一级 score, or the total, is not the sum of the scores under it.
+    """二级、一级指标得分或合计分，不等于其下级得分之和。
+
+    **检查什么。**按三级指标得分重新计算指标体系的各级汇总分和合计分。
+
+    **为什么重要。**合计分决定自评等次；手工填写的汇总分会掩盖改动。
+
+    **如何改正。**保留汇总公式，改正三级指标得分。
+
+    ---
+
+    A 二级 or 一级 score, or the total, is not the sum of the scores under it.
 
     **What it checks.** Every roll-up of the indicator tree and the 合计, recomputed from the
     leaf scores.
@@ -58,7 +79,18 @@ def score_sum_mismatch(ctx: Context):
 
 @rule("S003", "grade-mismatch", "error", "自评等次与合计分数所在档次不符")
 def grade_mismatch(ctx: Context):
-    """The 自评等次 does not match the band of the total score.
+    """自评等次与合计分所在的档次不符。
+
+    **检查什么。**按表样的分档（含下限、不含上限）对重新计算的合计分定档，与表中所填等次比较
+    （gd-2020：90 分及以上优秀，80 分及以上良好，70 分及以上中等，60 分及以上及格，其余不及格）。
+
+    **为什么重要。**自评等次是县里向上报送的结果。
+
+    **如何改正。**保留等次公式，等次随合计分确定。
+
+    ---
+
+    The 自评等次 does not match the band of the total score.
 
     **What it checks.** The grade shown against the profile's half-open bands applied to the
     recomputed total (gd-2020: ≥90 优秀, ≥80 良好, ≥70 中等, ≥60 及格, else 不及格).

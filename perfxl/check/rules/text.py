@@ -19,7 +19,17 @@ pd = module("pandas")
 
 @rule("T001", "required-missing", "error", "必填项未填写")
 def required_missing(ctx: Context):
-    """A required field is empty (项目名称, 项目主管部门, 填报人, 联系电话, 填报日期, 资金安排年份…).
+    """必填项未填写（项目名称、项目主管部门、填报人、联系电话、填报日期、资金安排年份等）。
+
+    **检查什么。**表样标为必填的每一项，为空或只填了“/”等占位内容。
+
+    **为什么重要。**缺了这些，财政部门无法判断是谁的自评表，也联系不到填报单位。
+
+    **如何改正。**填写该项。
+
+    ---
+
+    A required field is empty (项目名称, 项目主管部门, 填报人, 联系电话, 填报日期, 资金安排年份…).
 
     **What it checks.** Every field the profile marks `required`, left blank or filled with a
     placeholder such as `/`.
@@ -58,7 +68,18 @@ ACCEPTED = {
 
 @rule("T002", "malformed-phone", "error", "电话号码格式有误")
 def malformed_phone(ctx: Context):
-    """A telephone number that is not one.
+    """电话号码格式不正确。
+
+    **检查什么。**电话栏应为带区号的固定电话（0762-5662199）、7 至 8 位的本地号码，或 11 位手机号
+    码。
+
+    **为什么重要。**财政部门要就审核发现的问题回电联系单位。
+
+    **如何改正。**连同区号填写，如 0762-5662199。
+
+    ---
+
+    A telephone number that is not one.
 
     **What it checks.** Phone fields hold a landline with area code (0762-5662199), a local
     number of 7–8 digits, or an 11-digit mobile number.
@@ -73,7 +94,18 @@ def malformed_phone(ctx: Context):
 
 @rule("T003", "malformed-date", "error", "日期无效")
 def malformed_date(ctx: Context):
-    """A date that is not a date (填报日期).
+    """日期无效（填报日期）。
+
+    **检查什么。**日期栏应为真实存在的日期，可以是日期格式，也可以写成 2021年4月1日、2021-04-01 等文
+    字。
+
+    **为什么重要。**同一项目报送两份时，以填报日期确定哪一份在后。
+
+    **如何改正。**按 2021-4-1 的格式填写。
+
+    ---
+
+    A date that is not a date (填报日期).
 
     **What it checks.** Date fields hold a real calendar date, typed as a date or as text such
     as 2021年4月1日 or 2021-04-01.
@@ -88,7 +120,18 @@ def malformed_date(ctx: Context):
 
 @rule("T004", "text-too-long", "error", "文字超过字数限制")
 def text_too_long(ctx: Context):
-    """A text longer than its limit (100 characters per explanation and per problem row).
+    """文字超过字数限制（每条自评情况说明、每条问题限 100 字）。
+
+    **检查什么。**表样规定了字数上限的每一段文字，按表样的计法计数（一个汉字计一个字，首尾空格和换行
+    不计）。
+
+    **为什么重要。**表样限制字数，便于县里的报告直接引用。
+
+    **如何改正。**精简文字，详细内容另附说明（可另附详细补充说明）。
+
+    ---
+
+    A text longer than its limit (100 characters per explanation and per problem row).
 
     **What it checks.** Every text with a limit in the profile, counted in characters as the
     form counts them (one Chinese character is one; surrounding spaces and line breaks not).
@@ -116,7 +159,17 @@ def text_too_long(ctx: Context):
 
 @rule("T005", "too-many-rows", "error", "填写条数超过限制（存在问题限 5 条）")
 def too_many_rows(ctx: Context):
-    """More filled rows in a limited list than the form allows (at most 5 problems).
+    """填写条数超过表样限制（存在问题最多 5 条）。
+
+    **检查什么。**有条数上限的列表（三、存在问题及改进意见：限 5 条）。
+
+    **为什么重要。**表样只要求列出主要问题。
+
+    **如何改正。**合并或删去次要的问题。
+
+    ---
+
+    More filled rows in a limited list than the form allows (at most 5 problems).
 
     **What it checks.** Lists with a maximum number of rows (三、存在问题及改进意见: 限 5 条).
 
@@ -148,7 +201,17 @@ def too_many_rows(ctx: Context):
 
 @rule("T006", "copies-disagree", "warning", "表中两处应一致的内容（如项目名称）不一致")
 def copies_disagree(ctx: Context):
-    """A field printed twice on the form (项目名称 on the cover and in 项目概况) differs.
+    """表中出现两次的内容（如封面与项目概况中的项目名称）不一致。
+
+    **检查什么。**表样声明应与另一项相同（same_as）的各项。
+
+    **为什么重要。**汇总取封面上的值，而另一处可能才是正确的。
+
+    **如何改正。**使两处一致。
+
+    ---
+
+    A field printed twice on the form (项目名称 on the cover and in 项目概况) differs.
 
     **What it checks.** Fields the profile declares `same_as` another.
 
@@ -175,7 +238,17 @@ def copies_disagree(ctx: Context):
 
 @rule("T007", "malformed-postcode", "warning", "邮政编码不是 6 位数字")
 def malformed_postcode(ctx: Context):
-    """A postcode that is not six digits.
+    """邮政编码不是 6 位数字。
+
+    **检查什么。**邮编栏应为 6 位数字。
+
+    **为什么重要。**寄给单位的信件会投递不到。
+
+    **如何改正。**填写 6 位邮政编码。
+
+    ---
+
+    A postcode that is not six digits.
 
     **What it checks.** Postcode fields hold six digits.
 

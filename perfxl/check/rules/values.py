@@ -20,7 +20,20 @@ NUMERIC_TYPES = ("money", "rate", "score", "number", "year")
 
 @rule("V001", "formula-overwritten", "error", "应为公式的单元格被手填数值覆盖或删除")
 def formula_overwritten(ctx: Context):
-    """A figure the form computes holds a typed value (or nothing) instead of its formula.
+    """应由公式计算的数字被手填数值覆盖，或公式被删除。
+
+    **检查什么。**模板中的每个计算单元格（行合计、资金结余、各项比率、明细合计、各级汇总分、合计分、
+    自评等次）都应保留公式。
+
+    **为什么重要。**手填的数字不再随填报数变化：一旦改动其他数据，表中显示的就是不再成立的数字，审核
+    人也看不出它是手填的。
+
+    **如何改正。**从新模板（perfxl template）中复制该单元格，或重新输入公式；不要在灰色单元格中手
+    填。
+
+    ---
+
+    A figure the form computes holds a typed value (or nothing) instead of its formula.
 
     **What it checks.** Every derived cell of the template (row totals, balance, rates, detail
     合计, score roll-ups, total, grade) must still hold its formula. A typed value equal to what
@@ -120,7 +133,18 @@ def _same(ctx: Context, row: dict) -> bool:
 
 @rule("V002", "unparseable-number", "error", "数字、比率、得分或年份无法识别")
 def unparseable_number(ctx: Context):
-    """A number, rate, score or year that cannot be read as one.
+    """金额、比率、得分或年份无法识别为数字。
+
+    **检查什么。**以文字形式填写的金额、比率、得分和年份，按经办人员常见的写法识别（2,700,000、270万
+    元、99.41 %、全角数字）；其余写法，如“约270万”“二百七十万”，在此报告，绝不会悄悄按 0 计算。
+
+    **为什么重要。**无法识别的数字，既不能加总、核对，也无法纳入汇总。
+
+    **如何改正。**只填写数字，以元为单位（或注明万元），如 2700000。
+
+    ---
+
+    A number, rate, score or year that cannot be read as one.
 
     **What it checks.** Amounts, rates, scores and years typed as text are accepted in the ways
     staff type them (`2,700,000`, `270万元`, `99.41 %`, full-width digits); anything else, such
@@ -174,7 +198,17 @@ def _guess(type_: str, raw: str) -> tuple[object, str, str]:
 
 @rule("V003", "error-value", "error", "单元格中有 #REF!、#DIV/0! 等错误值")
 def error_value(ctx: Context):
-    """A cell holds an Excel error value such as `#REF!` or `#DIV/0!`.
+    """单元格中有 #REF!、#DIV/0! 等错误值。
+
+    **检查什么。**表中任何显示 #REF!、#DIV/0!、#VALUE!、#N/A、#NAME? 或其他错误值的单元格。
+
+    **为什么重要。**错误值意味着公式损坏或引用被删除：该数字在自评表和全县汇总中都会缺失。
+
+    **如何改正。**从新模板中恢复公式，或补填缺失的数据。
+
+    ---
+
+    A cell holds an Excel error value such as `#REF!` or `#DIV/0!`.
 
     **What it checks.** Any cell of the form showing `#REF!`, `#DIV/0!`, `#VALUE!`, `#N/A`,
     `#NAME?` or another error value.
