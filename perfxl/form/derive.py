@@ -64,7 +64,7 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     ``inputs`` maps input names to parsed numbers (or None); ``items`` maps an open list's key
     to its columns' parsed values.
     """
-    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, object] = {}
     for cells, steps in grids:
         cell = {key: _num(inputs.get(name)) for key, name in cells}
@@ -83,11 +83,19 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
         out[name] = _clean(value)
         return value
 
-    total = math.fsum(rollup(r) for r in roots)
-    for add in adds:  # e.g. the national table's 执行率 score, outside the tree
+    if listed is None:
+        total = math.fsum(rollup(r) for r in roots)
+        scores = list(map(inputs.get, leaves))
+    else:  # the unit's own indicator list: Σ分值 and Σ得分 down its columns
+        block, weight, score, weight_name, adds_max = listed
+        columns = items.get(block, {})
+        out[weight_name] = _clean(math.fsum(_num(v) for v in columns.get(weight, [])) + adds_max)
+        scores = columns.get(score, [])
+        total = math.fsum(_num(v) for v in scores)
+    for add in adds:  # e.g. the national table's 执行率 score, outside the indicators
         total += _num(out.get(add, inputs.get(add)))
     out[total_name] = _clean(total)
-    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in map(inputs.get, leaves))
+    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in scores)
     out["grade"] = profile.grade_for(round(total, 10)) if any_score and not math.isnan(total) else None
     return out
 
@@ -108,12 +116,16 @@ def _plan(profile: Profile) -> tuple:
         grids.append((cells, steps))
     totals = tuple((block.key, c.key, list_name(block, f"total_{c.key}"))
                    for block in profile.blocks("list") for c in block.columns if c.sum and block.total)
-    tree = profile.tree
-    score = tree.score_column
+    scored = profile.scored
+    score = scored.score_column
+    adds = tuple(add["name"] for add in scored.total_adds)
+    if scored.kind == "indicators":
+        listed = (scored.key, scored.role("weight").key, score.key, list_name(scored, "total_weight"),
+                  math.fsum(float(a.get("max", 0)) for a in scored.total_adds))
+        return tuple(grids), totals, (), (), adds, tree_name(score, "total"), listed
 
     def node(ind):
         return tree_name(score, ind), None if ind.is_leaf else tuple(node(c) for c in ind.children)
 
-    return (tuple(grids), totals, tuple(node(r) for r in tree.roots),
-            tuple(tree_name(score, i) for i in tree.leaves),
-            tuple(add["name"] for add in tree.total_adds), tree_name(score, "total"))
+    return (tuple(grids), totals, tuple(node(r) for r in scored.roots),
+            tuple(tree_name(score, i) for i in scored.leaves), adds, tree_name(score, "total"), None)
