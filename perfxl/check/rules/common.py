@@ -76,6 +76,12 @@ def _columns(ctx: Context) -> tuple[list[str], list[tuple]] | None:
     return list(cells.columns), columns
 
 
+def show_cell(row: dict, value) -> str:
+    """A cell's value as its form shows it: money in 万元 where the form prints 万元."""
+    unit = row.get("unit", "")
+    return show(value, row["type"], unit if isinstance(unit, str) else "")
+
+
 def numeric(series: pd.Series) -> pd.Series:
     """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
     return pd.Series([v if type(v) in (float, int) else math.nan for v in series.tolist()],
@@ -119,13 +125,12 @@ def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
         formula = row["has_formula"] is True
         zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""
         en_tail = " (the formula's cached value is stale)" if formula else ""
+        expected, actual = show_cell(row, row["expected"]), show_cell(row, row["value"])
         yield ctx.finding(
             row,
-            f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "
-            f"{show(row['value'], row['type'])}：{what_zh}{zh_tail}",
-            f"{row['label']} should be {show(row['expected'], row['type'])}, the sheet shows "
-            f"{show(row['value'], row['type'])}: {what_en}{en_tail}",
-            expected=show(row["expected"], row["type"]), actual=show(row["value"], row["type"]),
+            f"{row['label']}应为 {expected}，表中为 {actual}：{what_zh}{zh_tail}",
+            f"{row['label']} should be {expected}, the sheet shows {actual}: {what_en}{en_tail}",
+            expected=expected, actual=actual,
             hint_zh="恢复模板公式，或按公式重新计算后填写。",
             hint_en="Restore the template's formula or recompute the figure.",
         )

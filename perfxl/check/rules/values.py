@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from perfxl.findings import show
-from perfxl.numbers import normalize_text, parse
+from perfxl.numbers import money_parser, normalize_text, parse
 
 from ..catalogue import rule
-from .common import rows_at
+from .common import rows_at, show_cell
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -34,14 +33,15 @@ def formula_overwritten(ctx: Context):
     no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
     for row in rows_at(ctx, no_formula):
         typed = row["raw"] != ""
+        expected = show_cell(row, row["expected"])
         yield ctx.finding(
             row,
             f"{row['label']}的公式被{'改成手填的 ' + row['raw'] if typed else '删除'}，"
-            f"按公式应为 {show(row['expected'], row['type'])}",
+            f"按公式应为 {expected}",
             f"the formula of {row['label']} was "
             f"{'replaced by the typed value ' + row['raw'] if typed else 'deleted'}; "
-            f"it computes to {show(row['expected'], row['type'])}",
-            expected=show(row["expected"], row["type"]), actual=row["raw"] or "（空）",
+            f"it computes to {expected}",
+            expected=expected, actual=row["raw"] or "（空）",
             hint_zh="恢复模板中的公式（灰色单元格不要手填）。",
             hint_en="Restore the template's formula (grey cells are computed).",
         )
@@ -62,14 +62,14 @@ def unparseable_number(ctx: Context):
     cells = ctx.cells
     invalid = (cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)
     for row in rows_at(ctx, invalid):
-        guess = _guess(row["type"], row["raw"])
-        maybe_zh = f"，可能是 {show(guess, row['type'])}" if guess is not None else ""
-        maybe_en = f"; perhaps {show(guess, row['type'])}" if guess is not None else ""
+        guess = _guess(row["type"], row["raw"], row.get("unit") or "")
+        maybe_zh = f"，可能是 {show_cell(row, guess)}" if guess is not None else ""
+        maybe_en = f"; perhaps {show_cell(row, guess)}" if guess is not None else ""
         yield ctx.finding(
             row,
             f"{row['label']}填写的“{row['raw']}”不是可识别的数字{maybe_zh}",
             f"{row['label']}: {row['raw']!r} is not a number{maybe_en}",
-            expected=show(guess, row["type"]) if guess is not None else "", actual=row["raw"],
+            expected=show_cell(row, guess) if guess is not None else "", actual=row["raw"],
             hint_zh="只填写数字，金额单位为元，如 2700000。",
             hint_en="Type the number alone, amounts in yuan, e.g. 2700000.",
         )
@@ -78,12 +78,12 @@ def unparseable_number(ctx: Context):
 _NUMBER_INSIDE = re.compile(r"[0-9][0-9,.]*\s*(?:万元|万|元|%)?")
 
 
-def _guess(type_: str, raw: str):
+def _guess(type_: str, raw: str, unit: str = ""):
     """The one number inside a text such as 约2084万 (a hint for the clerk, never used)."""
     found = _NUMBER_INSIDE.findall(normalize_text(raw))
     if len(found) != 1:
         return None
-    parsed = parse(type_, found[0])
+    parsed = money_parser(unit)(found[0]) if type_ == "money" else parse(type_, found[0])
     return parsed.value if parsed.status == "ok" else None
 
 
@@ -105,7 +105,7 @@ def error_value(ctx: Context):
             row,
             f"{row['label']}显示错误值 {shown}",
             f"{row['label']} shows the error value {shown}",
-            expected=show(row["expected"], row["type"]) if row["kind"] == "derived" else "",
+            expected=show_cell(row, row["expected"]) if row["kind"] == "derived" else "",
             actual=shown, hint_zh="检查公式引用是否被删除，或重新填写。",
             hint_en="A reference was probably deleted: restore the formula or the input.",
         )
