@@ -167,14 +167,16 @@ def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool, bool], ...]:
     last cell counts), for the fields of the roles and the figures."""
     wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
     wanted.pop(None, None)
-    keys = {name: key for key, name in profile.figures.items()}
+    keys: dict[str, list[str]] = {}  # a slot may be two figures (预算完成率 is the execution rate)
+    for key, name in profile.figures.items():
+        keys.setdefault(name, []).append(key)
     out = []
     for index, slot in enumerate(layout_for(profile).slots):
         listed = slot.section in OPEN_LISTS and slot.kind == "input"
         if slot.name in wanted:
             out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False, listed))
         if slot.name in keys and not listed:  # an item is not a figure
-            out.append((index, keys[slot.name], slot.kind == "derived", False))
+            out += [(index, key, slot.kind == "derived", False) for key in keys[slot.name]]
     return tuple(out)
 
 
