@@ -137,9 +137,17 @@ class _Book:
         self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
                                 "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
         try:
-            self.projects()
-            self.departments()
-            self.grades()
+            if self.c.mixed:  # several forms: what they all have side by side, each one's own detail
+                from . import forms_book
+
+                forms_book.projects(self)
+                forms_book.departments(self)
+                forms_book.grades(self)
+                forms_book.details(self)
+            else:
+                self.projects()
+                self.departments()
+                self.grades()
             self.findings()
             self.failures()
             if self.c.reconciliation is not None:

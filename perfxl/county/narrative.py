@@ -85,7 +85,13 @@ def _facts(county, lang: str) -> dict:
     budget = total("budget_total", sum(_num(r.get("budget_total")) or 0.0 for r in counted))
     spent = total("spent_total", sum(_num(r.get("spent_total")) or 0.0 for r in counted))
     in_place = total("in_place_total", sum(_num(r.get("in_place_total")) or 0.0 for r in counted))
-    grades = [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in _records(county.grades)]
+    grade_rows = _records(county.grades)
+    grades = [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in grade_rows]
+    forms = list(dict.fromkeys(str(r.get("profile")) for r in grade_rows if r.get("profile")))
+    by_form = [(pid, [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in grade_rows
+                      if r.get("profile") == pid]) for pid in forms] if len(forms) > 1 else []
+    # A form without 实际到位 (the national table): the county's sum of it would say too little.
+    in_place_known = not any(_num(r.get("in_place_total")) is None for r in counted)
     if not grades:
         grades = [(str(k), int(v)) for k, v in (totals.get("by_grade") or {}).items()]
     with_errors = sum(1 for r in rows if (_num(r.get("errors")) or 0) > 0)
@@ -105,7 +111,8 @@ def _facts(county, lang: str) -> dict:
         "projects": int(total("projects", len(counted))),
         "duplicates": len(rows) - len(counted),
         "departments": len(departments) or len({r.get("department") for r in counted}),
-        "budget": budget, "in_place": in_place, "spent": spent,
+        "budget": budget, "in_place": in_place if in_place_known else None, "spent": spent,
+        "by_form": [(pid, [(g, n) for g, n in bands if n]) for pid, bands in by_form],
         "rate": _num(totals.get("execution_rate")) if totals.get("execution_rate") is not None
         else (spent / budget if budget else None),
         "mean": total("mean_score", statistics.fmean(scores) if scores else None),
@@ -127,13 +134,17 @@ def _chinese(f: dict) -> list[str]:
         rate = f"{_pct(f['rate'])}%" if f["rate"] is not None else "无法计算（预算安排为 0）"
         basic = (f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，纳入汇总的有 "
                  f"{f['departments']} 个部门的 {f['projects']} 个项目{extra}。纳入汇总的项目预算安排 "
-                 f"{_wan(f['budget'])} 万元，实际到位 {_wan(f['in_place'])} 万元，实际支出 "
+                 f"{_wan(f['budget'])} 万元，"
+                 f"{'' if f['in_place'] is None else '实际到位 ' + _wan(f['in_place']) + ' 万元，'}实际支出 "
                  f"{_wan(f['spent'])} 万元，按资金加权的预算执行率（Σ实际支出 ÷ Σ预算安排）为 {rate}。")
     else:
         basic = f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，暂无可纳入汇总的项目。"
 
     graded = sum(n for _, n in f["grades"])
-    if graded:
+    if graded and f["by_form"]:  # several forms, each with its own band names
+        parts = "；".join(f"{pid} 表样" + "，".join(f"{g} {n} 个" for g, n in bands) for pid, bands in f["by_form"])
+        result = f"二、自评结果。从自评等次看（各表样的等次名称不同，分别统计），{parts}。"
+    elif graded:
         parts = "，".join(f"{g} {n} 个（占 {_pct(n / graded)}%）" for g, n in f["grades"])
         result = f"二、自评结果。从自评等次看，{parts}。"
     else:
@@ -174,13 +185,18 @@ def _chinese(f: dict) -> list[str]:
 # ---- English ----------------------------------------------------------------------------
 def _english(f: dict) -> list[str]:
     rate = f"{_pct(f['rate'])}%" if f["rate"] is not None else "n/a"
+    in_place = "" if f["in_place"] is None else f"in place {_wan(f['in_place'])}, "
     basic = (f"Overview. {_n(f['received'], 'workbook')} received; {_n(f['projects'], 'project')} in "
-             f"{_n(f['departments'], 'department')} counted. Budget {_wan(f['budget'])}, in place "
-             f"{_wan(f['in_place'])}, spent {_wan(f['spent'])} (10,000 yuan); execution rate "
+             f"{_n(f['departments'], 'department')} counted. Budget {_wan(f['budget'])}, {in_place}"
+             f"spent {_wan(f['spent'])} (10,000 yuan); execution rate "
              f"(Σ spent ÷ Σ budget) {rate}.")
     graded = sum(n for _, n in f["grades"])
-    result = "Results. " + ("; ".join(f"{g}: {n} ({_pct(n / graded)}%)" for g, n in f["grades"])
-                           if graded else "No grades to count") + "."
+    if graded and f["by_form"]:
+        result = "Results. " + "; ".join(f"form {pid}: " + ", ".join(f"{g} {n}" for g, n in bands)
+                                        for pid, bands in f["by_form"]) + "."
+    else:
+        result = "Results. " + ("; ".join(f"{g}: {n} ({_pct(n / graded)}%)" for g, n in f["grades"])
+                               if graded else "No grades to count") + "."
     if f["mean"] is not None:
         result += f" Mean score {_fix(f['mean'])}, median {_fix(f['median'])}."
     problems = (f"Problems. {_n(f['errors'], 'error')}, {_n(f['warnings'], 'open warning')} "

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from perfxl.batch.inputs import gather, safe_relative
@@ -29,11 +30,12 @@ from perfxl.findings import Finding, explain, sort_findings
 from perfxl.form.layout import grid_name, layout_for
 from perfxl.read.workbook import Report
 
-from .model import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, County, Failure
+from .model import DEPARTMENT_COLUMNS, DEPARTMENT_EXTRA, PROJECT_COLUMNS, PROJECT_EXTRA, County, Failure
 from .reconcile import name_key, read_budget, reconcile
 
 MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
-FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
+FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total", "execution_rate"]
+CLASSIC = {*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"}  # the funds-and-tree form's
 UNGRADED = "未评定"
 
 
@@ -108,26 +110,34 @@ def annotate_copies(county: County, reports: list[Report], folder: Path, lang: s
 def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
                  approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None) -> County:
     findings: list[Finding] = []
-    for profile, cells in batch_cells(reports).values():
+    batches = batch_cells(reports)
+    for profile, cells in batches.values():
         findings.extend(run_rules(profile, cells, settings))
     findings = sort_findings(explain(findings, {r.path: r.explanations for r in reports}))
-    profile = reports[0].profile if reports else None
+    forms = sorted((p for p, _ in batches.values()), key=lambda p: p.id)
+    # One form: its own rate formulas and bands, as always.  Several: what every form has.
+    profile = forms[0] if len(forms) == 1 else None
     projects = _projects(reports, findings, mtimes or {})
     counted = projects[projects["counted"]]
-    grades = _grades(counted, [g.label for g in profile.grades] if profile else [])
+    grades = _grades_by_form(counted, forms)
     county = County(
         title=_title(reports),
         profile=",".join(sorted({r.profile.id for r in reports})),
         projects=projects,
         departments=_departments(counted, profile),
         grades=grades,
-        score_bins=_score_bins(counted, profile),
+        score_bins=_score_bins(counted, profile, forms),
         findings=findings,
         failures=sorted(failures, key=lambda f: f.path),
         totals=_totals(projects, counted, grades, failures, profile),
         top_findings=_top_findings(findings),
         reconciliation=reconcile(counted, approved) if approved is not None else None,
+        profiles=[{"id": p.id, "name": p.name, "grades": [g.label for g in p.grades],
+                   "classic": set(p.figures) >= CLASSIC} for p in forms],
+        details=_details(batches, counted),
     )
+    if len(forms) > 1:
+        county.totals["by_profile"] = _by_profile(counted, grades, forms)
     from .narrative import narrate
 
     county.narrative = narrate(county)
@@ -147,11 +157,10 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
     for f in findings:
         by_wb.setdefault(f.workbook, []).append(f)
     rows = []
-    problems = next((b for b in reports[0].profile.blocks("list") if b.explains), None) if reports else None
     for r in reports:
         fig = r.figures()
         own = by_wb.get(r.path, [])
-        first = r.first_text(problems.key, problems.columns[0].key) if problems else ""
+        first = _main_problem(r)
         rows.append({
             "department": str(fig.get("department") or "").strip(),
             "project": str(fig.get("project") or "").strip(),
@@ -166,9 +175,10 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "main_problem": first,
             "duplicate": "",
             "counted": True,
+            "profile": r.profile.id,
             "_mtime": mtimes.get(r.path, 0.0),
         })
-    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "_mtime"])
+    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, *PROJECT_EXTRA, "invested_total", "_mtime"])
     frame = frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
                           **{k: float for k in FIGURES}, "_mtime": float})
     _mark_duplicates(frame)
@@ -176,19 +186,39 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
                                                     ignore_index=True)
 
 
+def _main_problem(report: Report) -> str:
+    """The first problem a workbook states: its problems list's first row, else the first deviation
+    reason of its indicator list, else the text of its problems field."""
+    profile = report.profile
+    listed = next((b for b in profile.blocks("list") if b.explains), None)
+    if listed is not None:
+        return report.first_text(listed.key, listed.columns[0].key)
+    for block in profile.blocks("indicators"):
+        reason = block.role("reason")
+        if reason is not None:
+            return report.first_text(block.key, reason.key)
+    for key in profile.checks.get("problems", []):
+        value = report.value(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
 def _num(value) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
 
 
 def _mark_duplicates(frame: pd.DataFrame) -> None:
-    """The same department + project twice: the later one (填报日期, then file time) counts."""
+    """The same department + project (of the same year) twice: the later one (填报日期, then
+    file time) counts.  A project's report of another year is not a copy of it."""
     if frame.empty:
         return
     dates = [d.toordinal() if isinstance(d, dt.date) else -1 for d in frame["fill_date"]]
     paths, mtimes = frame["path"].tolist(), frame["_mtime"].tolist()
+    years = [str(y) if isinstance(y, int) else "" for y in frame["year"].tolist()]
     groups: dict[str, list[int]] = {}
     for at, (department, project) in enumerate(zip(frame["department"], frame["project"], strict=True)):
-        groups.setdefault(name_key(department) + "\x00" + name_key(project), []).append(at)
+        groups.setdefault(name_key(department) + "\x00" + name_key(project) + "\x00" + years[at], []).append(at)
     duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
     for same in groups.values():
         if len(same) < 2:
@@ -243,15 +273,82 @@ def weighted_rates(projects: pd.DataFrame, profile, by: str | None = None) -> pd
 
 def _departments(counted: pd.DataFrame, profile) -> pd.DataFrame:
     if counted.empty:
-        return pd.DataFrame(columns=DEPARTMENT_COLUMNS)
+        return pd.DataFrame(columns=[*DEPARTMENT_COLUMNS, *DEPARTMENT_EXTRA])
     grouped = counted.groupby("department", sort=True)
     frame = grouped[MONEY].sum(min_count=1)
     frame["projects"] = grouped.size()
     frame["mean_score"] = grouped["score_total"].mean()
     frame["errors"] = grouped["errors"].sum()
     frame = frame.join(weighted_rates(counted, profile, by="department")).reset_index()
+    for key in ("rate_in_place", "rate_spent", "rate_budget"):  # a form without them: none
+        if key not in frame:
+            frame[key] = math.nan
+    known = counted[counted["spent_total"].notna() & counted["budget_total"].notna()].groupby("department")
+    budget = known["budget_total"].sum().reindex(frame["department"]).to_numpy()
+    spent = known["spent_total"].sum().reindex(frame["department"]).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["execution_rate"] = np.where(budget > 0, spent / np.where(budget > 0, budget, 1), np.nan)
     frame["rank"] = frame["mean_score"].rank(ascending=False, method="min").astype("Int64")
-    return frame[DEPARTMENT_COLUMNS].sort_values(["rank", "department"], ignore_index=True)
+    return frame[[*DEPARTMENT_COLUMNS, *DEPARTMENT_EXTRA]].sort_values(["rank", "department"], ignore_index=True)
+
+
+def _grades_by_form(counted: pd.DataFrame, forms: list) -> pd.DataFrame:
+    """Each form's grade bands by its own names, one form after another (column ``profile``)."""
+    if len(forms) <= 1:
+        frame = _grades(counted, [g.label for g in forms[0].grades] if forms else [])
+        return frame.assign(profile=forms[0].id if forms else "")
+    parts = [_grades(counted[counted["profile"] == p.id], [g.label for g in p.grades]).assign(profile=p.id)
+             for p in forms]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _by_profile(counted: pd.DataFrame, grades: pd.DataFrame, forms: list) -> dict:
+    out = {}
+    for p in forms:
+        own = counted[counted["profile"] == p.id]
+        scores = own["score_total"].dropna()
+        mine = grades[grades["profile"] == p.id]
+        out[p.id] = {
+            "name": p.name, "projects": len(own), "budget_total": float(own["budget_total"].sum()),
+            "spent_total": float(own["spent_total"].sum()), "execution_rate": _execution_rate(own),
+            "mean_score": float(scores.mean()) if len(scores) else None,
+            "by_grade": {g: int(n) for g, n in zip(mine["grade"], mine["projects"], strict=True)},
+        }
+    return out
+
+
+def _details(batches: dict, counted: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per form with an indicator list: one row per indicator of each counted project, the 一级
+    and 二级 labels carried down from the merged cells above, label-only rows left out."""
+    out = {}
+    where = counted.set_index("path")[["department", "project"]]
+    for profile, cells in batches.values():
+        for block in profile.blocks("indicators"):
+            part = cells.loc[(cells["block"] == block.key) & (cells["item"] >= 0),
+                             ["workbook", "item", "column", "value", "status"]]
+            part = part[part["workbook"].isin(where.index).to_numpy()]
+            keys = [c.key for c in block.columns]
+            if part.empty:
+                out[profile.id] = pd.DataFrame(columns=["department", "project", "path", "item", *keys])
+                continue
+            values = part["value"].where((part["status"] == "ok").to_numpy(), None)
+            wide = (part.assign(value=values, workbook=part["workbook"].astype(str))
+                    .pivot(index=["workbook", "item"], columns="column", values="value")
+                    .reindex(columns=keys).reset_index().sort_values(["workbook", "item"], ignore_index=True))
+            level1 = block.role("level1").key if block.role("level1") else None
+            level2 = block.role("level2").key if block.role("level2") else None
+            if level1:
+                run = wide[level1].notna().groupby(wide["workbook"]).cumsum()
+                wide[level1] = wide.groupby("workbook")[level1].ffill()
+                if level2:
+                    wide[level2] = wide.groupby([wide["workbook"], run])[level2].ffill()
+            figures = [c.key for c in block.columns if c.role in ("name", "target", "actual", "weight", "score")]
+            wide = wide[wide[figures].notna().any(axis=1)]
+            wide = wide.rename(columns={"workbook": "path"})
+            wide.insert(0, "project", wide["path"].map(where["project"]))
+            wide.insert(0, "department", wide["path"].map(where["department"]))
+            out[profile.id] = wide.sort_values(["department", "project", "path", "item"], ignore_index=True)
+    return out
 
 
 def _grades(counted: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
@@ -266,8 +363,11 @@ def _grades(counted: pd.DataFrame, bands: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _score_bins(counted: pd.DataFrame, profile) -> pd.DataFrame:
-    mins = sorted({g.min for g in profile.grades}, reverse=True) if profile else [90, 80, 70, 60, 0]
+def _score_bins(counted: pd.DataFrame, profile, forms: list | None = None) -> pd.DataFrame:
+    if profile is None and forms:  # several forms: every band edge any of them has
+        mins = sorted({g.min for p in forms for g in p.grades}, reverse=True)
+    else:
+        mins = sorted({g.min for g in profile.grades}, reverse=True) if profile else [90, 80, 70, 60, 0]
     labels, counts, upper = [], [], None
     scores = counted["score_total"].dropna()
     for low in mins:
@@ -302,8 +402,16 @@ def _totals(projects, counted, grades, failures, profile) -> dict:
         "warnings_open": int(projects["warnings_open"].sum()),
         "unreadable": len(failures),
         "duplicates": int((~projects["counted"]).sum()),
-        "by_grade": {g: int(n) for g, n in zip(grades["grade"], grades["projects"], strict=True)},
+        "by_grade": _by_grade(grades),
     }
+
+
+def _by_grade(grades: pd.DataFrame) -> dict[str, int]:
+    """Projects per grade name (forms sharing a name such as 优 add up; per form: by_profile)."""
+    out: dict[str, int] = {}
+    for g, n in zip(grades["grade"], grades["projects"], strict=True):
+        out[g] = out.get(g, 0) + int(n)
+    return out
 
 
 def _execution_rate(counted: pd.DataFrame) -> float | None:
@@ -349,4 +457,6 @@ def county_json(county: County) -> dict:
         "failures": [{"path": f.path, "reason": f.reason} for f in county.failures],
         "reconciliation": records(county.reconciliation),
         "narrative": county.narrative,
+        "profiles": county.profiles,
+        "details": {pid: records(frame) for pid, frame in county.details.items()},
     }

@@ -1,0 +1,170 @@
+"""The summary workbook's sheets for a county whose units used more than one form.
+
+A county may receive the national table (cz-2020) from some departments, a provincial variant
+from others and the Guangdong form from a few.  Their own figures do not line up (实际到位率 is
+gd-2020's, 执行率's score cz-2020's), so 汇总表 and 部门汇总 show what every form has side by side
+(COMMON_FIGURES: budget, spending, execution rate, score, grade, all in 元), 等次分布 shows each
+form's grades by its own band names, and each form's own detail — its indicator list, or its own
+funds figures — has a sheet of its own.  The book's helpers (:class:`perfxl.county.book._Book`)
+do the writing; a county of one classic form never comes here.
+"""
+
+from __future__ import annotations
+
+from perfxl.form.layout import layout_for
+from perfxl.form.profile import load_profile
+
+from .book import _counted, _num, _rate, _records, _s, _sum, _v
+from .model import project_records
+
+EN = {
+    "表样": "Form", "预算数": "Budget", "执行数": "Spent", "执行率": "Execution rate",
+    "自评等次分布（按表样）": "– Grades by form", "指标明细": "Indicators", "资金明细": "Figures",
+    "表样明细": "– Detail of form", "表样 {id}：{name}": "Form {id}: {name}",
+}
+XL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _t(book, text: str) -> str:
+    return EN.get(text, book.t(text)) if book.lang == "en" else text
+
+
+def projects(book) -> None:
+    """汇总表: one row per project, the figures every form has."""
+    c = book.c
+    columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"), (_t(book, "表样"), "center"),
+               (_t(book, "预算数"), "money"), (_t(book, "执行数"), "money"), (_t(book, "执行率"), "rate"),
+               ("自评得分", "score"), ("自评等次", "center"), ("错误", "int"), ("警告（未说明）", "int"),
+               ("警告（已说明）", "int"), ("主要问题", "wrap"), ("重复提交", "wrap"), ("源文件", "link")]
+    keys = ["department", "project", "profile", "budget_total", "spent_total", "execution_rate", "score_total",
+            "grade", "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "path"]
+    records = book.project_records
+    rows = [[i + 1, *(_v(rec.get(k)) for k in keys)] for i, rec in enumerate(records)]
+    counted = [_counted(rec.get("counted")) for rec in records]
+    first, end = 2, 2 + len(rows)
+    excluded = [first + i for i, ok in enumerate(counted) if not ok]
+    s = {i: sum(_num(r[i]) for r, ok in zip(rows, counted, strict=True) if ok) for i in (4, 5, 9, 10, 11)}
+    f = {i: _sum(XL[i], first, end - 1, excluded, s[i]) for i in s}
+    total = ["", book.t("合计"), book.t("计入 {n} 个项目").format(n=sum(counted)), "", f[4], f[5],
+             _v(c.totals.get("execution_rate")), _v(c.totals.get("mean_score")), "", f[9], f[10], f[11], "", "", ""]
+    ws = book.sheet("汇总表")
+    book.table(ws, "项目汇总表", columns, rows, variants=["" if ok else "muted" for ok in counted],
+               total=total, freeze_col=3)
+
+
+def departments(book) -> None:
+    """部门汇总: per department, the figures every form has; the rate from the summed money."""
+    c = book.c
+    columns = [("部门", "text"), ("项目数", "int"), (_t(book, "预算数"), "money"), (_t(book, "执行数"), "money"),
+               (_t(book, "执行率"), "rate"), ("平均得分", "score"), ("错误数", "int"), ("排名", "int")]
+    rows = [[_v(rec.get(k)) for k in ("department", "projects", "budget_total", "spent_total", "execution_rate",
+                                      "mean_score", "errors", "rank")] for rec in _records(c.departments)]
+    first, end = 2, 2 + len(rows)
+    s = {i: sum(_num(r[i]) for r in rows) for i in (1, 2, 3, 6)}
+    f = {i: _sum(XL[i], first, end - 1, [], s[i]) for i in s}
+    total = [book.t("合计"), f[1], f[2], f[3], _v(c.totals.get("execution_rate")), _v(c.totals.get("mean_score")),
+             f[6], ""]
+    book.table(book.sheet("部门汇总"), "部门汇总表", columns, rows, total=total, freeze_col=1)
+
+
+def grades(book) -> None:
+    """等次分布: each form's grades by its own band names (a block and a chart per form, each on a
+    page of its own when printed), then the score bands of them all."""
+    c = book.c
+    ws = book.sheet("等次分布")
+    columns = [("等次", "center"), ("项目数", "int"), ("占比", "rate"), ("预算安排", "money"), ("实际支出", "money")]
+    title = f"{_s(c.title)} {_t(book, '自评等次分布（按表样）')}".strip()
+    ws.set_row(0, 26)
+    book.merged(ws, 0, len(columns) + 8, title, "title")
+    frame = c.grades
+    top, breaks = 2, []
+    for form in c.profiles:
+        recs = _records(frame[frame["profile"] == form["id"]] if "profile" in frame else frame)
+        if top > 2:
+            breaks.append(top)
+        book.merged(ws, top, len(columns) - 1,
+                    _t(book, "表样 {id}：{name}").format(id=form["id"], name=form["name"]), "note")
+        first = top + 2
+        end = first + len(recs)
+        n = end + 1
+        s = {k: sum(_num(r.get(k)) for r in recs) for k in ("projects", "budget_total", "spent_total")}
+        rows = [[_v(r.get("grade")), _v(r.get("projects")),
+                 _rate(f"B{first + 1 + i}", f"B${n}", _num(r.get("projects")), s["projects"]),
+                 _v(r.get("budget_total")), _v(r.get("spent_total"))] for i, r in enumerate(recs)]
+        total = [book.t("合计"), _sum("B", first, end - 1, [], s["projects"]),
+                 _rate(f"B{n}", f"B{n}", s["projects"], s["projects"]),
+                 _sum("D", first, end - 1, [], s["budget_total"]), _sum("E", first, end - 1, [], s["spent_total"])]
+        book.table(ws, "", columns, rows, total=total, top=top, filter_=False)
+        if recs:
+            book.chart(ws, f"{form['id']} {book.t('自评等次分布')}", first, end - 1, top, len(columns) + 1)
+        top = max(end + 2, top + 18)  # below the chart
+    breaks.append(top)
+    bins = _records(c.score_bins)
+    b_first, b_end = top + 2, top + 2 + len(bins)
+    bn = b_end + 1
+    b_all = sum(_num(r.get("projects")) for r in bins)
+    brows = [[_v(r.get("band")), _v(r.get("projects")),
+              _rate(f"B{b_first + 1 + i}", f"B${bn}", _num(r.get("projects")), b_all)] for i, r in enumerate(bins)]
+    btotal = [book.t("合计"), _sum("B", b_first, b_end - 1, [], b_all), _rate(f"B{bn}", f"B{bn}", b_all, b_all)]
+    book.table(ws, "", [("分数段", "center"), ("项目数", "int"), ("占比", "rate")], brows, total=btotal, top=top,
+               filter_=False)
+    if bins:
+        book.chart(ws, book.t("自评得分分布"), b_first, b_end - 1, top, len(columns) + 1)
+    book.page(ws, 0)
+    ws.set_h_pagebreaks(breaks)
+
+
+def details(book) -> None:
+    """One sheet per form: its indicator list (one row per indicator), or its own figures."""
+    c = book.c
+    for form in c.profiles:
+        profile = load_profile(form["id"])
+        if form["id"] in c.details:
+            _indicator_sheet(book, profile, c.details[form["id"]])
+        else:
+            _figure_sheet(book, profile)
+
+
+def _indicator_sheet(book, profile, frame) -> None:
+    block = profile.blocks("indicators")[0]
+    kinds = {"score": "score"}
+    columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"),
+               *((col.label, kinds.get(col.type, "wrap" if col.role in ("name", "reason") else "text"))
+                 for col in block.columns), ("源文件", "link")]
+    rows = []
+    for i, rec in enumerate(_records(frame)):
+        rows.append([i + 1, _v(rec.get("department")), _v(rec.get("project")),
+                     *(_cell(rec.get(col.key), col.type) for col in block.columns), _v(rec.get("path"))])
+    name = f"{_t(book, '指标明细')}（{profile.id}）"
+    book.table(book.wb.add_worksheet(name), f"{_t(book, '表样明细')} {profile.id}", columns, rows, freeze_col=3)
+
+
+def _figure_sheet(book, profile) -> None:
+    slots = {s.name: s for s in layout_for(profile).slots}
+    seen, figures = set(), []
+    for key, name in profile.figures.items():
+        if name in slots and name not in seen:
+            seen.add(name)
+            slot = slots[name]
+            kind = {"money": "money", "rate": "rate", "score": "score"}.get(slot.type, "center")
+            figures.append((key, slot.label, kind))
+    columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"), *((label, kind) for _, label, kind in figures),
+               ("源文件", "link")]
+    mine = [r for r in project_records(book.c) if r.get("profile") == profile.id]
+    figures = [f for f in figures if not mine or f[0] in mine[0]]  # figures the summary carries
+    columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"), *((label, kind) for _, label, kind in figures),
+               ("源文件", "link")]
+    rows = [[i + 1, _v(rec.get("department")), _v(rec.get("project")), *(_v(rec.get(k)) for k, _, _ in figures),
+             _v(rec.get("path"))] for i, rec in enumerate(mine)]
+    variants = ["" if _counted(rec.get("counted")) else "muted" for rec in mine]
+    name = f"{_t(book, '资金明细')}（{profile.id}）"
+    book.table(book.wb.add_worksheet(name), f"{_t(book, '表样明细')} {profile.id}", columns, rows,
+               variants=variants, freeze_col=3)
+
+
+def _cell(value, type_: str):
+    value = _v(value)
+    if type_ == "score":
+        return value if isinstance(value, int | float) else _s(value) or None
+    return _s(value) or None
+
