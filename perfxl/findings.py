@@ -99,6 +99,8 @@ def show(value, type_: str = "", unit: str = "") -> str:
             return f"{whole}.{fraction.rstrip('0').ljust(2, '0')} 万元"
         if type_ in ("money", "number"):
             return f"{value:,.2f}"
+        if type_ == "score":  # to the hundredth, as scores are given (执行率 × 10 = 9.40)
+            return f"{round(value, 2):g}"
         return f"{value:g}"
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -43,6 +43,7 @@ class Measure(NamedTuple):
     comparison: str = ""
     text: str = ""
     scaled: bool = False  # a fraction taken as percent points (0.98 against a % target)
+    written: str = ""  # the quantity as written, without its comparison: 1.2万人次
 
 
 BLANK = Measure("blank")
@@ -74,6 +75,7 @@ _SYMBOLS = str.maketrans({"≧": "≥", "≦": "≤", "＝": "=", "％": "%", "�
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
+@lru_cache(maxsize=65536)  # a county's labels and words recur in every workbook
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), the comparison symbols unified, no spaces at all."""
     text = unicodedata.normalize("NFKC", text).translate(_SYMBOLS).translate(_ZERO_WIDTH)
@@ -88,7 +90,9 @@ def read_measure(raw: object) -> Measure:
         return Measure("word", text=str(raw))
     if isinstance(raw, int | float):  # a number cell: a bare quantity
         value = float(raw)
-        return Measure("number", value, "", "", _plain(value)) if math.isfinite(value) else BLANK
+        if not math.isfinite(value):
+            return BLANK
+        return Measure("number", value, "", "", _plain(value), written=_plain(value))
     text = str(raw)
     if len(text) > 200:  # a paragraph, never a quantity
         return Measure("word", text=text.strip())
@@ -119,6 +123,7 @@ def _read_text(text: str) -> Measure:
     m = _NUMBER.match(rest)
     if m is None or m.start() != 0:
         return Measure("word", text=norm)
+    written = rest
     value = float(m.group(0).replace(",", ""))
     unit = rest[m.end():]
     for trail in ("左右",):
@@ -127,7 +132,7 @@ def _read_text(text: str) -> Measure:
     value, unit = _base(value, unit)
     if unit is None:
         return Measure("word", text=norm)
-    return Measure("number", value, unit, comparison, norm)
+    return Measure("number", value, unit, comparison, norm, written=written)
 
 
 def _base(value: float, unit: str) -> tuple[float, str | None]:
@@ -175,7 +180,7 @@ def nature_of(target: Measure, bare: str = POSITIVE) -> str:
 
 
 def show_measure(measure: Measure) -> str:
-    """A measure as a message shows it: 95%, 120公里, 10000元."""
+    """A quantity as the clerk wrote it, without its comparison: 95%, 120公里, 47.82万元."""
     if measure.kind != "number" or measure.value is None:
         return measure.text
-    return f"{_plain(round(measure.value, 10))}{measure.unit}"
+    return measure.written or f"{_plain(round(measure.value, 10))}{measure.unit}"

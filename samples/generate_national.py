@@ -256,8 +256,8 @@ def _exec_score_rounded_up(s: Sample, rng) -> None:
         _, score = _execution(s.values)
     s.typed_over["funds_total_score"] = math.ceil(score)
     s.rows[3]["actual"] = f"{float(_total(s.values, '_executed')):g}万元"
-    s.mistakes += [_mistake("V001", "funds_total_score", "error", round(score, 4)),
-                   _mistake("F001", "funds_total_score", "error", round(score, 4))]
+    s.mistakes += [_mistake("V001", "funds_total_score", "error", round(score, 2)),
+                   _mistake("F001", "funds_total_score", "error", round(score, 2))]
 
 
 def _total_row_zero(s: Sample, rng) -> None:
@@ -284,7 +284,7 @@ def _goal_number(s: Sample, rng) -> None:
 def _one_word_carries_all(s: Sample, rng) -> None:
     budget = float(_total(s.values, "_annual"))
     s.items["indicators"] = [_row("产出指标", "成本指标", "项目成本控制", f"≤{budget:g}万元", "完成", 90, 90)]
-    s.mistakes += [_mistake("I004", "indicators_actual:项目成本控制", "error", f"数值，如 {round(budget * 10000)}元"),
+    s.mistakes += [_mistake("I004", "indicators_actual:项目成本控制", "error", f"数值，如 {budget:g}万元"),
                    _mistake("I007", "indicators_level1:产出指标", "warning", "50 分"),
                    _mistake("I007", "indicators_total_weight:效益指标", "warning", "30 分"),
                    _mistake("I007", "indicators_total_weight:满意度指标", "warning", "10 分")]
@@ -463,9 +463,9 @@ MESSY = {"labels_on_every_row": _messy_unmerged, "fullwidth_target": _messy_full
 def _not_perfect(s: Sample) -> None:
     """A clean sample is not the 'self-scored 100' mistake: one point off where it is least odd."""
     _, score = _execution(s.values)
-    if score >= 10 and all(r["score"] == r["weight"] for r in s.rows):
-        row = next(r for r in s.rows if r["level2"] == "可持续影响指标")
-        row.update(score=14, reason=SOFT_REASONS[2])
+    if score >= 10 and all(r.get("score") == r.get("weight") for r in s.rows):
+        row = next((r for r in s.rows if r["level2"] == "可持续影响指标"), s.rows[-1])
+        row.update(score=row["weight"] - 1, reason=SOFT_REASONS[2])
 
 
 def _projects(rng: random.Random, n: int) -> list[tuple[tuple, tuple, str]]:

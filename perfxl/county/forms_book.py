@@ -128,13 +128,15 @@ def details(book) -> None:
 def _indicator_sheet(book, profile, frame) -> None:
     block = profile.blocks("indicators")[0]
     kinds = {"score": "score"}
+    # One row per indicator (thousands in a county): the project names it, 汇总表 links its file.
     columns = [("序号", "int"), ("部门", "text"), ("项目名称", "wrap"),
                *((col.label, kinds.get(col.type, "wrap" if col.role in ("name", "reason") else "text"))
-                 for col in block.columns), ("源文件", "link")]
-    rows = []
-    for i, rec in enumerate(_records(frame)):
-        rows.append([i + 1, _v(rec.get("department")), _v(rec.get("project")),
-                     *(_cell(rec.get(col.key), col.type) for col in block.columns), _v(rec.get("path"))])
+                 for col in block.columns)]
+    keys = [col.key for col in block.columns]
+    types = [col.type for col in block.columns]
+    rows = [[i + 1, _v(rec.get("department")), _v(rec.get("project")),
+             *(_cell(rec.get(k), t) for k, t in zip(keys, types, strict=True))]
+            for i, rec in enumerate(_records(frame))]
     name = f"{_t(book, '指标明细')}（{profile.id}）"
     book.table(book.wb.add_worksheet(name), f"{_t(book, '表样明细')} {profile.id}", columns, rows, freeze_col=3)
 

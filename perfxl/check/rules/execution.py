@@ -7,33 +7,37 @@ budget changed.  Which figures these are, and the thresholds, are the profile's 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
-from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
 from ..catalogue import rule
-from .common import is_number, numeric, rows_at
+from .common import is_number, rows_at
 
 if TYPE_CHECKING:
     from ..engine import Context
 
-pd = module("pandas")
 
-
-def _figures(ctx: Context, names: dict[str, str]) -> pd.DataFrame:
-    """One row per workbook, one column per named figure (the recomputed value of a derived cell,
-    the value of an input), with ``<key>_raw``, ``<key>_status`` and ``<key>_at`` (where it is)."""
-    out = {}
-    for key, name in names.items():
-        part = ctx.cells.loc[ctx.cells["name"] == name, ["workbook", "value", "expected", "kind", "status", "raw"]]
-        part = part[~part["workbook"].duplicated().to_numpy()]
-        part = part.assign(at=part.index).set_index("workbook")
-        derived = (part["kind"] == "derived").to_numpy()
-        out[key] = numeric(part["expected"]).where(derived, numeric(part["value"]))
-        out[f"{key}_raw"], out[f"{key}_status"], out[f"{key}_at"] = part["raw"], part["status"], part["at"]
-    return pd.DataFrame(out)
+def _figures(ctx: Context, names: dict[str, str]) -> list[dict]:
+    """One dict per workbook: each named figure (the recomputed value of a derived cell, the
+    value of an input), with ``<key>_raw``, ``<key>_status`` and ``<key>_at`` (where it is)."""
+    cells = ctx.cells
+    part = cells.loc[cells["name"].isin(list(names.values())),
+                     ["workbook", "name", "value", "expected", "kind", "status", "raw"]]
+    key_of = {name: key for key, name in names.items()}
+    out: dict[str, dict] = {}
+    for at, wb, name, value, expected, kind, status, raw in zip(
+            part.index.tolist(), *(part[c].tolist() for c in part.columns), strict=True):
+        row = out.setdefault(wb, {})
+        key = key_of[name]
+        if key in row:  # a name twice in one workbook: the first counts
+            continue
+        number = expected if kind == "derived" else value
+        row[key] = float(number) if is_number(number) else math.nan
+        row[f"{key}_raw"], row[f"{key}_status"], row[f"{key}_at"] = raw, status, at
+    return [row for row in out.values() if all(k in row for k in names)]
 
 
 def _explained(ctx: Context, status, raw) -> bool:
@@ -67,7 +71,7 @@ def low_execution_unexplained(ctx: Context):
     for link in ctx.profile.checks.get("rate_reason", []):
         got = _figures(ctx, {"rate": link["rate"], "reason": link["reason"]})
         below = float(link.get("below", 0.9))
-        for _, row in got.iterrows():
+        for row in got:
             rate = row["rate"]
             if not is_number(rate) or rate >= below - 1e-12 or _explained(ctx, row["reason_status"], row["reason_raw"]):
                 continue
@@ -105,7 +109,7 @@ def budget_cut_to_full_execution(ctx: Context):
     for link in ctx.profile.checks.get("budget_cut", []):
         got = _figures(ctx, {"initial": link["initial"], "adjusted": link["adjusted"], "rate": link["rate"]})
         cut = float(link.get("cut", 0.1))
-        for _, row in got.iterrows():
+        for row in got:
             initial, adjusted, rate = row["initial"], row["adjusted"], row["rate"]
             if not (is_number(initial) and is_number(adjusted) and is_number(rate)) or initial <= 0:
                 continue
@@ -147,7 +151,7 @@ def budget_change_unexplained(ctx: Context):
     """
     for link in ctx.profile.checks.get("change_reason", []):
         got = _figures(ctx, {"initial": link["initial"], "adjusted": link["adjusted"], "reason": link["reason"]})
-        for _, row in got.iterrows():
+        for row in got:
             initial, adjusted = row["initial"], row["adjusted"]
             if not (is_number(initial) and is_number(adjusted)) or abs(initial - adjusted) <= 1:
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from perfxl.lazy import module
@@ -103,7 +104,7 @@ def _read_rows(ctx: Context) -> list[Row]:
     natures = {normalize(k): v for c in block.columns if c.role == "nature" for k, v in c.natures.items()}
     out = []
     last: dict[str, tuple] = {}
-    for (wb, _), row in sorted(rows.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+    for (wb, _), row in rows.items():  # in the cells' order: each workbook's items in turn
         previous = last.get(wb, ("", None, "", None))
         if row.has("level1"):
             row.level1, row.level1_at = row.text["level1"], row.cells["level1"]
@@ -178,17 +179,30 @@ def allowed_score(row: Row, scoring: Scoring) -> float | None:
 
 def band_of(row: Row, scoring: Scoring):
     """The qualitative band the result states (达成, 部分达成, 未达成), or None."""
-    text = normalize(row.text.get("actual", ""))
-    if not text:
-        return None
+    return _band(normalize(row.text.get("actual", "")), normalize(row.text.get("target", "")), id(scoring),
+                 scoring)
+
+
+_BANDS: dict[tuple, object] = {}
+
+
+def _band(text: str, target: str, key: int, scoring: Scoring):
+    """:func:`band_of` by the normalised texts, worked out once per distinct pair."""
+    found = _BANDS.get((text, target, key), _BANDS)
+    if found is not _BANDS:
+        return found
     best, length = None, 0
-    for band in scoring.bands:
-        for word in band.words:
-            w = normalize(word)
-            if text.startswith(w) and len(w) > length:
-                best, length = band, len(w)
-    if best is None and text == normalize(row.text.get("target", "")) and scoring.bands:
-        best = max(scoring.bands, key=lambda b: b.high)  # the result restates the target
+    if text:
+        for band in scoring.bands:
+            for word in band.words:
+                w = normalize(word)
+                if text.startswith(w) and len(w) > length:
+                    best, length = band, len(w)
+        if best is None and text == target and scoring.bands:
+            best = max(scoring.bands, key=lambda b: b.high)  # the result restates the target
+    if len(_BANDS) > 50_000:
+        _BANDS.clear()
+    _BANDS[(text, target, key)] = best
     return best
 
 
@@ -353,7 +367,7 @@ def word_as_quantitative_result(ctx: Context):
                 "无法核实得分",
                 f"{row.name!r} has the figure {row.target.text} as its target but the word "
                 f"{row.text['actual']!r} as its result",
-                expected=f"数值，如 {show_measure(row.target).lstrip('=')}", actual=row.text["actual"],
+                expected=f"数值，如 {show_measure(row.target)}", actual=row.text["actual"],
                 hint_zh="填写实际完成的数值和单位。", hint_en="Type the figure reached, with its unit.",
             )
 
@@ -444,6 +458,7 @@ def weights_total(ctx: Context):
         )
 
 
+@lru_cache(maxsize=4096)
 def _plain_label(text: str) -> str:
     """A level label compared without the trailing 指标 (数量 = 数量指标) and spaces."""
     text = normalize(text)
