@@ -149,3 +149,15 @@ def test_amounts_in_messages_are_shown_in_wan_yuan_as_the_form_prints_them(make_
 def test_messages_in_english_on_request(make_form):
     found = findings(make_form("cz-2020", row(1, actual="完成")), lang="en")
     assert any(f.code == "I004" and "word" in f.message for f in found)
+
+
+def test_the_sichuan_texts_are_limited_to_200_characters(make_form):
+    found = findings(make_form("sc-2025", set_values(conclusion="项目总体完成年度目标。" * 19)))
+    assert [(f.code, f.cell, f.expected) for f in found] == [("T004", "B25", "≤ 200 字")]
+
+
+def test_the_sichuan_rate_is_spent_over_the_adjusted_budget(make_form):
+    report = read_report(make_form("sc-2025"))
+    fig = report.figures()
+    assert fig["execution_rate"] == pytest.approx(470 / 500) and fig["initial_total"] == 5_200_000
+    assert fig["score_total"] == pytest.approx(88 + 9.4)
