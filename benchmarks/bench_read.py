@@ -5,7 +5,12 @@ Prints the median time of each over several runs, measured in the same process, 
 run too (read and check against the read alone); without a workbook, the seed report is read,
 then a national-form workbook (samples/national) is read and checked (issue 16: ≤ 3×).
 
+A folder (``--folder samples/national``) is read and checked as validate checks a batch — each
+file read, the rules run once over all of them — against calamine reading every file: the cost
+per workbook once the rules' fixed cost is shared.
+
     python3 benchmarks/bench_read.py [WORKBOOK] [--check] [--runs N]
+    python3 benchmarks/bench_read.py --folder samples/national [--runs N]
 """
 
 from __future__ import annotations
@@ -33,6 +38,19 @@ def read_and_check(path: Path) -> None:
     check([read_report(path)])
 
 
+def folder_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.xlsx"))
+
+
+def calamine_folder(folder: Path) -> None:
+    for path in folder_files(folder):
+        calamine_all_sheets(path)
+
+
+def read_and_check_folder(folder: Path) -> None:
+    check([read_report(path) for path in folder_files(folder)])
+
+
 def calamine_all_sheets(path: Path) -> None:
     book = CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
@@ -58,8 +76,17 @@ def main() -> None:
     parser.add_argument("workbook", nargs="?", type=Path, default=None)
     parser.add_argument("--check", action="store_true", help="run the rules too")
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--folder", type=Path, default=None, help="read and check a folder as one batch")
     args = parser.parse_args()
     print(interpreter())
+    if args.folder:
+        n = len(folder_files(args.folder))
+        base, ours = medians([calamine_folder, read_and_check_folder], args.folder, max(3, args.runs // 30))
+        print(f"folder              {args.folder} ({n} workbooks)")
+        print(f"calamine, all sheets {base * 1000 / n:8.2f} ms a workbook")
+        print(f"perfxl read + check  {ours * 1000 / n:8.2f} ms a workbook")
+        print(f"ratio                {ours / base:8.2f}×  (target ≤ 3×)")
+        return
     runs = [(args.workbook, args.check)] if args.workbook else [(DEFAULT, args.check), (NATIONAL, True)]
     for workbook, checked in runs:
         fn = read_and_check if checked else read_report

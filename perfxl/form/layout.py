@@ -289,15 +289,7 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
     else:
         for i in range(n_rows):
             sl.statics.append(Static(name, first + i, 0, str(i + 1), "number"))
-    for c in block.columns:
-        sl.slots.append(
-            Slot(
-                name=list_name(block, c.key), sheet=name, row=first, col=starts[c.key],
-                last_row=last, label=c.label, kind="input", type=c.type, block=block.key,
-                section="list", max_length=c.max_length, span=c.span, column=c.key,
-                height=block.row_height, hint=c.hint, unit=block.unit if c.type == "money" else "",
-            )
-        )
+    _open_columns(sl, block, "list", first, last, starts)
     if total_row is not None:
         text_cols = [c for c in block.columns if not c.sum]
         label_col = starts[text_cols[0].key] if text_cols else 0
@@ -384,22 +376,39 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         )
     )
     if block.grade_label:
-        total_cell = cell_name(row, score_col)
         leaves = ",".join(cell_of[i.key] for i in block.leaves)
-        bands = sorted(profile.grades, key=lambda g: -g.min)
-        expr = f'"{bands[-1].label}"'
-        for g in reversed(bands[:-1]):
-            expr = f'IF({total_cell}>={g.min:g},"{g.label}",{expr})'
         sl.statics.append(Static(name, row, score_col + 1, block.grade_label, "label"))
         sl.slots.append(
             Slot(
                 name="grade", sheet=name, row=row, col=score_col + 2, label=block.grade_label,
                 kind="derived", type="grade", block=block.key, section="tree",
-                formula=f'=IF(COUNT({leaves})=0,"",{expr[0:]})',
+                formula=_grade_formula(profile, cell_name(row, score_col), leaves),
                 span=sl.sheet.width - score_col - 2, indicator="grade",
             )
         )
     return row + 1
+
+
+def _open_columns(sl: SheetLayout, block: Block, section: str, first: int, last: int, starts: dict) -> None:
+    """An open list's input columns: one slot each, its defined name over the item rows."""
+    for c in block.columns:
+        sl.slots.append(
+            Slot(
+                name=list_name(block, c.key), sheet=sl.sheet.name, row=first, col=starts[c.key],
+                last_row=last, label=c.label, kind="input", type=c.type, block=block.key,
+                section=section, max_length=c.max_length, span=c.span, column=c.key,
+                height=block.row_height, hint=c.hint, unit=block.unit if c.type == "money" else "",
+            )
+        )
+
+
+def _grade_formula(profile: Profile, total_cell: str, scores: str) -> str:
+    """The grade of the total by the profile's half-open bands, blank until a score is given."""
+    bands = sorted(profile.grades, key=lambda g: -g.min)
+    expr = f'"{bands[-1].label}"'
+    for g in reversed(bands[:-1]):
+        expr = f'IF({total_cell}>={g.min:g},"{g.label}",{expr})'
+    return f'=IF(COUNT({scores})=0,"",{expr})'
 
 
 def skeleton_rows(block: Block) -> list[dict[str, str]]:
@@ -429,15 +438,7 @@ def _indicators(sl: SheetLayout, block: Block, row: int, lists, profile, counts)
     first, last = row + 1, row + n_rows
     if block.caption:
         sl.statics.append(Static(name, header_row, 0, block.caption, "label", last_row=last))
-    for c in block.columns:
-        sl.slots.append(
-            Slot(
-                name=list_name(block, c.key), sheet=name, row=first, col=starts[c.key],
-                last_row=last, label=c.label, kind="input", type=c.type, block=block.key,
-                section="indicators", max_length=c.max_length, span=c.span, column=c.key,
-                height=block.row_height, hint=c.hint,
-            )
-        )
+    _open_columns(sl, block, "indicators", first, last, starts)
     weight, score = block.role("weight"), block.role("score")
     total_row = last + 1
     label_end = starts[weight.key] - 1
@@ -472,18 +473,13 @@ def _indicators(sl: SheetLayout, block: Block, row: int, lists, profile, counts)
                                  last_col=sl.sheet.width - 1 if sl.sheet.width - 1 > after else None))
     row = total_row + 1
     if block.grade_label:
-        total_cell = cell_name(total_row, starts[score.key])
-        bands = sorted(profile.grades, key=lambda g: -g.min)
-        expr = f'"{bands[-1].label}"'
-        for g in reversed(bands[:-1]):
-            expr = f'IF({total_cell}>={g.min:g},"{g.label}",{expr})'
         sl.statics.append(Static(name, row, 0, block.grade_label, "label",
                                  last_col=label_end if label_end > 0 else None))
         sl.slots.append(
             Slot(
                 name="grade", sheet=name, row=row, col=starts[weight.key], label=block.grade_label,
                 kind="derived", type="grade", block=block.key, section="indicators",
-                formula=f'=IF(COUNT({column_range(score)})=0,"",{expr})',
+                formula=_grade_formula(profile, cell_name(total_row, starts[score.key]), column_range(score)),
                 span=sl.sheet.width - starts[weight.key], indicator="grade",
             )
         )
