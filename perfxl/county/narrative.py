@@ -45,6 +45,18 @@ SUGGESTIONS = {
     "V002": ("金额、比率、得分应填写为数字，不要夹带文字或单位",
              "type amounts, rates and scores as plain numbers"),
     "V003": ("修正表内 #REF!、#DIV/0! 等错误值", "fix error values such as #REF! and #DIV/0!"),
+    "I": ("按年度指标值与实际完成值如实计分：未完成目标的按比例扣分并写明偏差原因，各项分值合计符合规定",
+          "score each indicator against its target, deduct in proportion and explain shortfalls"),
+    "I004": ("定量指标的实际完成值应填写实际数值和单位，不能只写“完成”“达标”",
+             "give quantitative results as figures, not as 'done'"),
+    "I007": ("按产出 50、效益 30、满意度 10 分配一级指标分值，确需调整的说明理由",
+             "weight the first-level indicators 50/30/10 or explain why not"),
+    "P015": ("预算执行率偏低或年中调整预算的，在原因栏写明原因", "explain a low execution rate or a budget change"),
+    "P016": ("年底调减预算应有依据并说明，不能以调减预算提高执行率",
+             "do not cut the budget at year end to make execution look complete"),
+    "P017": ("预算执行率偏低或年中调整预算的，在原因栏写明原因", "explain a low execution rate or a budget change"),
+    "P018": ("有失分的项目应写明存在问题，不能只写“无”", "where points were lost, write the problems down"),
+    "T010": ("年度总体目标要写明任务、产出和效果，不能只写一个数字", "describe the year's goal in words"),
 }
 GENERIC = ("对照问题清单逐项核实、修改后重新报送", "check each finding in the list, correct it and resubmit")
 NUMERALS = "一二三四五六七八九十"
