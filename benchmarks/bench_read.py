@@ -1,9 +1,16 @@
 """Reading one sample workbook with perfxl's reader against python-calamine alone.
 
 Prints the median time of each over several runs, measured in the same process, and the ratio
-(target: the reader within 3× of reading every sheet with calamine).
+(target: the reader within 3× of reading every sheet with calamine).  With ``--check`` the rules
+run too (read and check against the read alone); without a workbook, the seed report is read,
+then a national-form workbook (samples/national) is read and checked (issue 16: ≤ 3×).
 
-    python3 benchmarks/bench_read.py [WORKBOOK] [--runs N]
+A folder (``--folder samples/national``) is read and checked as validate checks a batch — each
+file read, the rules run once over all of them — against calamine reading every file: the cost
+per workbook once the rules' fixed cost is shared.
+
+    python3 benchmarks/bench_read.py [WORKBOOK] [--check] [--runs N]
+    python3 benchmarks/bench_read.py --folder samples/national [--runs N]
 """
 
 from __future__ import annotations
@@ -20,9 +27,28 @@ from python_calamine import CalamineWorkbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's perfxl, not an installed copy
 
+from perfxl.check.engine import check  # noqa: E402
 from perfxl.read.workbook import read_report  # noqa: E402
 
 DEFAULT = ROOT / "samples" / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"
+NATIONAL = ROOT / "samples" / "national" / "示例县交通运输局" / "农村公路安全生命防护工程项目.xlsx"
+
+
+def read_and_check(path: Path) -> None:
+    check([read_report(path)])
+
+
+def folder_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.xlsx"))
+
+
+def calamine_folder(folder: Path) -> None:
+    for path in folder_files(folder):
+        calamine_all_sheets(path)
+
+
+def read_and_check_folder(folder: Path) -> None:
+    check([read_report(path) for path in folder_files(folder)])
 
 
 def calamine_all_sheets(path: Path) -> None:
@@ -47,15 +73,28 @@ def medians(fns, path: Path, runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("workbook", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("workbook", nargs="?", type=Path, default=None)
+    parser.add_argument("--check", action="store_true", help="run the rules too")
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--folder", type=Path, default=None, help="read and check a folder as one batch")
     args = parser.parse_args()
     print(interpreter())
-    base, ours = medians([calamine_all_sheets, read_report], args.workbook, args.runs)
-    print(f"workbook            {args.workbook.name}")
-    print(f"calamine, all sheets {base * 1000:8.2f} ms")
-    print(f"perfxl read_report   {ours * 1000:8.2f} ms")
-    print(f"ratio                {ours / base:8.2f}×  (target ≤ 3×)")
+    if args.folder:
+        n = len(folder_files(args.folder))
+        base, ours = medians([calamine_folder, read_and_check_folder], args.folder, max(3, args.runs // 30))
+        print(f"folder              {args.folder} ({n} workbooks)")
+        print(f"calamine, all sheets {base * 1000 / n:8.2f} ms a workbook")
+        print(f"perfxl read + check  {ours * 1000 / n:8.2f} ms a workbook")
+        print(f"ratio                {ours / base:8.2f}×  (target ≤ 3×)")
+        return
+    runs = [(args.workbook, args.check)] if args.workbook else [(DEFAULT, args.check), (NATIONAL, True)]
+    for workbook, checked in runs:
+        fn = read_and_check if checked else read_report
+        base, ours = medians([calamine_all_sheets, fn], workbook, args.runs)
+        print(f"workbook            {workbook.name}")
+        print(f"calamine, all sheets {base * 1000:8.2f} ms")
+        print(f"perfxl {'read + check' if checked else 'read_report '}  {ours * 1000:8.2f} ms")
+        print(f"ratio                {ours / base:8.2f}×  (target ≤ 3×)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,11 @@ Generates N workbooks with the sample generator, then prints:
   * peak memory (resident, whole process tree) of ``perfxl summarize`` at a large county
     against a small one (target ≤ 1.3×).
 
+With ``--form national`` the county is on the national table (samples/generate_national.py):
+1,000 national-form workbooks summarised against the calamine floor (issue 16: ≤ 3×).
+
     python3 benchmarks/bench_summarize.py [--n 1000] [--small 200] [--large 2000] [--jobs J]
+                                          [--form gd|national] [--no-memory]
 """
 
 from __future__ import annotations
@@ -38,10 +42,22 @@ def generator():
     return module
 
 
-def county(folder: Path, n: int) -> list[Path]:
+def national_generator():
+    sys.path.insert(0, str(ROOT / "samples"))
+    spec = importlib.util.spec_from_file_location("perfxl_samples_national", ROOT / "samples" / "generate_national.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def county(folder: Path, n: int, form: str = "gd") -> list[Path]:
     marker = folder / f".n{n}"
     if not marker.exists():
-        generator().generate_county(folder, n_workbooks=n, seed=2023)
+        if form == "national":
+            national_generator().generate_national(folder, n_workbooks=n, seed=2025)
+        else:
+            generator().generate_county(folder, n_workbooks=n, seed=2023)
         marker.touch()
     return sorted(folder.rglob("*.xlsx"))
 
@@ -110,19 +126,22 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "perfxl-bench")
+    parser.add_argument("--form", choices=["gd", "national"], default="gd")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     args = parser.parse_args()
 
     from perfxl.batch.validate import Limits
     from perfxl.county.book import write_summary
     from perfxl.county.summarize import summarize
 
-    files = county(args.cache / f"county{args.n}", args.n)
+    prefix = "county" if args.form == "gd" else "national"
+    files = county(args.cache / f"{prefix}{args.n}", args.n, args.form)
     out = args.cache / "summary.xlsx"
     print(interpreter())
-    print(f"{len(files)} workbooks, {os.cpu_count()} CPUs")
+    print(f"{len(files)} workbooks ({args.form} form), {os.cpu_count()} CPUs")
 
     def ours():
-        result = summarize([args.cache / f"county{args.n}"], limits=Limits(jobs=args.jobs))
+        result = summarize([args.cache / f"{prefix}{args.n}"], limits=Limits(jobs=args.jobs))
         write_summary(result, out)
 
     t_ours = timed(ours)
@@ -132,9 +151,11 @@ def main() -> None:
     print(f"calamine, every sheet of every file     {t_cal:7.2f} s   ratio {t_ours / t_cal:5.2f}×  (target ≤ 3×)")
     print(f"pandas.read_excel(openpyxl) naive loop  {t_pd:7.2f} s   ratio {t_ours / t_pd:5.2f}×  (target ≤ 0.2×)")
 
-    small, large = (args.cache / f"county{n}" for n in (args.small, args.large))
-    county(small, args.small)
-    county(large, args.large)
+    if args.no_memory:
+        return
+    small, large = (args.cache / f"{prefix}{n}" for n in (args.small, args.large))
+    county(small, args.small, args.form)
+    county(large, args.large, args.form)
     mem_s, sec_s = peak_memory(small, args.jobs, out)
     mem_l, sec_l = peak_memory(large, args.jobs, out)
     print(f"peak memory, {args.small} workbooks   {mem_s / 2**20:8.1f} MiB ({sec_s:.1f} s)")

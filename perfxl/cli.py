@@ -361,8 +361,37 @@ def main(ctx: click.Context, lang: str | None) -> None:
 
 
 @main.command()
+@option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+        help=("输出格式：table（默认）或 json", "output: table (default) or json"))
+def profiles(fmt):
+    """列出可用的表样：编号、名称、年度和用途。
+
+    ---
+
+    List the form profiles perfxl knows: id, name, default year and purpose.
+    """
+    from perfxl.form.profile import available_profiles
+
+    rows = []
+    for pid in available_profiles():
+        p = _profile(pid)
+        rows.append({"id": p.id, "name": p.name, "year": p.default_year, "version": p.version,
+                     "purpose": p.purpose, "basis": p.basis,
+                     "sheets": [s.name for s in p.sheets], "grades": [g.label for g in p.grades]})
+    if fmt == "json":
+        click.echo(json.dumps({"profiles": rows}, ensure_ascii=False, indent=2))
+        return
+    zh = _lang() == "zh"
+    click.echo("\t".join(["编号", "名称", "默认年度", "用途"] if zh else ["id", "name", "default year", "purpose"]))
+    for r in rows:
+        click.echo("\t".join([r["id"], r["name"], str(r["year"]), r["purpose"]]))
+
+
+
+@main.command()
 @option("--profile", "profile_name", default="gd-2020", show_default=True,
-        help=("表样编号或表样文件路径", "form profile: its id or a profile file"))
+        help=("表样编号（perfxl profiles 列出全部）或表样文件路径",
+              "form profile: its id (perfxl profiles lists them) or a profile file"))
 @option("--year", type=int, default=None,
         help=("资金安排年份（默认取表样设定）", "funding year (default: the profile's)"))
 @option("--county", default=None, help=("县（区）名称", "county (district) name"))

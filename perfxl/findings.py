@@ -91,8 +91,9 @@ def explain(findings, explanations: dict[str, dict]) -> list[Finding]:
     return out
 
 
-def show(value, type_: str = "") -> str:
-    """A value as the form shows it: 2,700,000.00, 100.60%, 88, 2021-04-01."""
+def show(value, type_: str = "", unit: str = "") -> str:
+    """A value as the form shows it: 2,700,000.00, 100.60%, 88, 2021-04-01; money on a form
+    that prints 万元 (``unit``) in 万元: 120.50 万元."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "（空）"
     if isinstance(value, bool):
@@ -100,8 +101,13 @@ def show(value, type_: str = "") -> str:
     if isinstance(value, int | float):
         if type_ == "rate":
             return f"{value * 100:.2f}%"
+        if type_ == "money" and unit == "万元":  # to the yuan, at least two decimals
+            whole, fraction = f"{value / 10_000:,.6f}".split(".")
+            return f"{whole}.{fraction.rstrip('0').ljust(2, '0')} 万元"
         if type_ in ("money", "number"):
             return f"{value:,.2f}"
+        if type_ == "score":  # to the hundredth, as scores are given (执行率 × 10 = 9.40)
+            return f"{round(value, 2):g}"
         return f"{value:g}"
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -358,6 +358,44 @@ PARSERS: dict[str, Callable[[object], Parsed]] = {
 }
 
 
+# Money on a form that prints its amounts in 万元 (项目资金（万元）): a bare figure is 万元, a figure
+# with its unit written out (1,205,000元, 120.5万元) is what it says; the value is always 元.
+MONEY_SCALES = {"": 0, "元": 0, "万元": 4}
+_UNIT_WORD = re.compile(r"[元万萬亿億]")
+
+
+def _money_scaled(exp: int) -> _Kind:
+    def kind(v: object) -> tuple[float, str] | None:
+        if isinstance(v, str) and _UNIT_WORD.search(v):
+            return _money(v)  # the unit as written wins
+        got = _money(v)
+        if got is None:
+            return None
+        return float(Decimal(repr(got[0])).scaleb(exp)), _join(got[1], "万元")
+    return kind
+
+
+def money_parser(unit: str = "") -> Callable[[object], Parsed]:
+    """The parser of amounts typed on a form in ``unit`` ("" or 元: parse_money; 万元: a bare
+    120.5 is 1,205,000 元)."""
+    exp = MONEY_SCALES[unit]
+    if not exp:
+        return parse_money
+    parser = _SCALED_PARSERS.get(exp)
+    if parser is None:
+        kind = _money_scaled(exp)
+
+        def parser(raw: object) -> Parsed:
+            return _run(raw, kind)
+
+        parser.__doc__ = f"元 from an amount typed in 10^{exp} 元."
+        _SCALED_PARSERS[exp] = parser
+    return parser
+
+
+_SCALED_PARSERS: dict[int, Callable[[object], Parsed]] = {}
+
+
 def parse(kind: str, raw: object) -> Parsed:
     """Parse ``raw`` as ``kind`` (a key of PARSERS)."""
     try:

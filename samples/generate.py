@@ -1383,7 +1383,7 @@ def generate_county(out_dir: str | Path, n_workbooks: int = 44, seed: int = 2023
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="生成 perfxl 样例工作簿（种子报告与示例县）。")
+    parser = argparse.ArgumentParser(description="生成 perfxl 样例工作簿（种子报告、示例县、全国表样与四川表样示例）。")
     parser.add_argument("--out", type=Path, default=HERE,
                         help="输出目录（默认 samples/）：写入 seed/ 与 county/")
     parser.add_argument("-n", type=int, default=44, help="示例县工作簿数量（默认 44）")
@@ -1393,6 +1393,11 @@ def main(argv: list[str] | None = None) -> None:
     typed_path = write_typed_seed(args.out / "typed")
     paths = generate_county(args.out / "county", args.n, args.seed)
     print(f"wrote {seed_path}, {typed_path} and {len(paths)} county workbooks under {args.out / 'county'}")
+    from generate_national import generate_national, generate_sichuan  # the national form's county
+
+    national = generate_national(args.out / "national")
+    sichuan = generate_sichuan(args.out / "sichuan")
+    print(f"wrote {len(national)} national-form and {len(sichuan)} Sichuan workbooks under {args.out}")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,8 @@ def loaded_after(*args: str) -> set[str]:
     return set(line.split()[1:])
 
 
-@pytest.mark.parametrize("args", [["--help"], ["template", "--fields"], ["rules"], ["rules", "P001"]])
+@pytest.mark.parametrize("args", [["--help"], ["template", "--fields"], ["rules"], ["rules", "P001"], ["profiles"],
+                                  ["template", "--profile", "cz-2020", "--fields"]])
 def test_commands_that_read_no_workbook_import_neither_numpy_nor_pandas(args):
     assert loaded_after(*args) & {"numpy", "pandas"} == set()
 

@@ -55,14 +55,14 @@ def test_a_template_workbook_is_shown_by_its_defined_names(run):
 def test_a_workbook_not_understood_shows_the_nearest_form_and_its_missing_labels(run, tmp_path):
     wb = openpyxl.Workbook()
     wb.active.append(["项目名称", "某项目"])
-    wb.active.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"])
+    wb.active.append(["投入指标", "行次", "预算安排", "实际到位"])  # the Guangdong form's words, a few
     wb.save(tmp_path / "other.xlsx")
     result = run("map", tmp_path / "other.xlsx")
     assert result.exit_code == 2
     assert "未能读取" in result.output and "gd-2020" in result.output
     found = next(line for line in result.output.splitlines() if line.strip().startswith("对上："))
-    assert set(found.split("：", 1)[1].split("、")) == {"项目名称", "一级指标", "二级指标", "三级指标"}
-    assert "缺少：" in result.output and "投入指标" in result.output
+    assert set(found.split("：", 1)[1].split("、")) == {"项目名称", "投入指标", "行次", "预算安排", "实际到位"}
+    assert "缺少：" in result.output and "实际支出" in result.output
 
 
 def test_in_english(run):

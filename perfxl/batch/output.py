@@ -101,7 +101,7 @@ def _score(figs: dict) -> str:
     score, grade = figs.get("score_total"), figs.get("grade")
     if score is None:
         return ""
-    return f"{score:g} {grade or ''}".strip()
+    return f"{round(score, 2):g} {grade or ''}".strip()
 
 
 def totals(results: list[WorkbookResult]) -> dict[str, int]:

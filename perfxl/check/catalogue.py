@@ -74,6 +74,7 @@ GROUPS = {
     "F": ("资金", "funds"),
     "D": ("支出明细", "expenditure detail"),
     "S": ("得分", "scores"),
+    "I": ("绩效指标", "indicators"),
     "T": ("封面与文字", "cover and text"),
     "P": ("合理性", "plausibility"),
     "L": ("按标签读取", "reading by labels"),

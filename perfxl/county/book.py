@@ -184,9 +184,17 @@ class _Book:
         self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
                                 "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
         try:
-            self.projects()
-            self.departments()
-            self.grades()
+            if self.c.mixed:  # several forms: what they all have side by side, each one's own detail
+                from . import forms_book
+
+                forms_book.projects(self)
+                forms_book.departments(self)
+                forms_book.grades(self)
+                forms_book.details(self)
+            else:
+                self.projects()
+                self.departments()
+                self.grades()
             self.findings()
             self.failures()
             if self.c.reconciliation is not None:
@@ -438,9 +446,17 @@ class _Book:
         end = self.table(ws, "部门汇总表", columns, rows, total=total, freeze_col=1)
         self.note_rows(ws, end + 2, len(columns) - 1, self.counted_notes())
 
-    def grades(self) -> None:
-        ws = self.sheet("等次分布")
-        recs = _records(self.c.grades)
+    def grades(self, form: dict | None = None) -> None:
+        """等次分布: the grades by the form's band names; of a county of several forms, ``form``'s
+        (one sheet each, as their bands differ)."""
+        frame = self.c.grades
+        if form is None or len(self.c.profiles) <= 1:
+            ws, purpose = self.sheet("等次分布"), "自评等次分布"
+        else:
+            ws = self.wb.add_worksheet(f"{self.t('等次分布')}（{form['id']}）")
+            purpose = f"{self.t('自评等次分布')}（{form['id']}）"
+            frame = frame[frame["profile"] == form["id"]] if "profile" in frame else frame
+        recs = _records(frame)
         first, end = 3, 3 + len(recs)
         n = end + 1
         s = {k: sum(_num(r.get(k)) for r in recs) for k in ("projects", "budget_total", "spent_total")}
@@ -457,10 +473,10 @@ class _Book:
         chart_cols = 8  # the chart beside the table: about as wide as eight default columns
         for c in range(len(columns) + 1, len(columns) + 1 + chart_cols):
             self.widths.setdefault(ws.name, {})[c] = 8.43
-        end = self.table(ws, "自评等次分布", columns, rows, total=total, span=len(columns) + 1 + chart_cols,
+        end = self.table(ws, purpose, columns, rows, total=total, span=len(columns) + 1 + chart_cols,
                          filter_=False)
         if recs:
-            self.chart(ws, "自评等次分布", first, end - 1, 1, len(columns) + 1)
+            self.chart(ws, purpose, first, end - 1, 1, len(columns) + 1)
         self.note_rows(ws, max(end + 2, 20 if recs else 0), len(columns) + chart_cols, self.counted_notes())
 
     def chart(self, ws, title: str, r1: int, r2: int, at_row: int, at_col: int) -> None:

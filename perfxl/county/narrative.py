@@ -45,6 +45,18 @@ SUGGESTIONS = {
     "V002": ("金额、比率、得分应填写为数字，不要夹带文字或单位",
              "type amounts, rates and scores as plain numbers"),
     "V003": ("修正表内 #REF!、#DIV/0! 等错误值", "fix error values such as #REF! and #DIV/0!"),
+    "I": ("按年度指标值与实际完成值如实计分：未完成目标的按比例扣分并写明偏差原因，各项分值合计符合规定",
+          "score each indicator against its target, deduct in proportion and explain shortfalls"),
+    "I004": ("定量指标的实际完成值应填写实际数值和单位，不能只写“完成”“达标”",
+             "give quantitative results as figures, not as 'done'"),
+    "I007": ("按产出 50、效益 30、满意度 10 分配一级指标分值，确需调整的说明理由",
+             "weight the first-level indicators 50/30/10 or explain why not"),
+    "P015": ("预算执行率偏低或年中调整预算的，在原因栏写明原因", "explain a low execution rate or a budget change"),
+    "P016": ("年底调减预算应有依据并说明，不能以调减预算提高执行率",
+             "do not cut the budget at year end to make execution look complete"),
+    "P017": ("预算执行率偏低或年中调整预算的，在原因栏写明原因", "explain a low execution rate or a budget change"),
+    "P018": ("有失分的项目应写明存在问题，不能只写“无”", "where points were lost, write the problems down"),
+    "T010": ("年度总体目标要写明任务、产出和效果，不能只写一个数字", "describe the year's goal in words"),
 }
 GENERIC = ("对照问题清单逐项核实、修改后重新报送", "check each finding in the list, correct it and resubmit")
 NUMERALS = "一二三四五六七八九十"
@@ -85,7 +97,13 @@ def _facts(county, lang: str) -> dict:
     budget = total("budget_total", sum(_num(r.get("budget_total")) or 0.0 for r in counted))
     spent = total("spent_total", sum(_num(r.get("spent_total")) or 0.0 for r in counted))
     in_place = total("in_place_total", sum(_num(r.get("in_place_total")) or 0.0 for r in counted))
-    grades = [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in _records(county.grades)]
+    grade_rows = _records(county.grades)
+    grades = [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in grade_rows]
+    forms = list(dict.fromkeys(str(r.get("profile")) for r in grade_rows if r.get("profile")))
+    by_form = [(pid, [(str(r.get("grade")), int(_num(r.get("projects")) or 0)) for r in grade_rows
+                      if r.get("profile") == pid]) for pid in forms] if len(forms) > 1 else []
+    # A form without 实际到位 (the national table): the county's sum of it would say too little.
+    in_place_known = not any(_num(r.get("in_place_total")) is None for r in counted)
     if not grades:
         grades = [(str(k), int(v)) for k, v in (totals.get("by_grade") or {}).items()]
     with_errors = sum(1 for r in rows if (_num(r.get("errors")) or 0) > 0)
@@ -110,7 +128,8 @@ def _facts(county, lang: str) -> dict:
         "duplicates": len(rows) - len(counted),
         "left_out": left_out,
         "departments": len(departments) or len({r.get("department") for r in counted}),
-        "budget": budget, "in_place": in_place, "spent": spent,
+        "budget": budget, "in_place": in_place if in_place_known else None, "spent": spent,
+        "by_form": [(pid, [(g, n) for g, n in bands if n]) for pid, bands in by_form],
         "rate": _num(totals.get("execution_rate")) if totals.get("execution_rate") is not None
         else (spent / budget if budget else None),
         "mean": total("mean_score", statistics.fmean(scores) if scores else None),
@@ -136,14 +155,17 @@ def _chinese(f: dict) -> list[str]:
         rate = f"{_pct(f['rate'])}%" if f["rate"] is not None else "无法计算（预算安排为 0）"
         basic = (f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，纳入汇总的有 "
                  f"{f['departments']} 个部门的 {f['projects']} 个项目。{extra}以下数字均按纳入汇总的 "
-                 f"{f['projects']} 个项目计算：预算安排 {_wan(f['budget'])} 万元，实际到位 "
-                 f"{_wan(f['in_place'])} 万元，实际支出 {_wan(f['spent'])} 万元，按资金加权的预算执行率"
-                 f"（Σ实际支出 ÷ Σ预算安排）为 {rate}。")
+                 f"{f['projects']} 个项目计算：预算安排 {_wan(f['budget'])} 万元，"
+                 f"{'' if f['in_place'] is None else '实际到位 ' + _wan(f['in_place']) + ' 万元，'}实际支出 "
+                 f"{_wan(f['spent'])} 万元，按资金加权的预算执行率（Σ实际支出 ÷ Σ预算安排）为 {rate}。")
     else:
         basic = f"一、基本情况。本次共收到项目支出绩效自评表 {f['received']} 份，暂无可纳入汇总的项目。{extra}"
 
     graded = sum(n for _, n in f["grades"])
-    if graded:
+    if graded and f["by_form"]:  # several forms, each with its own band names
+        parts = "；".join(f"{pid} 表样" + "，".join(f"{g} {n} 个" for g, n in bands) for pid, bands in f["by_form"])
+        result = f"二、自评结果。从自评等次看（各表样的等次名称不同，分别统计），{parts}。"
+    elif graded:
         parts = "，".join(f"{g} {n} 个（占 {_pct(n / graded)}%）" for g, n in f["grades"])
         result = f"二、自评结果。从自评等次看，{parts}。"
     else:
@@ -188,13 +210,18 @@ def _english(f: dict) -> list[str]:
     if f["left_out"]:
         left = f" {_n(len(f['left_out']), 'more workbook')} read but not counted: " + "; ".join(
             f"{name} ({why})" for name, why in f["left_out"][:5]) + ("; …" if len(f["left_out"]) > 5 else "") + "."
+    in_place = "" if f["in_place"] is None else f"in place {_wan(f['in_place'])}, "
     basic = (f"Overview. {_n(f['received'], 'workbook')} received; {_n(f['projects'], 'project')} in "
              f"{_n(f['departments'], 'department')} counted.{left} Over the counted projects: budget "
-             f"{_wan(f['budget'])}, in place {_wan(f['in_place'])}, spent {_wan(f['spent'])} (10,000 yuan); "
+             f"{_wan(f['budget'])}, {in_place}spent {_wan(f['spent'])} (10,000 yuan); "
              f"execution rate (Σ spent ÷ Σ budget) {rate}.")
     graded = sum(n for _, n in f["grades"])
-    result = "Results. " + ("; ".join(f"{g}: {n} ({_pct(n / graded)}%)" for g, n in f["grades"])
-                           if graded else "No grades to count") + "."
+    if graded and f["by_form"]:
+        result = "Results. " + "; ".join(f"form {pid}: " + ", ".join(f"{g} {n}" for g, n in bands)
+                                        for pid, bands in f["by_form"]) + "."
+    else:
+        result = "Results. " + ("; ".join(f"{g}: {n} ({_pct(n / graded)}%)" for g, n in f["grades"])
+                               if graded else "No grades to count") + "."
     if f["mean"] is not None:
         result += f" Mean score {_fix(f['mean'])}, median {_fix(f['median'])}."
     problems = (f"Problems. Over the {_n(f['read'], 'workbook')} read: {_n(f['errors'], 'error')}, "

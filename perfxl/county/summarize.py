@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from perfxl.batch.inputs import gather, safe_relative
@@ -29,11 +30,12 @@ from perfxl.findings import Finding, explain, sort_findings
 from perfxl.form.layout import grid_name, layout_for
 from perfxl.read.workbook import Report
 
-from .model import DEPARTMENT_COLUMNS, PROJECT_COLUMNS, County, Failure
+from .model import DEPARTMENT_COLUMNS, DEPARTMENT_EXTRA, PROJECT_COLUMNS, PROJECT_EXTRA, County, Failure
 from .reconcile import name_key, read_budget, reconcile
 
 MONEY = ["budget_total", "invested_total", "in_place_total", "spent_total", "balance_total"]
-FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"]
+FIGURES = [*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total", "execution_rate"]
+CLASSIC = {*MONEY, "rate_in_place", "rate_spent", "rate_budget", "score_total"}  # the funds-and-tree form's
 UNGRADED = "未评定"
 # The figures a project must have, readable, to be counted: the amounts the summary adds up
 # (the balance and the rates follow from them) and the score the grades count.
@@ -114,34 +116,44 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
                  approved: pd.DataFrame | None = None, mtimes: dict[str, float] | None = None,
                  lang: str = "zh") -> County:
     findings: list[Finding] = []
+    batches = batch_cells(reports)
     readings = by_labels(reports)
-    for profile, cells in batch_cells(reports).values():
+    for profile, cells in batches.values():
         findings.extend(run_rules(profile, cells, settings, readings))
     findings = sort_findings(explain(findings, {r.path: r.explanations for r in reports}))
-    profile = reports[0].profile if reports else None
+    read = sorted((p for p, _ in batches.values()), key=lambda p: p.id)
     projects = _projects(reports, findings, mtimes or {})
     # The one set every figure is computed over: each project left out says why.
     groups, main = _groups(projects)
     _leave_out_other_groups(projects, main)
     _mark_duplicates(projects)
-    _leave_out_unreadable(projects, profile)
+    _leave_out_unreadable(projects, read)
     projects = projects.drop(columns="_mtime").sort_values(["department", "project", "path"], ignore_index=True)
     counted = projects[projects["counted"]]
-    grades = _grades(counted, profile)
+    # The forms of the counted projects (a form only left-out workbooks used has no figure here).
+    # One form: its own rate formulas and bands, as always.  Several: what every form has.
+    forms = [p for p in read if p.id in set(counted["profile"])] or read
+    profile = forms[0] if len(forms) == 1 else None
+    grades = _grades_by_form(counted, forms)
     county = County(
         title=_title(main),
         profile=",".join(sorted({r.profile.id for r in reports})),
         projects=projects,
         departments=_departments(counted, profile),
         grades=grades,
-        score_bins=_score_bins(counted, profile),
+        score_bins=_score_bins(counted, profile, forms),
         findings=findings,
         failures=sorted(failures, key=lambda f: f.path),
         totals=_totals(projects, counted, grades, failures, profile),
         top_findings=_top_findings(findings),
         reconciliation=reconcile(counted, approved) if approved is not None else None,
         groups=groups,
+        profiles=[{"id": p.id, "name": p.name, "grades": [g.label for g in p.grades],
+                   "classic": set(p.figures) >= CLASSIC} for p in forms],
+        details=_details(batches, counted),
     )
+    if len(forms) > 1:
+        county.totals["by_profile"] = _by_profile(counted, grades, forms)
     from .narrative import narrate
 
     county.narrative = narrate(county, lang=lang)
@@ -180,6 +192,9 @@ def _groups(projects: pd.DataFrame) -> tuple[list[dict], tuple[str, int | None]]
     main = (spelled[key].most_common(1)[0][0] if key else "", year)
     members: dict[tuple, list[str]] = {}
     for k, path in zip(keys, projects["path"], strict=True):
+        county_, year_ = k
+        if (not county_ or county_ == key) and (year_ is None or year_ == year):
+            k = (key, year)  # naming no county (the national table has none) or no year: the summary's own
         members.setdefault(k, []).append(path)
     groups = [{"county": spelled[k].most_common(1)[0][0] if k else "", "year": y, "workbooks": len(paths),
                "counted": (not k or k == key) and (y is None or y == year), "paths": sorted(paths)}
@@ -200,7 +215,7 @@ def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -
         other_county = bool(name_key(theirs)) and name_key(theirs) != key
         other_year = their_year is not None and year is not None and their_year != year
         if other_county or other_year:
-            theirs, their_year = theirs or county, their_year or year
+            their_year = their_year or year  # a workbook naming no county is said as of its year
             excluded[at] = f"属于{theirs}{_of_year(their_year)}，本汇总为{county}{_of_year(year)}"
             excluded_en[at] = f"belongs to {theirs} {their_year or ''}".rstrip() + \
                 f", not to this summary's {county} {year or ''}".rstrip()
@@ -212,18 +227,19 @@ def _of_year(year: int | None) -> str:
     return f"{year}年度" if year else ""
 
 
-def _leave_out_unreadable(frame: pd.DataFrame, profile) -> None:
+def _leave_out_unreadable(frame: pd.DataFrame, forms: list) -> None:
     """A project whose amounts or score cannot be read is counted in none of the figures (not
-    in some and not others), and says which figure could not be read."""
-    if profile is None or frame.empty:
+    in some and not others), and says which figure could not be read (its own form's words)."""
+    if not forms or frame.empty:
         return
-    needed = [k for k in NEEDED if k in profile.figures]
-    labels = _figure_labels(profile)
-    missing = frame[needed].isna()
+    plans = {p.id: ([k for k in NEEDED if k in p.figures], _figure_labels(p)) for p in forms}
     excluded, excluded_en, counted = frame["excluded"].tolist(), frame["excluded_en"].tolist(), \
         frame["counted"].tolist()
-    for at, row in enumerate(missing.itertuples(index=False, name=None)):
-        gone = [k for k, lost in zip(needed, row, strict=True) if lost]
+    profiles = frame["profile"].tolist() if "profile" in frame else [forms[0].id] * len(frame)
+    values = {k: frame[k].isna().tolist() for k in NEEDED if k in frame}
+    for at, pid in enumerate(profiles):
+        needed, labels = plans.get(pid, ([], {}))
+        gone = [k for k in needed if values[k][at]]
         if gone and counted[at]:
             excluded[at] = "、".join(labels.get(k, k) for k in gone) + "无法识别"
             excluded_en[at] = ", ".join(NEEDED_EN.get(k, k) for k in gone) + " could not be read"
@@ -242,11 +258,10 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
     for f in findings:
         by_wb.setdefault(f.workbook, []).append(f)
     rows = []
-    problems = next((b for b in reports[0].profile.blocks("list") if b.explains), None) if reports else None
     for r in reports:
         fig = r.figures()
         own = by_wb.get(r.path, [])
-        first = r.first_text(problems.key, problems.columns[0].key) if problems else ""
+        first = _main_problem(r)
         rows.append({
             "county": str(r.figure("county") or "").strip(),
             "department": str(fig.get("department") or "").strip(),
@@ -265,11 +280,30 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "excluded": "",
             "excluded_en": "",
             "read_by": r.read_by,  # "labels": typed by hand, read by the labels of its form
+            "profile": r.profile.id,
             "_mtime": mtimes.get(r.path, 0.0),
         })
-    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, "invested_total", "read_by", "_mtime"])
+    frame = pd.DataFrame(rows, columns=[*PROJECT_COLUMNS, *PROJECT_EXTRA, "invested_total", "read_by", "_mtime"])
     return frame.astype({"counted": bool, "errors": int, "warnings_open": int, "warnings_explained": int,
                          **{k: float for k in FIGURES}, "_mtime": float})
+
+
+def _main_problem(report: Report) -> str:
+    """The first problem a workbook states: its problems list's first row, else the first deviation
+    reason of its indicator list, else the text of its problems field."""
+    profile = report.profile
+    listed = next((b for b in profile.blocks("list") if b.explains), None)
+    if listed is not None:
+        return report.first_text(listed.key, listed.columns[0].key)
+    for block in profile.blocks("indicators"):
+        reason = block.role("reason")
+        if reason is not None:
+            return report.first_text(block.key, reason.key)
+    for key in profile.checks.get("problems", []):
+        value = report.value(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 def _num(value) -> float:
@@ -277,17 +311,19 @@ def _num(value) -> float:
 
 
 def _mark_duplicates(frame: pd.DataFrame) -> None:
-    """The same department + project twice: the later one (填报日期, then file time) counts."""
+    """The same department + project (of the same year) twice: the later one (填报日期, then
+    file time) counts.  A project's report of another year is not a copy of it."""
     if frame.empty:
         return
     dates = [d.toordinal() if isinstance(d, dt.date) else -1 for d in frame["fill_date"]]
     paths, mtimes = frame["path"].tolist(), frame["_mtime"].tolist()
+    years = [str(y) if isinstance(y, int) else "" for y in frame["year"].tolist()]
     duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
     excluded, excluded_en = frame["excluded"].tolist(), frame["excluded_en"].tolist()
     groups: dict[str, list[int]] = {}
     for at, (department, project) in enumerate(zip(frame["department"], frame["project"], strict=True)):
         if counted[at]:  # a workbook of another county or year is no copy of this one's
-            groups.setdefault(name_key(department) + "\x00" + name_key(project), []).append(at)
+            groups.setdefault(name_key(department) + "\x00" + name_key(project) + "\x00" + years[at], []).append(at)
     for same in groups.values():
         if len(same) < 2:
             continue
@@ -345,15 +381,81 @@ def weighted_rates(projects: pd.DataFrame, profile, by: str | None = None) -> pd
 
 def _departments(counted: pd.DataFrame, profile) -> pd.DataFrame:
     if counted.empty:
-        return pd.DataFrame(columns=DEPARTMENT_COLUMNS)
+        return pd.DataFrame(columns=[*DEPARTMENT_COLUMNS, *DEPARTMENT_EXTRA])
     grouped = counted.groupby("department", sort=True)
     frame = grouped[MONEY].sum(min_count=1)
     frame["projects"] = grouped.size()
     frame["mean_score"] = grouped["score_total"].mean()
     frame["errors"] = grouped["errors"].sum()
     frame = frame.join(weighted_rates(counted, profile, by="department")).reset_index()
+    for key in ("rate_in_place", "rate_spent", "rate_budget"):  # a form without them: none
+        if key not in frame:
+            frame[key] = math.nan
+    known = counted[counted["spent_total"].notna() & counted["budget_total"].notna()].groupby("department")
+    budget = known["budget_total"].sum().reindex(frame["department"]).to_numpy()
+    spent = known["spent_total"].sum().reindex(frame["department"]).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["execution_rate"] = np.where(budget > 0, spent / np.where(budget > 0, budget, 1), np.nan)
     frame["rank"] = frame["mean_score"].rank(ascending=False, method="min").astype("Int64")
-    return frame[DEPARTMENT_COLUMNS].sort_values(["rank", "department"], ignore_index=True)
+    return frame[[*DEPARTMENT_COLUMNS, *DEPARTMENT_EXTRA]].sort_values(["rank", "department"], ignore_index=True)
+
+
+def _grades_by_form(counted: pd.DataFrame, forms: list) -> pd.DataFrame:
+    """Each form's grade bands by its own names, one form after another (column ``profile``)."""
+    if len(forms) <= 1:
+        frame = _grades(counted, forms[0] if forms else None)
+        return frame.assign(profile=forms[0].id if forms else "")
+    parts = [_grades(counted[counted["profile"] == p.id], p).assign(profile=p.id) for p in forms]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _by_profile(counted: pd.DataFrame, grades: pd.DataFrame, forms: list) -> dict:
+    out = {}
+    for p in forms:
+        own = counted[counted["profile"] == p.id]
+        scores = own["score_total"].dropna()
+        mine = grades[grades["profile"] == p.id]
+        out[p.id] = {
+            "name": p.name, "projects": len(own), "budget_total": float(own["budget_total"].sum()),
+            "spent_total": float(own["spent_total"].sum()), "execution_rate": _execution_rate(own),
+            "mean_score": float(scores.mean()) if len(scores) else None,
+            "by_grade": {g: int(n) for g, n in zip(mine["grade"], mine["projects"], strict=True)},
+        }
+    return out
+
+
+def _details(batches: dict, counted: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per form with an indicator list: one row per indicator of each counted project, the 一级
+    and 二级 labels carried down from the merged cells above, label-only rows left out."""
+    out = {}
+    where = counted.set_index("path")[["department", "project"]]
+    for profile, cells in batches.values():
+        for block in profile.blocks("indicators"):
+            part = cells.loc[(cells["block"] == block.key) & (cells["item"] >= 0),
+                             ["workbook", "item", "column", "value", "status"]]
+            part = part[part["workbook"].isin(where.index).to_numpy()]
+            keys = [c.key for c in block.columns]
+            if part.empty:
+                out[profile.id] = pd.DataFrame(columns=["department", "project", "path", "item", *keys])
+                continue
+            values = part["value"].where((part["status"] == "ok").to_numpy(), None)
+            wide = (part.assign(value=values, workbook=part["workbook"].astype(str))
+                    .pivot(index=["workbook", "item"], columns="column", values="value")
+                    .reindex(columns=keys).reset_index().sort_values(["workbook", "item"], ignore_index=True))
+            level1 = block.role("level1").key if block.role("level1") else None
+            level2 = block.role("level2").key if block.role("level2") else None
+            if level1:
+                run = wide[level1].notna().groupby(wide["workbook"]).cumsum()
+                wide[level1] = wide.groupby("workbook")[level1].ffill()
+                if level2:
+                    wide[level2] = wide.groupby([wide["workbook"], run])[level2].ffill()
+            figures = [c.key for c in block.columns if c.role in ("name", "target", "actual", "weight", "score")]
+            wide = wide[wide[figures].notna().any(axis=1)]
+            wide = wide.rename(columns={"workbook": "path"})
+            wide.insert(0, "project", wide["path"].map(where["project"]))
+            wide.insert(0, "department", wide["path"].map(where["department"]))
+            out[profile.id] = wide.sort_values(["department", "project", "path", "item"], ignore_index=True)
+    return out
 
 
 def _grades(counted: pd.DataFrame, profile) -> pd.DataFrame:
@@ -393,8 +495,11 @@ def band_labels(profile) -> dict[str, str]:
     return out
 
 
-def _score_bins(counted: pd.DataFrame, profile) -> pd.DataFrame:
-    """Counted projects by score band (the grade bands, in the form's words)."""
+def _score_bins(counted: pd.DataFrame, profile, forms: list | None = None) -> pd.DataFrame:
+    """Counted projects by score band (the grade bands, in the form's words); of several forms,
+    by every band edge any of them has."""
+    if profile is None and forms:
+        return _mixed_score_bins(counted, forms)
     scores = counted["score_total"].dropna()
     labels, counts, upper = [], [], None
     bands = band_labels(profile)
@@ -403,6 +508,22 @@ def _score_bins(counted: pd.DataFrame, profile) -> pd.DataFrame:
         labels.append(bands[g.label])
         counts.append(int(in_band.sum()))
         upper = g.min
+    return pd.DataFrame({"band": labels, "projects": counts})
+
+
+def _mixed_score_bins(counted: pd.DataFrame, forms: list) -> pd.DataFrame:
+    """Score bands of a county of several forms: every band edge any of them has."""
+    mins = sorted({g.min for p in forms for g in p.grades}, reverse=True)
+    labels, counts, upper = [], [], None
+    scores = counted["score_total"].dropna()
+    for low in mins:
+        label = f"{low:g}–{upper - 1:g}" if upper is not None else f"{low:g}–100"
+        if low == 0:
+            label = f"{upper - 1:g} 及以下" if upper is not None else "全部"
+        in_band = (scores >= low) & ((scores < upper) if upper is not None else True)
+        labels.append(label)
+        counts.append(int(in_band.sum()))
+        upper = low
     return pd.DataFrame({"band": labels, "projects": counts})
 
 
@@ -428,8 +549,16 @@ def _totals(projects, counted, grades, failures, profile) -> dict:
         "unreadable": len(failures),
         "duplicates": int(projects["duplicate"].str.endswith("未计入汇总").sum()),
         "left_out": int((~projects["counted"]).sum()),
-        "by_grade": {g: int(n) for g, n in zip(grades["grade"], grades["projects"], strict=True)},
+        "by_grade": _by_grade(grades),
     }
+
+
+def _by_grade(grades: pd.DataFrame) -> dict[str, int]:
+    """Projects per grade name (forms sharing a name such as 优 add up; per form: by_profile)."""
+    out: dict[str, int] = {}
+    for g, n in zip(grades["grade"], grades["projects"], strict=True):
+        out[g] = out.get(g, 0) + int(n)
+    return out
 
 
 def _execution_rate(counted: pd.DataFrame) -> float | None:
@@ -478,4 +607,6 @@ def county_json(county: County) -> dict:
                       "reason": r["excluded"]} for r in records(county.projects) or [] if not r["counted"]],
         "reconciliation": records(county.reconciliation),
         "narrative": county.narrative,
+        "profiles": county.profiles,
+        "details": {pid: records(frame) for pid, frame in county.details.items()},
     }

@@ -65,7 +65,7 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     ``inputs`` maps input names to parsed numbers (or None); ``items`` maps an open list's key
     to its columns' parsed values.
     """
-    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, object] = {}
     for cells, steps in grids:
         cell = {key: _num(inputs.get(name)) for key, name in cells}
@@ -84,11 +84,19 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
         out[name] = _clean(value)
         return value
 
-    total = math.fsum(rollup(r) for r in roots)
-    for add in adds:  # e.g. the national table's 执行率 score, outside the tree
+    if listed is None:
+        total = math.fsum(rollup(r) for r in roots)
+        scores = list(map(inputs.get, leaves))
+    else:  # the unit's own indicator list: Σ分值 and Σ得分 down its columns
+        block, weight, score, weight_name, adds_max = listed
+        columns = items.get(block, {})
+        out[weight_name] = _clean(math.fsum(_num(v) for v in columns.get(weight, [])) + adds_max)
+        scores = columns.get(score, [])
+        total = math.fsum(_num(v) for v in scores)
+    for add in adds:  # e.g. the national table's 执行率 score, outside the indicators
         total += _num(out.get(add, inputs.get(add)))
     out[total_name] = _clean(total)
-    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in map(inputs.get, leaves))
+    any_score = any(isinstance(v, int | float) and not math.isnan(v) for v in scores)
     out["grade"] = profile.grade_for(round(total, 10)) if any_score and not math.isnan(total) else None
     return out
 
@@ -109,15 +117,19 @@ def _plan(profile: Profile) -> tuple:
         grids.append((cells, steps))
     totals = tuple((block.key, c.key, list_name(block, f"total_{c.key}"))
                    for block in profile.blocks("list") for c in block.columns if c.sum and block.total)
-    tree = profile.tree
-    score = tree.score_column
+    scored = profile.scored
+    score = scored.score_column
+    adds = tuple(add["name"] for add in scored.total_adds)
+    if scored.kind == "indicators":
+        listed = (scored.key, scored.role("weight").key, score.key, list_name(scored, "total_weight"),
+                  math.fsum(float(a.get("max", 0)) for a in scored.total_adds))
+        return tuple(grids), totals, (), (), adds, tree_name(score, "total"), listed
 
     def node(ind):
         return tree_name(score, ind), None if ind.is_leaf else tuple(node(c) for c in ind.children)
 
-    return (tuple(grids), totals, tuple(node(r) for r in tree.roots),
-            tuple(tree_name(score, i) for i in tree.leaves),
-            tuple(add["name"] for add in tree.total_adds), tree_name(score, "total"))
+    return (tuple(grids), totals, tuple(node(r) for r in scored.roots),
+            tuple(tree_name(score, i) for i in scored.leaves), adds, tree_name(score, "total"), None)
 
 
 def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
@@ -131,12 +143,13 @@ def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str
     ``IF(N(base)=0,"",…)``).  Each value is a float, "" (blank text) or an error value such as
     "#VALUE!"; for cells that hold numbers only, the same floats as :func:`derive`.
     """
-    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, object] = {}
+    computed: dict[str, object] = {}  # the grid's figures as computed, errors as errors (not their text)
     for cells, steps in grids:
         cell = {key: inputs.get(name) for key, name in cells}
         for key, formula, along, name in steps:
-            cell[key] = formula.evaluate_sheet({k: cell[at] for k, at in along})
+            cell[key] = computed[name] = formula.evaluate_sheet({k: cell[at] for k, at in along})
             out[name] = _shown(cell[key])
     for block, column, name in totals:
         out[name] = _shown(_sheet_sum(items.get(block, {}).get(column, [])))
@@ -149,12 +162,19 @@ def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str
         out[name] = _shown(value)
         return value
 
-    total = _sheet_sum([rollup(r) for r in roots])
-    for add in adds:
-        extra = out.get(add, inputs.get(add))
-        total = _sheet_add(total, extra)
+    if listed is None:
+        total = _sheet_sum([rollup(r) for r in roots])
+        scores = list(map(inputs.get, leaves))
+    else:  # the unit's own indicator list: SUM down its 分值 and 得分 columns
+        block, weight, score, weight_name, adds_max = listed
+        columns = items.get(block, {})
+        out[weight_name] = _shown(_sheet_add(_sheet_sum(columns.get(weight, [])), adds_max))
+        scores = columns.get(score, [])
+        total = _sheet_sum(scores)
+    for add in adds:  # +N(the execution score): an error there is the total's error
+        total = _sheet_add(total, computed.get(add, inputs.get(add)))
     out[total_name] = _shown(total)
-    counted = sum(isinstance(v, float | int) and not isinstance(v, bool) for v in map(inputs.get, leaves))
+    counted = sum(isinstance(v, float | int) and not isinstance(v, bool) for v in scores)
     if not counted:  # IF(COUNT(leaves)=0,"",…)
         out["grade"] = ""
     elif isinstance(total, SheetError):
@@ -197,7 +217,7 @@ def _shown(value) -> object:
 def formula_sources(profile: Profile) -> dict[str, frozenset[str]]:
     """For each derived figure, the input names its formula takes its value from, however
     indirectly (an open list's column is one name for all its rows)."""
-    grids, totals, roots, leaves, adds, total_name = _plan(profile)
+    grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, frozenset[str]] = {}
     for cells, steps in grids:
         of = {key: frozenset({name}) for key, name in cells}
@@ -215,7 +235,13 @@ def formula_sources(profile: Profile) -> dict[str, frozenset[str]]:
         out[name] = got
         return got
 
-    total = frozenset().union(*(rollup(r) for r in roots))
+    if listed is None:
+        total = frozenset().union(*(rollup(r) for r in roots))
+    else:  # an indicator list: its 分值 and 得分 columns, each one name for all its rows
+        block, weight, score, weight_name, _ = listed
+        out[weight_name] = frozenset({list_name(block, weight)})
+        total = frozenset({list_name(block, score)})
+        leaves = (list_name(block, score),)
     for add in adds:
         total |= out.get(add, frozenset({add}))
     out[total_name] = total

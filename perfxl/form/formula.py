@@ -64,6 +64,11 @@ class Formula:
             n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in calls
         }
 
+    @cached_property
+    def divides(self) -> bool:
+        """Whether the figure can be blank: a division over a zero base shows blank."""
+        return any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(self.tree))
+
     def evaluate(self, values):
         """Evaluate over a mapping of key → float (or numpy/pandas column)."""
         if all(type(values[k]) in (float, int) or values[k] is None for k in self.names):

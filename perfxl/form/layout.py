@@ -47,6 +47,7 @@ class Slot:
     default: str | None = None
     same_as: str | None = None
     style: str = ""  # a block style laid over the input/derived look (e.g. the cover title)
+    unit: str = ""  # money typed in this unit on the form (万元); "" = 元
 
     @property
     def cell(self) -> str:
@@ -155,7 +156,8 @@ def _layout(profile: Profile, rows: tuple) -> Layout:
 
 
 def _heading(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> int:
-    height = 20 if block.style == "section" else (30 if len(block.text) > 60 else None)
+    height = 20 if block.style == "section" else 32 if block.style == "title" else (
+        30 if len(block.text) > 60 else None)
     sl.statics.append(
         Static(sl.sheet.name, row, 0, block.text, block.style or "section",
                last_col=sl.sheet.width - 1, height=height)
@@ -199,8 +201,8 @@ def _longtext(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -
             Slot(
                 name=f.key, sheet=sl.sheet.name, row=row, col=1, label=f.label, kind="input",
                 type=f.type, block=block.key or "longtext", section="fields",
-                max_length=f.max_length, span=width - 1, height=150, required=f.required,
-                hint=f.hint, default=f.default,
+                max_length=f.max_length, span=width - 1, height=block.row_height or 150,
+                required=f.required, hint=f.hint, default=f.default,
             )
         )
         row += 1
@@ -210,10 +212,18 @@ def _longtext(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -
 def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> int:
     name = sl.sheet.name
     col0 = 1 if block.caption else 0
-    first_data = col0 + 1 + bool(block.code_header)
-    header = [block.row_header] + ([block.code_header] if block.code_header else [])
-    for i, text in enumerate(header + [c.label for c in block.columns]):
-        sl.statics.append(Static(name, row, col0 + i, text, "header"))
+    wide = block.label_span - 1  # row labels over more than one sheet column
+    first_data = col0 + 1 + wide + bool(block.code_header)
+    starts, at = {}, first_data  # each column's first sheet column (a column may span several)
+    for c in block.columns:
+        starts[c.key] = at
+        at += c.span
+    sl.statics.append(Static(name, row, col0, block.row_header, "header", last_col=col0 + wide if wide else None))
+    if block.code_header:
+        sl.statics.append(Static(name, row, col0 + 1 + wide, block.code_header, "header"))
+    for c in block.columns:
+        sl.statics.append(Static(name, row, starts[c.key], c.label, "header",
+                                 last_col=starts[c.key] + c.span - 1 if c.span > 1 else None))
     if block.caption:
         sl.statics.append(
             Static(name, row, 0, block.caption + _unit_line(block, "\n"), "label",
@@ -221,16 +231,22 @@ def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         )
     refs = {}
     for r_i, r in enumerate(block.rows, start=row + 1):
-        for c_i, c in enumerate(block.columns, start=first_data):
-            refs[(r.key, c.key)] = cell_name(r_i, c_i)
+        for c in block.columns:
+            ref = cell_name(r_i, starts[c.key])
+            rule = block.cell_rule(r, c)
+            # A rate over a zero base shows blank; counted as 0 where another formula uses it.
+            blankable = rule is not None and rule.formula is not None and rule.formula.divides
+            refs[(r.key, c.key)] = f"N({ref})" if blankable else ref
     for r_i, r in enumerate(block.rows, start=row + 1):
-        sl.statics.append(Static(name, r_i, col0, r.label, "label"))
+        sl.statics.append(Static(name, r_i, col0, r.label, "label", last_col=col0 + wide if wide else None))
         if block.code_header:
-            sl.statics.append(Static(name, r_i, col0 + 1, r.code, "code"))
-        for c_i, c in enumerate(block.columns, start=first_data):
+            sl.statics.append(Static(name, r_i, col0 + 1 + wide, r.code, "code"))
+        for c in block.columns:
+            c_i = starts[c.key]
             rule = block.cell_rule(r, c)
             if rule is not None and rule.blank:
-                sl.statics.append(Static(name, r_i, c_i, "", "code"))
+                sl.statics.append(Static(name, r_i, c_i, "", "code",
+                                         last_col=c_i + c.span - 1 if c.span > 1 else None))
                 continue
             excel = None
             if rule is not None:
@@ -244,7 +260,8 @@ def _grid(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
                     label=f"{r.label}（{c.label.replace(' ', '')}）",
                     kind="derived" if rule else "input", type=block.cell_type(r, c),
                     block=block.key, section="grid", formula=excel,
-                    grid_row=r.key, grid_col=c.key,
+                    grid_row=r.key, grid_col=c.key, span=c.span,
+                    unit=block.unit if block.cell_type(r, c) == "money" else "",
                 )
             )
     return row + 1 + len(block.rows)
@@ -257,8 +274,9 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
     for c in block.columns:
         starts[c.key] = col
         col += c.span
-    sl.statics.append(Static(name, row, 0, block.number_header + _unit_line(block, "\n" * bool(block.number_header)),
-                             "header"))
+    if not block.caption:
+        unit = _unit_line(block, "\n" * bool(block.number_header))
+        sl.statics.append(Static(name, row, 0, block.number_header + unit, "header"))
     for c in block.columns:
         sl.statics.append(
             Static(name, row, starts[c.key], c.label, "header",
@@ -271,16 +289,12 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         total_row = row
         row += 1
     first, last = row, row + n_rows - 1
-    for i in range(n_rows):
-        sl.statics.append(Static(name, first + i, 0, str(i + 1), "number"))
-    for c in block.columns:
-        sl.slots.append(
-            Slot(
-                name=list_name(block, c.key), sheet=name, row=first, col=starts[c.key],
-                last_row=last, label=c.label, kind="input", type=c.type, block=block.key,
-                section="list", max_length=c.max_length, span=c.span, column=c.key,
-            )
-        )
+    if block.caption:  # the form's title of the table, down its first column (年度总体目标)
+        sl.statics.append(Static(name, header_row, 0, block.caption, "label", last_row=last))
+    else:
+        for i in range(n_rows):
+            sl.statics.append(Static(name, first + i, 0, str(i + 1), "number"))
+    _open_columns(sl, block, "list", first, last, starts)
     if total_row is not None:
         text_cols = [c for c in block.columns if not c.sum]
         label_col = starts[text_cols[0].key] if text_cols else 0
@@ -296,6 +310,7 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
                         col=starts[c.key], label=f"{block.total.replace(' ', '')}（{c.label}）",
                         kind="derived", type=c.type, block=block.key, section="list",
                         formula=f"=SUM({top}:{bottom})", column=c.key,
+                        unit=block.unit if c.type == "money" else "",
                     )
                 )
     lists[block.key] = ListArea(block.key, name, header_row, first, last, starts, total_row)
@@ -371,23 +386,119 @@ def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
         )
     )
     if block.grade_label:
-        total_cell = cell_name(row, score_col)
         leaves = ",".join(cell_of[i.key] for i in block.leaves)
-        bands = sorted(profile.grades, key=lambda g: -g.min)
-        expr = f'"{bands[-1].label}"'
-        for g in reversed(bands[:-1]):
-            expr = f'IF({total_cell}>={g.min:g},"{g.label}",{expr})'
         sl.statics.append(Static(name, row, score_col + 1, block.grade_label, "label"))
         sl.slots.append(
             Slot(
                 name="grade", sheet=name, row=row, col=score_col + 2, label=block.grade_label,
                 kind="derived", type="grade", block=block.key, section="tree",
-                formula=f'=IF(COUNT({leaves})=0,"",{expr[0:]})',
+                formula=_grade_formula(profile, cell_name(row, score_col), leaves),
                 span=sl.sheet.width - score_col - 2, indicator="grade",
             )
         )
     return row + 1
 
+
+def _open_columns(sl: SheetLayout, block: Block, section: str, first: int, last: int, starts: dict) -> None:
+    """An open list's input columns: one slot each, its defined name over the item rows."""
+    for c in block.columns:
+        sl.slots.append(
+            Slot(
+                name=list_name(block, c.key), sheet=sl.sheet.name, row=first, col=starts[c.key],
+                last_row=last, label=c.label, kind="input", type=c.type, block=block.key,
+                section=section, max_length=c.max_length, span=c.span, column=c.key,
+                height=block.row_height, hint=c.hint, unit=block.unit if c.type == "money" else "",
+            )
+        )
+
+
+def _grade_formula(profile: Profile, total_cell: str, scores: str) -> str:
+    """The grade of the total by the profile's half-open bands, blank until a score is given."""
+    bands = sorted(profile.grades, key=lambda g: -g.min)
+    expr = f'"{bands[-1].label}"'
+    for g in reversed(bands[:-1]):
+        expr = f'IF({total_cell}>={g.min:g},"{g.label}",{expr})'
+    return f'=IF(COUNT({scores})=0,"",{expr})'
+
+
+def skeleton_rows(block: Block) -> list[dict[str, str]]:
+    """The rows an indicator list prints on the blank form, one dict (column key → text) each."""
+    rows = []
+    for group in block.skeleton:
+        labels = {k: v for k, v in group.items() if k != "rows"}
+        rows += [dict(labels) for _ in range(int(group.get("rows", 1)))]
+    return rows
+
+
+def _indicators(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> int:
+    """The unit's own list of indicators: a header, any number of item rows (the blank form's
+    skeleton: 产出指标/数量指标…), then the 总分 row (Σ分值 and Σ得分 with what the funds table
+    adds: the execution score) and the grade."""
+    name = sl.sheet.name
+    col0 = 1 if block.caption else 0
+    starts, col = {}, col0
+    for c in block.columns:
+        starts[c.key] = col
+        col += c.span
+    header_row = row
+    for c in block.columns:
+        sl.statics.append(Static(name, row, starts[c.key], c.label, "header",
+                                 last_col=starts[c.key] + c.span - 1 if c.span > 1 else None))
+    n_rows = max(block.min_rows, len(skeleton_rows(block)), counts.get(block.key, 0))
+    first, last = row + 1, row + n_rows
+    if block.caption:
+        sl.statics.append(Static(name, header_row, 0, block.caption, "label", last_row=last))
+    _open_columns(sl, block, "indicators", first, last, starts)
+    weight, score = block.role("weight"), block.role("score")
+    total_row = last + 1
+    label_end = starts[weight.key] - 1
+    sl.statics.append(Static(name, total_row, 0, block.total_label, "label",
+                             last_col=label_end if label_end > 0 else None))
+
+    def column_range(column) -> str:
+        at = starts[column.key]
+        return f"{cell_name(first, at)}:{cell_name(last, at)}"
+
+    adds_max = sum(float(a.get("max", 0)) for a in block.total_adds)
+    adds = "".join(f"+N({a['name']})" for a in block.total_adds)  # defined names, any sheet
+    sl.slots.append(
+        Slot(
+            name=list_name(block, "total_weight"), sheet=name, row=total_row, col=starts[weight.key],
+            label=f"{block.total_label}（{weight.label}）", kind="derived", type="score",
+            block=block.key, section="indicators", indicator="weights", column=weight.key,
+            formula=f"=SUM({column_range(weight)})" + (f"+{adds_max:g}" if adds_max else ""),
+        )
+    )
+    sl.slots.append(
+        Slot(
+            name=tree_name(score, "total"), sheet=name, row=total_row, col=starts[score.key],
+            label=f"{block.total_label}（{score.label}）", kind="derived", type="score",
+            block=block.key, section="indicators", max=100, indicator="total", column=score.key,
+            formula=f"=SUM({column_range(score)}){adds}",
+        )
+    )
+    after = starts[score.key] + score.span
+    if after < sl.sheet.width:  # the rest of the 总分 row is not filled in
+        sl.statics.append(Static(name, total_row, after, "", "code",
+                                 last_col=sl.sheet.width - 1 if sl.sheet.width - 1 > after else None))
+    row = total_row + 1
+    if block.grade_label:
+        sl.statics.append(Static(name, row, 0, block.grade_label, "label",
+                                 last_col=label_end if label_end > 0 else None))
+        sl.slots.append(
+            Slot(
+                name="grade", sheet=name, row=row, col=starts[weight.key], label=block.grade_label,
+                kind="derived", type="grade", block=block.key, section="indicators",
+                formula=_grade_formula(profile, cell_name(total_row, starts[score.key]), column_range(score)),
+                span=sl.sheet.width - starts[weight.key], indicator="grade",
+            )
+        )
+        row += 1
+    lists[block.key] = ListArea(block.key, name, header_row, first, last, starts, total_row)
+    return row
+
+
+OPEN_LISTS = ("list", "indicators")  # sections whose input columns run down any number of rows
 
 _LAYOUT = {
     "heading": _heading,
@@ -396,4 +507,5 @@ _LAYOUT = {
     "grid": _grid,
     "list": _list,
     "tree": _tree,
+    "indicators": _indicators,
 }

@@ -23,7 +23,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 FIELD_TYPES = {"text", "date", "phone", "year", "postcode", "money", "rate", "score", "number"}
-BLOCK_KINDS = {"heading", "fields", "longtext", "grid", "list", "tree"}
+BLOCK_KINDS = {"heading", "fields", "longtext", "grid", "list", "tree", "indicators"}
+# What each column of an indicator list holds (``role``): the levels, the indicator, its target and
+# result, its weight and score, the deviation reason, and where a variant has them, the nature
+# (指标性质) and the unit (度量单位).
+INDICATOR_ROLES = ("level1", "level2", "name", "nature", "unit", "target", "actual", "weight", "score",
+                   "reason")
+MONEY_UNITS = {"": 0, "元": 0, "万元": 4}  # the unit amounts are typed in on a block → power of ten
 
 
 class ProfileError(ValueError):
@@ -58,6 +64,10 @@ class Column:
     sum: bool = False
     max_length: int | None = None
     explains: bool = False
+    typed: bool = False  # the type was written out (a grid's text column: not the block's type)
+    role: str = ""  # an indicator list's column: one of INDICATOR_ROLES
+    natures: dict[str, str] = field(default_factory=dict)  # 指标性质 as written → nature
+    hint: str | None = None
 
 
 @dataclass
@@ -77,6 +87,7 @@ class GridRule:
     formula: Formula | None
     axis: str = "row"
     blank: bool = False
+    input: bool = False  # typed by the unit although its row or column has a formula
 
 
 @dataclass
@@ -98,6 +109,42 @@ class Grade:
     label: str
     min: float
 
+
+@dataclass
+class Band:
+    """A qualitative indicator's completion (达成, 部分达成, 未达成): the share of its weight a
+    score in this band may have, and the words a result states it with."""
+
+    label: str
+    low: float
+    high: float
+    words: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scoring:
+    """How an indicator list is scored (``[scoring]``): every number a province sets is here.
+
+    ``below`` is the most a positive or equal indicator earns when its result falls short of
+    the target, ``over`` the most a reverse one earns when its result overruns; both are
+    formulas over ``actual``, ``target`` and ``weight``.  ``bare`` is the nature of a target
+    written as a bare number.  ``weights_total`` is what the indicators' 分值 add up to, and
+    ``level1_weights`` what each 一级指标's do, where the form fixes them.
+    """
+
+    weights_total: float | None = None
+    level1_weights: dict[str, float] = field(default_factory=dict)
+    levels: dict[str, list[str]] = field(default_factory=dict)  # 一级 → its 二级 labels
+    bare: str = "positive"
+    below: Formula | None = None
+    equal_below: Formula | None = None
+    over: Formula | None = None
+    decimals: int = 2
+    bands: list[Band] = field(default_factory=list)
+    instructions: list[str] = field(default_factory=list)  # template text a unit must replace
+    cost_level2: list[str] = field(default_factory=list)  # 二级 labels of cost indicators
+    satisfaction_level1: list[str] = field(default_factory=list)
+    hearsay: list[str] = field(default_factory=list)  # "no complaints" is not a survey
 
 @dataclass(eq=False)  # hashed by identity: derived facts are cached per block
 class Block:
@@ -125,7 +172,11 @@ class Block:
     indicators: list[Indicator] = field(default_factory=list)
     cells: dict[tuple[str, str], GridRule] = field(default_factory=dict)
     total_adds: list[dict] = field(default_factory=list)  # tree: figures added to the total
-    unit: str = ""  # the money unit a grid or list is printed in (单位：元); "" none printed
+    unit: str = ""  # the money unit the block is typed and printed in (元, 万元); figures stay in 元
+    label_span: int = 1  # grid: sheet columns the row labels take
+    row_height: float | None = None  # list, indicators: the height of an item row
+    skeleton: list[dict] = field(default_factory=list)  # indicators: the rows the blank form prints
+    merge_levels: bool = False  # indicators: the 一级/二级 labels merged down as printed
 
     def cell_rule(self, row: Row, column: Column) -> GridRule | None:
         """How a grid cell is made, or None for an input.
@@ -136,7 +187,7 @@ class Block:
         """
         own = self.cells.get((row.key, column.key))
         if own is not None:
-            return own
+            return None if own.input else own
         if row.formula is not None:
             return GridRule(row.formula, "column")
         if column.formula is not None:
@@ -146,7 +197,7 @@ class Block:
     def cell_type(self, row: Row, column: Column) -> str:
         if row.type:
             return row.type
-        return column.type if column.type != "text" else self.type
+        return column.type if column.type != "text" or column.typed else self.type
 
     @property
     def roots(self) -> list[Indicator]:
@@ -162,7 +213,13 @@ class Block:
 
     @property
     def score_column(self) -> Column:
+        if self.kind == "indicators":
+            return self.role("score")
         return next(c for c in self.columns if c.type == "score")
+
+    def role(self, role: str) -> Column | None:
+        """An indicator list's column holding ``role`` (INDICATOR_ROLES), or None."""
+        return next((c for c in self.columns if c.role == role), None)
 
 
 @dataclass
@@ -193,7 +250,7 @@ class LabelHints:
 
 
 LABEL_PLACES = {"colon", "right", "below"}
-MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+LABEL_MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}  # declared on a typed form
 
 
 @dataclass(eq=False)
@@ -210,6 +267,9 @@ class Profile:
     checks: dict = field(default_factory=dict)  # cross-table checks the rules read
     figures: dict[str, str] = field(default_factory=dict)  # key figure → defined name
     by_labels: LabelHints = field(default_factory=LabelHints)  # reading hand-typed workbooks
+    purpose: str = ""  # what the form is for, in a sentence (perfxl profiles)
+    basis: str = ""  # the document that sets the form out
+    scoring: Scoring | None = None  # an indicator list's scoring ([scoring])
 
     def blocks(self, kind: str | None = None) -> list[Block]:
         return [b for s in self.sheets for b in s.blocks if kind is None or b.kind == kind]
@@ -220,6 +280,15 @@ class Profile:
     @property
     def tree(self) -> Block:
         return self.blocks("tree")[0]
+
+    @property
+    def has_tree(self) -> bool:
+        return bool(self.blocks("tree"))
+
+    @property
+    def scored(self) -> Block:
+        """The block whose scores make the total: the fixed indicator tree or the unit's list."""
+        return (self.blocks("tree") or self.blocks("indicators"))[0]
 
     @property
     def fields(self) -> dict[str, Field]:
@@ -295,7 +364,7 @@ def _build(data: dict, source: str) -> Profile:
                 labels=b.get("labels", True),
                 fields=[Field(**f) for f in b.get("fields", [])],
                 columns=[
-                    Column(**{**c, "formula": _formula(c.get("formula"))})
+                    Column(**{**c, "formula": _formula(c.get("formula")), "typed": "type" in c})
                     for c in b.get("columns", [])
                 ],
                 type=b.get("type", "money"),
@@ -314,6 +383,10 @@ def _build(data: dict, source: str) -> Profile:
                 cells={(c["row"], c["column"]): _grid_cell(c) for c in b.get("cells", [])},
                 total_adds=b.get("total_adds", []),
                 unit=b.get("unit", ""),
+                label_span=b.get("label_span", 1),
+                row_height=b.get("row_height"),
+                skeleton=b.get("skeleton", []),
+                merge_levels=b.get("merge_levels", False),
             )
             if kind == "grid":
                 block.rows = [Row(**{**r, "formula": _formula(r.get("formula"))}) for r in b["rows"]]
@@ -338,10 +411,40 @@ def _build(data: dict, source: str) -> Profile:
         checks=data.get("checks", {}),
         figures=data.get("figures", {}),
         by_labels=LabelHints(**data.get("labels", {})),
+        purpose=head.get("purpose", ""),
+        basis=head.get("basis", ""),
+        scoring=_scoring(data["scoring"]) if "scoring" in data else None,
+    )
+
+
+def _scoring(spec: dict) -> Scoring:
+    known = {"weights_total", "level1_weights", "levels", "bare", "below", "equal_below", "over",
+             "decimals", "bands", "instructions", "cost_level2", "satisfaction_level1", "hearsay"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f"scoring 中有未知的键 {sorted(unknown)}")
+    below = _formula(spec.get("below"))
+    return Scoring(
+        weights_total=float(spec["weights_total"]) if "weights_total" in spec else None,
+        level1_weights={k: float(v) for k, v in spec.get("level1_weights", {}).items()},
+        levels={k: list(v) for k, v in spec.get("levels", {}).items()},
+        bare=spec.get("bare", "positive"),
+        below=below,
+        equal_below=_formula(spec.get("equal_below")) or below,
+        over=_formula(spec.get("over")),
+        decimals=int(spec.get("decimals", 2)),
+        bands=[Band(b["label"], float(b["low"]), float(b["high"]), list(b.get("words", [])))
+               for b in spec.get("bands", [])],
+        instructions=list(spec.get("instructions", [])),
+        cost_level2=list(spec.get("cost_level2", [])),
+        satisfaction_level1=list(spec.get("satisfaction_level1", [])),
+        hearsay=list(spec.get("hearsay", [])),
     )
 
 
 def _grid_cell(spec: dict) -> GridRule:
+    if spec.get("input"):
+        return GridRule(None, input=True)
     if spec.get("blank"):
         return GridRule(None, blank=True)
     if "value" in spec:
@@ -399,9 +502,15 @@ def check_profile(profile: Profile) -> list[str]:
             if block.kind == "list":
                 span = sum(c.span for c in block.columns) + 1
                 if span != sheet.width:
-                    problems.append(f"{where}：序号列加各列共 {span} 列，与表宽 {sheet.width} 不符")
+                    what = "标题列" if block.caption else "序号列"
+                    problems.append(f"{where}：{what}加各列共 {span} 列，与表宽 {sheet.width} 不符")
             if block.kind == "tree":
                 problems += _check_tree(block, sheet, where)
+            if block.kind == "indicators":
+                claim(block.key, where)
+                problems += _check_indicators(block, sheet, where, profile)
+            if block.kind in ("grid", "list", "indicators") and block.unit and block.unit not in MONEY_UNITS:
+                problems.append(f"{where}：金额单位 {block.unit!r} 未知（可用：元、万元）")
     for f in profile.fields.values():
         if f.same_as and f.same_as not in profile.fields:
             problems.append(f"字段 {f.key} 的 same_as {f.same_as!r} 不存在")
@@ -410,14 +519,19 @@ def check_profile(profile: Profile) -> list[str]:
             problems.append(f"profile.{role}_field 指向不存在的字段 {key!r}")
     problems += _check_grades(profile.grades)
     problems += _check_label_hints(profile.by_labels)
-    if len(profile.blocks("tree")) != 1:
-        problems.append("表样必须恰有一个指标树（tree）区块")
+    if len(profile.blocks("tree")) + len(profile.blocks("indicators")) != 1:
+        problems.append("表样必须恰有一个指标树（tree）或指标表（indicators）区块")
+    if profile.blocks("indicators") and (profile.scoring is None or profile.scoring.below is None):
+        problems.append("有指标表（indicators）的表样须有评分规则（[scoring]，"
+                        "至少有 below：正向指标未达标时的得分公式）")
+    if profile.scoring is not None:
+        problems += _check_scoring(profile.scoring, profile)
     return problems
 
 
 def _check_grid(block: Block, sheet: Sheet, where: str) -> list[str]:
     problems = []
-    width = 1 + bool(block.caption) + bool(block.code_header) + len(block.columns)
+    width = block.label_span + bool(block.caption) + bool(block.code_header) + sum(c.span for c in block.columns)
     if width != sheet.width:
         problems.append(f"{where}：表格共 {width} 列，与表宽 {sheet.width} 不符")
     row_keys = {r.key for r in block.rows}
@@ -471,14 +585,67 @@ def _check_label_hints(hints: LabelHints) -> list[str]:
     problems = []
     if not 0 < hints.threshold <= 1:
         problems.append(f"labels.threshold 应在 0 与 1 之间（现为 {hints.threshold}）")
-    if hints.money_unit not in MONEY_UNITS:
-        problems.append(f"labels.money_unit {hints.money_unit!r} 未知（可用：{'、'.join(MONEY_UNITS)}）")
+    if hints.money_unit not in LABEL_MONEY_UNITS:
+        problems.append(f"labels.money_unit {hints.money_unit!r} 未知（可用：{'、'.join(LABEL_MONEY_UNITS)}）")
     unknown = [p for p in hints.places if p not in LABEL_PLACES]
     if unknown or not hints.places:
         problems.append(f"labels.places {hints.places!r} 无效（可用：{'、'.join(sorted(LABEL_PLACES))}）")
     for label, others in hints.synonyms.items():
         if not isinstance(others, list) or not all(isinstance(o, str) for o in others):
             problems.append(f"labels.synonyms 中“{label}”的其他写法应为文字列表")
+    return problems
+
+
+def _check_indicators(block: Block, sheet: Sheet, where: str, profile: Profile) -> list[str]:
+    problems = []
+    roles = [c.role for c in block.columns]
+    for c in block.columns:
+        if c.role not in INDICATOR_ROLES:
+            problems.append(f"{where}：列 {c.key} 的 role {c.role!r} 未知（可用：{'、'.join(INDICATOR_ROLES)}）")
+    for role in ("name", "target", "actual", "weight", "score"):
+        if roles.count(role) != 1:
+            problems.append(f"{where}：指标表须恰有一列 role = {role!r}")
+    for role in ("weight", "score"):
+        column = block.role(role)
+        if column is not None and column.type != "score":
+            problems.append(f"{where}：{column.label} 列的类型应为 score")
+    width = bool(block.caption) + sum(c.span for c in block.columns)
+    if width != sheet.width:
+        problems.append(f"{where}：指标表共 {width} 列，与表宽 {sheet.width} 不符")
+    keys = {c.key for c in block.columns}
+    for row in block.skeleton:
+        extra = set(row) - keys - {"rows"}
+        if extra:
+            problems.append(f"{where}：skeleton 行中有不是列的键 {sorted(extra)}")
+    for add in block.total_adds:
+        if "name" not in add:
+            problems.append(f"{where}：total_adds 的每项须有 name（加入总分的得分）")
+    return problems
+
+
+def _check_scoring(scoring: Scoring, profile: Profile) -> list[str]:
+    problems = []
+    allowed = {"actual", "target", "weight"}
+    for name, formula in (("below", scoring.below), ("equal_below", scoring.equal_below),
+                          ("over", scoring.over)):
+        if formula is not None and not formula.names <= allowed:
+            problems.append(f"scoring.{name} 只能用 actual、target、weight：{formula.text!r}")
+    if scoring.bare not in ("positive", "reverse", "equal"):
+        problems.append(f"scoring.bare {scoring.bare!r} 应为 positive、reverse 或 equal")
+    for band in scoring.bands:
+        if not 0 <= band.low <= band.high <= 1:
+            problems.append(f"定性档次 {band.label} 的范围 {band.low:g}–{band.high:g} 应在 0 至 1 之间")
+    if scoring.bands and (min(b.low for b in scoring.bands) != 0 or max(b.high for b in scoring.bands) != 1):
+        problems.append("定性档次须覆盖 0 至 1（分值的 0% 至 100%）")
+    if scoring.level1_weights and scoring.weights_total is not None:
+        total = sum(scoring.level1_weights.values())
+        if not math.isclose(total, scoring.weights_total, abs_tol=1e-9):
+            problems.append(f"一级指标分值合计 {total:g}，与指标分值合计 {scoring.weights_total:g} 不符")
+    blocks = profile.blocks("indicators")
+    if blocks and scoring.weights_total is not None:
+        adds = sum(float(a.get("max", 0)) for a in blocks[0].total_adds)
+        if not math.isclose(scoring.weights_total + adds, 100, abs_tol=1e-9):
+            problems.append(f"指标分值合计 {scoring.weights_total:g} 分加 {adds:g} 分，应为 100 分")
     return problems
 
 

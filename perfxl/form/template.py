@@ -27,7 +27,7 @@ import xlsxwriter
 from perfxl.ooxml.atomic import atomic_write
 
 from .derive import derive_as_typed
-from .layout import PROFILE_NAME, VERSION_NAME, Layout, Slot, layout_for
+from .layout import PROFILE_NAME, VERSION_NAME, Layout, Slot, layout_for, skeleton_rows
 from .profile import Profile
 
 FIXED_DATE = dt.datetime(2020, 1, 1)  # document dates are fixed so outputs are reproducible
@@ -67,6 +67,7 @@ class Fill:
     typed_over: dict[str, object] = field(default_factory=dict)  # a constant over a formula
     stale: dict[str, object] = field(default_factory=dict)  # a cached value that disagrees
     props: dict[str, str] = field(default_factory=dict)  # custom properties to override
+    merge: bool = True  # an indicator list's 一级/二级 labels merged down where the form prints so
 
 
 def write_template(profile: Profile, path: str | Path, *, year: int | None = None,
@@ -97,6 +98,7 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
     wb.define_name(PROFILE_NAME, f'="{fill.props.get(PROFILE_NAME, profile.id)}"')
     wb.define_name(VERSION_NAME, f'="{fill.props.get(VERSION_NAME, profile.version)}"')
     formats = _Formats(wb)
+    blocks = {b.key: b for b in profile.blocks("indicators")}
     values = _with_defaults(layout, fill.values, year, county)
     # The cached results are what Excel computes from the cells as typed: a number typed as
     # text is skipped by SUM and makes + give #VALUE!, as in the workbooks units send.
@@ -117,7 +119,7 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
             else:
                 ws.write_string(st.row, st.col, st.text, fmt)
         for slot in sl.slots:
-            _write_slot(ws, slot, formats, values, derived, fill)
+            _write_slot(ws, slot, formats, values, derived, fill, blocks)
         ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True,
                         "delete_rows": True, "select_locked_cells": True,
                         "select_unlocked_cells": True})
@@ -300,7 +302,7 @@ def _numbers(layout: Layout, values: dict) -> dict[str, object]:
 
 def _list_numbers(profile: Profile, fill: Fill) -> dict[str, dict[str, list]]:
     out = {}
-    for block in profile.blocks("list"):
+    for block in profile.blocks("list") + profile.blocks("indicators"):
         rows = fill.items.get(block.key, [])
         out[block.key] = {c.key: [_as_cell(r.get(c.key)) for r in rows] for c in block.columns}
     return out
@@ -315,18 +317,23 @@ def _as_cell(value) -> object:
     return str(value)  # a text, a boolean or a date: SUM skips it
 
 
-def _write_slot(ws, slot: Slot, formats: _Formats, values: dict, derived: dict, fill: Fill):
+def _write_slot(ws, slot: Slot, formats: _Formats, values: dict, derived: dict, fill: Fill,
+                blocks: dict | None = None):
     if slot.height:
-        ws.set_row(slot.row, slot.height)
+        for r in range(slot.row, (slot.last_row if slot.last_row is not None else slot.row) + 1):
+            ws.set_row(r, slot.height)
     style = "input" if slot.kind == "input" else "derived"
     fmt = formats.get(style, slot.type, slot.style)
     last_col = slot.col + slot.span - 1
     rows = range(slot.row, (slot.last_row if slot.last_row is not None else slot.row) + 1)
-    for r in rows:
+    for r in rows if slot.section != "indicators" else ():  # an indicator list merges its own
         if last_col > slot.col:
             ws.merge_range(r, slot.col, r, last_col, "", fmt)
     if slot.kind == "input":
         _validate(ws, slot)
+        if slot.section == "indicators":
+            _write_indicator_column(ws, slot, fmt, rows, blocks[slot.block], fill)
+            return
         if slot.section == "list":
             items = fill.items.get(slot.block, [])
             for i, r in enumerate(rows):
@@ -345,10 +352,40 @@ def _write_slot(ws, slot: Slot, formats: _Formats, values: dict, derived: dict, 
     if slot.name in fill.typed_over:
         _write_value(ws, slot.row, slot.col, fill.typed_over[slot.name], fmt)
         return
-    cached = fill.stale.get(slot.name, derived.get(slot.name))
+    cached = fill.stale.get(slot.name, derived.get(slot.name))  # in the form's own unit, as Excel computes
     if cached is None or (isinstance(cached, float) and math.isnan(cached)):
         cached = ""
     ws.write_formula(slot.row, slot.col, slot.formula, fmt, cached)
+
+
+def _write_indicator_column(ws, slot: Slot, fmt, rows: range, block, fill: Fill) -> None:
+    """One column of an indicator list: the unit's rows, or on the blank form the skeleton the
+    form prints (产出指标 / 数量指标 …); the 一级 and 二级 labels merged down their runs as printed."""
+    items = fill.items[block.key] if block.key in fill.items else skeleton_rows(block)
+    texts = [items[i].get(slot.column) if i < len(items) else None for i in range(len(rows))]
+    role = next(c.role for c in block.columns if c.key == slot.column)
+    last_col = slot.col + slot.span - 1
+    runs = []  # (first index, last index) of the cells written as one
+    if role in ("level1", "level2") and block.merge_levels and fill.merge:
+        above = [block.role("level1").key] if role == "level2" and block.role("level1") else []
+        keys = [(tuple(items[i].get(k) for k in above) if i < len(items) else None, texts[i])
+                for i in range(len(rows))]
+        start = 0
+        for i in range(1, len(rows) + 1):
+            if i == len(rows) or keys[i] != keys[start] or texts[start] in (None, ""):
+                runs.append((start, i - 1))
+                start = i
+    else:
+        runs = [(i, i) for i in range(len(rows))]
+    for first, last in runs:
+        value = texts[first]
+        top, bottom = rows[first], rows[last]
+        if (top, slot.col) != (bottom, last_col):
+            ws.merge_range(top, slot.col, bottom, last_col, "", fmt)
+        if value is not None and value != "":
+            _write_value(ws, top, slot.col, value, fmt)
+        elif last_col == slot.col and top == bottom:
+            ws.write_blank(top, slot.col, None, fmt)
 
 
 def _write_value(ws, row: int, col: int, value, fmt):
@@ -377,10 +414,15 @@ def _validation(slot: Slot) -> dict | None:
                 "input_title": label, "input_message": f"本项满分 {slot.max:g} 分，"
                 f"请填写 0 至 {slot.max:g} 之间的得分。",
                 "error_title": "得分超出范围", "error_message": f"得分应在 0 至 {slot.max:g} 之间。"}
-    if slot.type in ("money", "number"):
+    if slot.type == "score" and slot.max is None:  # an indicator list's 分值 and 得分
         return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": label,
-                "input_message": "请填写金额（元），不小于 0，只填数字。",
-                "error_title": "金额有误", "error_message": "金额应为不小于 0 的数字（单位：元）。"}
+                "input_message": (slot.hint or "请填写分数，只填数字。")[:250],
+                "error_title": "分数有误", "error_message": "分数应为不小于 0 的数字。"}
+    if slot.type in ("money", "number"):
+        unit = slot.unit or "元"
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": label,
+                "input_message": f"请填写金额（{unit}），不小于 0，只填数字。",
+                "error_title": "金额有误", "error_message": f"金额应为不小于 0 的数字（单位：{unit}）。"}
     if slot.type == "date":
         return {"validate": "date", "criteria": "between",
                 "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),

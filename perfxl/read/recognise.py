@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from perfxl.errors import NotAForm
-from perfxl.form.profile import MONEY_UNITS, Block, Profile
+from perfxl.form.profile import LABEL_MONEY_UNITS, Block, Profile
 
 # --------------------------------------------------------------------------- comparing labels
 
@@ -83,7 +83,7 @@ def declared_unit(text) -> str | None:
 
 
 def unit_factor(unit: str | None) -> float:
-    return float(MONEY_UNITS.get(unit or "元", 1))
+    return float(LABEL_MONEY_UNITS.get(unit or "元", 1))
 
 
 # --------------------------------------------------------------------------- a sheet as text

@@ -25,9 +25,9 @@ from python_calamine import CalamineWorkbook
 from perfxl.errors import NotAForm, UnreadableWorkbook
 from perfxl.form.derive import derive, derive_as_typed, formula_inputs
 from perfxl.form.formula import SheetError
-from perfxl.form.layout import PROFILE_NAME, VERSION_NAME, layout_for
+from perfxl.form.layout import OPEN_LISTS, PROFILE_NAME, VERSION_NAME, layout_for
 from perfxl.form.profile import Profile, available_profiles, load_profile
-from perfxl.numbers import PARSERS, Parsed
+from perfxl.numbers import PARSERS, Parsed, money_parser
 from perfxl.ooxml.cells import cell_name
 
 from .package import Package, read_package, resolve
@@ -35,7 +35,7 @@ from .package import Package, read_package, resolve
 CELL_COLUMNS = [
     "name", "section", "block", "sheet", "cell", "row", "col", "label", "kind", "type", "max",
     "max_length", "required", "grid_row", "grid_col", "indicator", "column", "item", "raw",
-    "value", "status", "has_formula", "expected", "as_typed",
+    "value", "status", "has_formula", "expected", "as_typed", "unit",
 ]
 NUMERIC = ("money", "rate", "score", "number")
 
@@ -103,7 +103,8 @@ class Report:
 
     @property
     def scores(self) -> pd.DataFrame:
-        """One row per indicator (and the total): score, its cell, recomputed value, note."""
+        """One row per indicator of a fixed tree (and the total): score, its cell, recomputed
+        value, note.  (A form whose units list their own indicators: :meth:`items`.)"""
         tree = self.profile.tree
         part = self.section("tree")
         score = part[part["column"] == tree.score_column.key].set_index("indicator")
@@ -181,14 +182,16 @@ def _figure_slots(profile: Profile) -> tuple[tuple[int, str, bool, bool], ...]:
     last cell counts), for the fields of the roles and the figures."""
     wanted = {profile.roles.get(r): r for r in ("project", "department", "year", "date")}
     wanted.pop(None, None)
-    keys = {name: key for key, name in profile.figures.items()}
+    keys: dict[str, list[str]] = {}  # a slot may be two figures (预算完成率 is the execution rate)
+    for key, name in profile.figures.items():
+        keys.setdefault(name, []).append(key)
     out = []
     for index, slot in enumerate(layout_for(profile).slots):
-        listed = slot.section == "list" and slot.kind == "input"
+        listed = slot.section in OPEN_LISTS and slot.kind == "input"
         if slot.name in wanted:
             out.append((index, "fill_date" if wanted[slot.name] == "date" else wanted[slot.name], False, listed))
         if slot.name in keys and not listed:  # an item is not a figure
-            out.append((index, keys[slot.name], slot.kind == "derived", False))
+            out += [(index, key, slot.kind == "derived", False) for key in keys[slot.name]]
     return tuple(out)
 
 
@@ -335,6 +338,8 @@ def slot_table(profile: Profile) -> pd.DataFrame:
     slots = layout_for(profile).slots
     table = pd.DataFrame([[getattr(s, c if c != "max" else "max") for c in SLOT_COLUMNS] for s in slots],
                          columns=SLOT_COLUMNS)
+    for c in ("max", "max_length"):  # numbers even where a profile sets none
+        table[c] = table[c].astype(float)
     for c in SLOT_COLUMNS:  # object (pandas 2) or str (pandas 3) columns; not max, required
         if not pd.api.types.is_numeric_dtype(table[c]):
             table[c] = table[c].astype("category")
@@ -461,7 +466,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
     for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
         found = formulas[sheet]
-        numeric = parser in _NUMERIC_PARSERS and slot.kind == "input"
+        numeric = slot.type in NUMERIC and slot.kind == "input"
         if area is None:
             raw = rows[row][col] if row < len(rows) and col < len(rows[row]) else ""
             text = numeric and type(raw) is str and raw != ""
@@ -580,7 +585,7 @@ def _places(layout, pkg: Package) -> tuple[tuple, int]:
                 place = (slot.sheet, slot.row, slot.col, slot.last_row)
             sheet, row, col, last = place
             sheet = sys.intern(sheet)  # one object per sheet: records share it, pickle sends it once
-            listed = slot.section == "list" and slot.kind == "input"
+            listed = slot.section in OPEN_LISTS and slot.kind == "input"
             places.append((index, slot, parser, sheet, row, col, last, _cell_name(row, col),
                            layout.lists[slot.block] if listed else None))
         got = (tuple(places), by_layout)
@@ -641,8 +646,10 @@ def _parse(parser, raw) -> Parsed:
 
 @lru_cache(maxsize=16)
 def _plan(layout) -> tuple:
-    """Each slot with its index and the parser of its type, worked out once per layout."""
-    return tuple((i, slot, PARSERS[slot.type]) for i, slot in enumerate(layout.slots))
+    """Each slot with its index and the parser of its type (money in its form's unit), worked
+    out once per layout."""
+    return tuple((i, slot, money_parser(slot.unit) if slot.type == "money" else PARSERS[slot.type])
+                 for i, slot in enumerate(layout.slots))
 
 
 def _record(index: int, parsed, sheet: str, row: int, col: int, cell: str, found, item: int,
@@ -668,7 +675,6 @@ RECORD_COLUMNS = ["slot", "sheet", "row", "col", "item", "raw", "value", "status
 _SLOT, _ITEM, _RAW, _VALUE, _STATUS, _HAS_FORMULA, _EXPECTED, _AS_TYPED = (
     RECORD_COLUMNS.index(c) for c in ("slot", "item", "raw", "value", "status", "has_formula", "expected",
                                       "as_typed"))
-_NUMERIC_PARSERS = frozenset(PARSERS[t] for t in NUMERIC)
 SLOT_COLUMNS = ["name", "section", "block", "label", "kind", "type", "max", "max_length",
-                "required", "grid_row", "grid_col", "indicator", "column"]
+                "required", "grid_row", "grid_col", "indicator", "column", "unit"]
 _UNKNOWN = ("invalid", "error")  # a figure that could not be read: what depends on it is unknown

@@ -1,8 +1,9 @@
 """The county summary adds up: every figure is recomputed here from the summary's own project
 rows (the JSON's, and the workbook's as printed), over the one set of projects it declares, and
 the projects left out are named with the reason.  The README's quick start summarises the
-shipped samples/ folder — the seed (和平县 2020) beside the sample county (示例县 2023) — so that
-is the case read here."""
+shipped samples/ folder — the sample county (示例县 2023) on two forms (gd-2020 and the national
+cz-2020), beside the seed (和平县 2020) and a Sichuan county (2025) — so that is the case read here,
+and the sample county on its Guangdong form alone with the seed (one form: every figure of it)."""
 
 from __future__ import annotations
 
@@ -25,33 +26,47 @@ INLINE = Limits(isolate=False)
 WAN = 10_000
 
 
-@pytest.fixture(scope="module")
-def quick_start(tmp_path_factory):
-    """``perfxl summarize samples/ -o 汇总.xlsx --json 汇总.json``, as the README has it."""
+def _summarize(tmp_path_factory, *paths):
     out = tmp_path_factory.mktemp("quick")
-    result = CliRunner().invoke(main, ["summarize", str(SAMPLES), "-o", str(out / "汇总.xlsx"),
+    result = CliRunner().invoke(main, ["summarize", *map(str, paths), "-o", str(out / "汇总.xlsx"),
                                        "--json", str(out / "汇总.json")])
     assert result.exit_code == 1, result.output  # the samples carry deliberate mistakes
     doc = json.loads((out / "汇总.json").read_text(encoding="utf-8"))
     return result.output, doc, out / "汇总.xlsx"
 
 
+@pytest.fixture(scope="module")
+def quick_start(tmp_path_factory):
+    """``perfxl summarize samples/ -o 汇总.xlsx --json 汇总.json``, as the README has it."""
+    return _summarize(tmp_path_factory, SAMPLES)
+
+
+@pytest.fixture(scope="module")
+def classic(tmp_path_factory):
+    """The sample county's Guangdong-form workbooks and the seed: a county of one form."""
+    return _summarize(tmp_path_factory, SAMPLES / "county", SAMPLES / "seed")
+
+
 def test_the_summary_is_of_one_county_and_year_and_names_the_odd_one_out(quick_start):
     output, doc, path = quick_start
     assert doc["title"] == "示例县2023年度财政支出绩效自评汇总"
     assert [{k: g[k] for k in ("county", "year", "workbooks", "counted")} for g in doc["groups"]] == [
-        {"county": "示例县", "year": 2023, "workbooks": 44, "counted": True},
+        {"county": "示例县", "year": 2023, "workbooks": 80, "counted": True},  # both forms, one county
+        {"county": "", "year": 2025, "workbooks": 7, "counted": False},  # the Sichuan form names no county
         {"county": "和平县", "year": 2020, "workbooks": 2, "counted": False}]
-    assert doc["groups"][1]["paths"] == [str(SAMPLES / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"),
+    assert doc["groups"][2]["paths"] == [str(SAMPLES / "seed" / "和平县电子政务外网网络畅通服务项目.xlsx"),
                                          str(SAMPLES / "typed" / "和平县电子政务外网网络畅通服务项目（手工录入）.xlsx")]
     seed = next(p for p in doc["left_out"] if p["path"].startswith(str(SAMPLES / "seed")))
     assert seed["reason"] == "属于和平县2020年度，本汇总为示例县2023年度"
-    assert "2 份自评表不属于示例县2023年度" in output and "和平县电子政务外网网络畅通服务项目" in output
+    sichuan = next(p for p in doc["left_out"] if p["path"].startswith(str(SAMPLES / "sichuan")))
+    assert sichuan["reason"] == "属于2025年度，本汇总为示例县2023年度"
+    assert "9 份自评表不属于示例县2023年度" in output and "和平县电子政务外网网络畅通服务项目" in output
     assert "和平县" not in openpyxl.load_workbook(path)["汇总表"]["A1"].value
 
 
-def test_every_figure_of_the_json_follows_from_its_project_rows(quick_start):
-    _, doc, _ = quick_start
+@pytest.mark.parametrize("case", ["quick_start", "classic"])
+def test_every_figure_of_the_json_follows_from_its_project_rows(case, request):
+    _, doc, _ = request.getfixturevalue(case)
     rows = doc["projects"]
     counted = [p for p in rows if p["counted"]]
     gone = [p for p in rows if not p["counted"]]
@@ -64,14 +79,17 @@ def test_every_figure_of_the_json_follows_from_its_project_rows(quick_start):
     def total(key, among=counted):
         return sum(p[key] for p in among)
 
-    assert t["projects"] == len(counted) == 42 and t["left_out"] == len(gone) == 4
+    assert (t["projects"], t["left_out"]) == (len(counted), len(gone)) == \
+        {"quick_start": (75, 14), "classic": (42, 3)}[case]
     assert t["workbooks"] == len(rows) + len(doc["failures"])
-    for key in ("budget_total", "in_place_total", "spent_total"):
+    for key in ("budget_total", "spent_total"):
         assert t[key] == pytest.approx(total(key)), key
     assert t["execution_rate"] == pytest.approx(total("spent_total") / total("budget_total"))
-    assert t["rate_budget"] == pytest.approx(t["execution_rate"])
-    assert t["rate_spent"] == pytest.approx(total("spent_total") / total("in_place_total"))
-    assert t["rate_in_place"] == pytest.approx(total("in_place_total") / total("invested_total"))
+    if case == "classic":  # the Guangdong form's own figures: every project has them
+        assert t["in_place_total"] == pytest.approx(total("in_place_total"))
+        assert t["rate_budget"] == pytest.approx(t["execution_rate"])
+        assert t["rate_spent"] == pytest.approx(total("spent_total") / total("in_place_total"))
+        assert t["rate_in_place"] == pytest.approx(total("in_place_total") / total("invested_total"))
     assert t["mean_score"] == pytest.approx(statistics.fmean(p["score_total"] for p in counted))
     assert t["median_score"] == pytest.approx(statistics.median(p["score_total"] for p in counted))
     assert t["departments"] == len({p["department"] for p in counted})
@@ -84,29 +102,34 @@ def test_every_figure_of_the_json_follows_from_its_project_rows(quick_start):
     for d in doc["departments"]:
         own = by_department[d["department"]]
         assert d["projects"] == len(own)
-        for key in ("budget_total", "in_place_total", "spent_total", "balance_total"):
+        keys = ("budget_total", "in_place_total", "spent_total", "balance_total") if case == "classic" \
+            else ("budget_total", "spent_total")
+        for key in keys:
             assert d[key] == pytest.approx(total(key, own)), (d["department"], key)
-        assert d["rate_budget"] == pytest.approx(total("spent_total", own) / total("budget_total", own))
+        assert d["execution_rate"] == pytest.approx(total("spent_total", own) / total("budget_total", own))
         assert d["mean_score"] == pytest.approx(statistics.fmean(p["score_total"] for p in own))
 
-    by_grade = defaultdict(list)
+    by_grade = defaultdict(list)  # a grade of its own form: 优 (cz-2020) is not 优秀 (gd-2020)
     for p in counted:
-        by_grade[p["grade"]].append(p)
+        by_grade[p["profile"], p["grade"]].append(p)
     for g in doc["grades"]:
-        own = by_grade[g["grade"]]
-        assert g["projects"] == len(own) == t["by_grade"][g["grade"]]
+        own = by_grade[g["profile"], g["grade"]]
+        assert g["projects"] == len(own), (g["profile"], g["grade"])
         assert g["budget_total"] == pytest.approx(total("budget_total", own))
         assert g["spent_total"] == pytest.approx(total("spent_total", own))
     assert sum(g["projects"] for g in doc["grades"]) == t["projects"]
-    assert [g["band"] for g in doc["grades"]] == ["90–100", "80–89", "70–79", "60–69", "59 及以下"]
+    gd = [g["band"] for g in doc["grades"] if g["profile"] == "gd-2020"]
+    assert gd == ["90–100", "80–89", "70–79", "60–69", "59 及以下"]
 
     narrative = doc["narrative"][0]
     said = _said(narrative)
     assert said["budget"] == pytest.approx(t["budget_total"] / WAN, abs=0.005)
     assert said["spent"] == pytest.approx(t["spent_total"] / WAN, abs=0.005)
     assert said["rate"] == pytest.approx(round(said_ratio(said) * 100, 2), abs=0.006)  # 28209.30 … 95.43%
-    for p in doc["left_out"]:
+    for p in doc["left_out"][:5]:  # the first five by name, the rest counted
         assert p["project"] in narrative
+    if len(doc["left_out"]) > 5:
+        assert f"等 {len(doc['left_out'])} 份" in narrative
 
 
 def _said(paragraph: str) -> dict:
@@ -119,10 +142,10 @@ def said_ratio(said: dict) -> float:
     return said["spent"] / said["budget"]
 
 
-def test_every_figure_of_the_workbook_follows_from_its_own_rows(quick_start):
+def test_every_figure_of_the_workbook_follows_from_its_own_rows(classic):
     """Read as the bureau director reads it: the project rows not in grey italics are the ones
     counted; every total, department row and grade row must follow from them."""
-    _, doc, path = quick_start
+    _, doc, path = classic
     values = openpyxl.load_workbook(path, data_only=True)
     styles = openpyxl.load_workbook(path)
     ws, wf = values["汇总表"], styles["汇总表"]
@@ -137,7 +160,7 @@ def test_every_figure_of_the_workbook_follows_from_its_own_rows(quick_start):
         rows.append((line, not wf.cell(r, 2).font.i))
     counted = [line for line, ok in rows if ok]
     gone = [line for line, ok in rows if not ok]
-    assert len(counted) == 42 and len(gone) == 4 and all(line[col["备注"]] for line in gone)
+    assert len(counted) == 42 and len(gone) == 3 and all(line[col["备注"]] for line in gone)
 
     def s(name, among=counted):
         return sum(line[col[name]] or 0 for line in among)
@@ -178,7 +201,7 @@ def test_every_figure_of_the_workbook_follows_from_its_own_rows(quick_start):
         assert line[gcol["实际支出"]] == pytest.approx(s("实际支出", own)), line[0]
 
     notes = [c.value for sheet in ("部门汇总", "等次分布") for row in values[sheet].iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith("未计入的 4 份")]
+             if isinstance(c.value, str) and c.value.startswith("未计入的 3 份")]
     assert len(notes) == 2
     for line in gone:
         assert all(line[col["项目名称"]] in note and line[col["备注"]] in note for note in notes)

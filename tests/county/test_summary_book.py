@@ -237,11 +237,12 @@ def test_prints_with_libreoffice(tmp_path, soffice):
 
 
 def test_the_sample_countys_summary_prints_as_the_bureau_director_reads_it(tmp_path, printed):
-    """The README's quick start, printed: every page A4 landscape with the title, the 编制单位 /
-    审核人 / 日期 line and the column headings; the projects on two pages at a readable size
-    rather than every column squeezed onto one; file names, never paths; amounts in 万元."""
+    """The sample county's Guangdong-form summary, printed: every page A4 landscape with the title,
+    the 编制单位 / 审核人 / 日期 line and the column headings; the projects on two pages at a
+    readable size rather than every column squeezed onto one; file names, never paths; amounts in
+    万元."""
     out = tmp_path / "汇总.xlsx"
-    CliRunner().invoke(main, ["summarize", str(SAMPLES), "-o", str(out)])
+    CliRunner().invoke(main, ["summarize", str(SAMPLES / "county"), str(SAMPLES / "seed"), "-o", str(out)])
     pages = printed(out)
     assert 6 <= len(pages) <= 10
     for n, page in enumerate(pages, 1):
@@ -261,6 +262,28 @@ def test_the_sample_countys_summary_prints_as_the_bureau_director_reads_it(tmp_p
     grades = next(p for p in pages if "自评等次分布" in p.text)
     for band in ("90–100", "80–89", "70–79", "60–69", "59 及以下"):
         assert band in grades.text
-    assert "未计入的 4 份" in grades.text
+    assert "未计入的 3 份" in grades.text
     findings = [p for p in pages if "审核问题清单" in p.text]
     assert findings and all("规则" in p.text and "问题" in p.text for p in findings)
+
+
+def test_the_readme_quick_start_prints_a_county_of_two_forms(tmp_path, printed):
+    """``perfxl summarize samples/``: the sample county on the Guangdong form and the national
+    table, printed: every page A4 landscape with its title, signing line and page number; the
+    common figures of both forms in 汇总表; each form's grades on a page of its own; names, not
+    paths."""
+    out = tmp_path / "汇总.xlsx"
+    CliRunner().invoke(main, ["summarize", str(SAMPLES), "-o", str(out)])
+    pages = printed(out)
+    assert len(pages) <= 30
+    for n, page in enumerate(pages, 1):
+        assert page.a4_landscape, n
+        assert "示例县2023年度财政支出绩效自评汇总" in page.text and "编制单位" in page.text, n
+        assert f"第 {n} 页，共 {len(pages)} 页" in page.text, n
+        assert str(SAMPLES) not in page.text, n
+    projects = [p for p in pages if "项目汇总表" in p.text]
+    assert projects and all("执行率" in p.text and "表样" in p.text for p in projects)
+    assert any("cz-2020" in p.text for p in projects) and any("gd-2020" in p.text for p in projects)
+    grades = [p for p in pages if "自评等次分布" in p.text]
+    assert {"cz-2020", "gd-2020"} <= {f for p in grades for f in ("cz-2020", "gd-2020") if f in p.text}
+    assert not any("sc-2025" in p.text for p in grades)  # the Sichuan county is left out: no page of its own

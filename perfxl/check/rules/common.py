@@ -88,6 +88,12 @@ def _columns(ctx: Context) -> tuple[list[str], list[tuple]] | None:
     return list(cells.columns), columns
 
 
+def show_cell(row: dict, value) -> str:
+    """A cell's value as its form shows it: money in 万元 where the form prints 万元."""
+    unit = row.get("unit", "")
+    return show(value, row["type"], unit if isinstance(unit, str) else "")
+
+
 def numeric(series: pd.Series) -> pd.Series:
     """The numbers of a column as floats; text, dates, blanks and booleans become NaN."""
     return pd.Series([v if type(v) in (float, int) else math.nan for v in series.tolist()],
@@ -169,13 +175,12 @@ def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
         if cause is not None:  # the form computes it so, from a number typed as text
             zh_tail, en_tail = cause
         typed = row["workbook"] in ctx.readings  # typed by hand: no template formula to restore
+        expected, actual = show_cell(row, row["expected"]), show_cell(row, row["value"])
         yield ctx.finding(
             row,
-            f"{row['label']}应为 {show(row['expected'], row['type'])}，表中为 "
-            f"{show(row['value'], row['type'])}：{what_zh}{zh_tail}",
-            f"{row['label']} should be {show(row['expected'], row['type'])}, the sheet shows "
-            f"{show(row['value'], row['type'])}: {what_en}{en_tail}",
-            expected=show(row["expected"], row["type"]), actual=show(row["value"], row["type"]),
+            f"{row['label']}应为 {expected}，表中为 {actual}：{what_zh}{zh_tail}",
+            f"{row['label']} should be {expected}, the sheet shows {actual}: {what_en}{en_tail}",
+            expected=expected, actual=actual,
             hint_zh="按表中金额（或得分）重新计算后填写。" if typed else "恢复模板公式，或按公式重新计算后填写。",
             hint_en="Recompute the figure from the amounts (or scores) in the form." if typed
             else "Restore the template's formula or recompute the figure.",

@@ -114,10 +114,11 @@ def negative_amount(ctx: Context):
     cells = ctx.cells
     value = numeric(cells.loc[(cells["kind"] == "input") & (cells["type"] == "money"), "value"])
     for row in rows_at(ctx, value.index[value < 0]):
+        amount = show(row["value"], "money", row.get("unit") or "")
         yield ctx.finding(
-            row, f"{row['label']}为负数 {show(row['value'], 'money')}",
-            f"{row['label']} is negative ({show(row['value'], 'money')})",
-            expected="≥ 0", actual=show(row["value"], "money"),
+            row, f"{row['label']}为负数 {amount}",
+            f"{row['label']} is negative ({amount})",
+            expected="≥ 0", actual=amount,
             hint_zh="金额应不小于 0。", hint_en="Amounts must not be negative.",
         )
 

@@ -28,8 +28,11 @@ def _leaves(ctx: Context) -> pd.DataFrame:
 
 
 def _leaf_scores(ctx: Context) -> pd.DataFrame:
-    tree = ctx.profile.tree
     cells = ctx.cells
+    if not ctx.profile.has_tree:  # a form whose units list their own indicators: the I rules
+        return cells.loc[cells.index[:0], ["workbook", "indicator", "max", "status", "value"]].assign(
+            note_status=pd.Series(dtype=object), score=pd.Series(dtype=float))
+    tree = ctx.profile.tree
     part = (cells["section"] == "tree") & (cells["kind"] == "input")
     scores = cells.loc[part & (cells["column"] == tree.score_column.key),
                        ["workbook", "indicator", "max", "status", "value"]]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from perfxl.findings import show
 from perfxl.form.derive import formula_sources
-from perfxl.numbers import normalize_text, parse
+from perfxl.numbers import money_parser, normalize_text, parse
 
 from ..catalogue import rule
-from .common import is_number, rows_at, text_cause, tolerance, typed_as_text
+from .common import is_number, rows_at, show_cell, text_cause, tolerance, typed_as_text
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -51,14 +50,15 @@ def formula_overwritten(ctx: Context):
         if same:
             continue
         typed = row["raw"] != ""
+        expected = show_cell(row, row["expected"])
         yield ctx.finding(
             row,
             f"{row['label']}的公式被{'改成手填的 ' + row['raw'] if typed else '删除'}，"
-            f"按公式应为 {show(row['expected'], row['type'])}",
+            f"按公式应为 {expected}",
             f"the formula of {row['label']} was "
             f"{'replaced by the typed value ' + row['raw'] if typed else 'deleted'}; "
-            f"it computes to {show(row['expected'], row['type'])}",
-            expected=show(row["expected"], row["type"]), actual=row["raw"] or "（空）",
+            f"it computes to {expected}",
+            expected=expected, actual=row["raw"] or "（空）",
             hint_zh="恢复模板中的公式（灰色单元格不要手填）。",
             hint_en="Restore the template's formula (grey cells are computed).",
         )
@@ -157,14 +157,14 @@ def unparseable_number(ctx: Context):
     cells = ctx.cells
     invalid = (cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)
     for row in rows_at(ctx, invalid):
-        guess, why_zh, why_en = _guess(row["type"], row["raw"])
-        maybe_zh = f"，可能是 {show(guess, row['type'])}{why_zh}" if guess is not None else ""
-        maybe_en = f"; perhaps {show(guess, row['type'])}{why_en}" if guess is not None else ""
+        guess, why_zh, why_en = _guess(row["type"], row["raw"], row.get("unit") or "")
+        maybe_zh = f"，可能是 {show_cell(row, guess)}{why_zh}" if guess is not None else ""
+        maybe_en = f"; perhaps {show_cell(row, guess)}{why_en}" if guess is not None else ""
         yield ctx.finding(
             row,
             f"{row['label']}填写的“{row['raw']}”不是可识别的数字{maybe_zh}",
             f"{row['label']}: {row['raw']!r} is not a number{maybe_en}",
-            expected=show(guess, row["type"]) if guess is not None else "", actual=row["raw"],
+            expected=show_cell(row, guess) if guess is not None else "", actual=row["raw"],
             hint_zh="只填写数字，金额单位为元，如 2700000。",
             hint_en="Type the number alone, amounts in yuan, e.g. 2700000.",
         )
@@ -177,23 +177,27 @@ _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1"})
 _LETTERS = "OoI〇l"
 
 
-def _guess(type_: str, raw: str) -> tuple[object, str, str]:
+def _guess(type_: str, raw: str, unit: str = "") -> tuple[object, str, str]:
     """What a text that is not a number probably means (a hint for the clerk, never used), and
-    why: 27OOOOO with letters O for zeros, or the one number inside 约2084万."""
+    why: 27OOOOO with letters O for zeros, or the one number inside 约2084万; an amount read in
+    the form's own unit (万元 on a form that prints 万元)."""
+    def parsed(text: str):
+        return money_parser(unit)(text) if type_ == "money" else parse(type_, text)
+
     text = normalize_text(raw)
     if any(ch.isdigit() for ch in text):
         swapped = text.translate(_LOOKALIKE)
         if swapped != text:
-            parsed = parse(type_, swapped)
-            if parsed.status == "ok":
+            got = parsed(swapped)
+            if got.status == "ok":
                 pairs = "、".join(f"{c} 应为数字 {c.translate(_LOOKALIKE)}" for c in _LETTERS if c in text)
                 pairs_en = ", ".join(f"{c} for {c.translate(_LOOKALIKE)}" for c in _LETTERS if c in text)
-                return parsed.value, f"（字母 {pairs}）", f" (the letter {pairs_en})"
+                return got.value, f"（字母 {pairs}）", f" (the letter {pairs_en})"
     found = _NUMBER_INSIDE.findall(text)
     if len(found) != 1:
         return None, "", ""
-    parsed = parse(type_, found[0])
-    return (parsed.value, "", "") if parsed.status == "ok" else (None, "", "")
+    got = parsed(found[0])
+    return (got.value, "", "") if got.status == "ok" else (None, "", "")
 
 
 @rule("V003", "error-value", "error", "单元格中有 #REF!、#DIV/0! 等错误值")
@@ -225,7 +229,7 @@ def error_value(ctx: Context):
             row,
             f"{row['label']}显示错误值 {shown}{cause[0] if cause else ''}",
             f"{row['label']} shows the error value {shown}{cause[1] if cause else ''}",
-            expected=show(row["expected"], row["type"]) if row["kind"] == "derived" else "",
+            expected=show_cell(row, row["expected"]) if row["kind"] == "derived" else "",
             actual=shown, hint_zh="检查公式引用是否被删除，或重新填写。",
             hint_en="A reference was probably deleted: restore the formula or the input.",
         )
@@ -278,7 +282,9 @@ def number_stored_as_text(ctx: Context):
         for row in rows:
             if row["status"] != "ok" or row["name"] not in used.get(wb, ()):
                 continue  # text that is no number is V002's; a form without formulas reads it as typed
-            read = show(row["value"], row["type"])
+            read = show_cell(row, row["value"])
+            unit = row.get("unit") or "元"
+            example_zh, example_en = ("，如 2700000", ", 2700000") if unit == "元" else ("", "")
             yield ctx.finding(
                 row,
                 f"{row['label']}填写的“{row['raw']}”是文本，perfxl 读作 {read}；"
@@ -286,10 +292,10 @@ def number_stored_as_text(ctx: Context):
                 f"{row['label']} holds the text {row['raw']!r}, which perfxl reads as {read}: type it "
                 "as a number (the form's own formulas do not count text)",
                 expected=read, actual=ctx.text(f"“{row['raw']}”（文本）", f"{row['raw']!r} (text)"),
-                hint_zh="只输入数字（金额以元计，如 2700000；得分如 14），不带“万元”“分”、千位逗号或空格；"
+                hint_zh=f"只输入数字（金额以{unit}计{example_zh}；得分如 14），不带单位、千位逗号或空格；"
                         "单元格若为文本格式，先改为常规再输入。",
-                hint_en="Type the number alone (amounts in yuan, 2700000; scores, 14), without 万元, 分, "
-                        "commas or spaces; set a text-formatted cell to General first.",
+                hint_en=f"Type the number alone (amounts in {'yuan' if unit == '元' else unit}{example_en}; "
+                        "scores, 14), without units, commas or spaces; set a text-formatted cell to General first.",
             )
 
 
