@@ -159,6 +159,8 @@ def hostile_task(item: str):
         raise UnreadableWorkbook("文件为空（0 字节）", message_en="the file is empty (0 bytes)")
     if kind == "boom":
         raise ValueError("unexpected")
+    if kind == "bug":
+        raise TypeError("unexpected")
     if kind == "exit":
         os._exit(3)
     return f"ok:{item}", os.getpid()
