@@ -22,8 +22,9 @@ WIDTHS = [6, 8, 20, 14, 9, 44, 12, 12, 32, 9, 12, 16]
 _LOCAL_ID = re.compile(rb"localSheetId(?<=\slocalSheetId)\s*=\s*[\"'](\d+)")  # literal first: fast
 
 
-def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> None:
-    """The results sheet, placed first, and the record that undoes this run."""
+def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, copy: bool = False) -> None:
+    """The results sheet, placed first, and the record that undoes this run (marked
+    ``"copy"`` in a copy perfxl writes beside the submission)."""
     name = _free_name({s.name.lower() for s in book.sheets}, RESULT_NAMES[lang])
     part = ox.free_part(pkg, "xl/worksheets/perfxl_results{}.xml")
     rid = edits.relate(book.part, "worksheet", part, book.rel_ns)
@@ -31,6 +32,8 @@ def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang) -> No
     _insert_sheet(book, edits, name, rid)
     edits.created.append(part)
     state = edits.finish()  # the results sheet itself is perfxl's: no record of it is needed
+    if copy:
+        state["copy"] = True
     ext = (f'<extLst><ext uri="{STATE_URI}" xmlns:px="urn:perfxl:state">'
            f"<px:state>{xs.esc(_STATE_JSON.encode(state))}</px:state></ext></extLst>")
     pkg.write(part, _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book),
