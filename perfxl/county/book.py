@@ -25,6 +25,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from perfxl.batch.own import OUTPUT_PROPERTY
 from perfxl.bulk import collector_paused
 from perfxl.findings import SEVERITIES, SEVERITY_LABELS, sort_findings
 from perfxl.ooxml.atomic import atomic_write
@@ -66,12 +67,14 @@ EN = {  # sheet names, headers and fixed words in English (lang="en")
     "项目汇总表": "– Projects", "部门汇总表": "– Departments", "自评等次及得分分布": "– Grades and scores",
     "审核问题清单": "– Findings", "未能处理的文件": "– Files not processed",
     "预算核对表": "– Budget check", "汇总说明": "– Notes", "：": ": ",
+    "已跳过的文件（不是报送的自评表，未汇总）": "Files skipped (not submitted forms, not summarised)",
     "生成时间": "Generated", "规则配置": "Profile", "统计口径": "How the figures are counted",
     "计入 {n} 个项目": "{n} projects counted",
     "muted_note": "Grey italic rows are earlier copies of duplicate submissions; "
                   "they are listed but not added to the totals.",
 }
 MUTED_NOTE = "注：灰色斜体行为重复提交中未计入汇总的一份，仅列示，不计入合计。"
+SKIPPED_TITLE = "已跳过的文件（不是报送的自评表，未汇总）"
 BASIS = {
     "zh": [
         "执行率（预算完成率）= Σ实际支出 ÷ Σ预算安排（按资金加权），不是各项目执行率的平均。",
@@ -136,6 +139,7 @@ class _Book:
                                                  "nan_inf_to_errors": False})
         self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
                                 "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
+        self.wb.set_custom_property(OUTPUT_PROPERTY, "summary")  # so a later run skips it
         try:
             self.projects()
             self.departments()
@@ -388,11 +392,19 @@ class _Book:
 
     def failures(self) -> None:
         columns = [("序号", "int"), ("文件", "wrap"), ("原因", "wrap")]
-        rows = [[i + 1, f.path, (f.reason_en or f.reason) if self.lang == "en" else f.reason]
-                for i, f in enumerate(self.c.failures)]
+
+        def rows_of(failures):
+            return [[i + 1, f.path, (f.reason_en or f.reason) if self.lang == "en" else f.reason]
+                    for i, f in enumerate(failures)]
+
+        rows = rows_of([*self.c.failures, *self.c.annotate_failures])  # copies not written too
         if not rows:
             rows = [["", self.t("全部文件均已处理"), ""]]
-        self.table(self.sheet("未能处理"), "未能处理的文件", columns, rows)
+        ws = self.sheet("未能处理")
+        end = self.table(ws, "未能处理的文件", columns, rows)
+        if self.c.skipped:  # every other file under the inputs: said why it was not read
+            self.merged(ws, end + 1, len(columns) - 1, self.t(SKIPPED_TITLE), "note")
+            self.table(ws, "", columns, rows_of(self.c.skipped), top=end + 1, filter_=False)
 
     def reconciliation(self) -> None:
         rows, variants = [], []
