@@ -161,6 +161,8 @@ def hostile_task(item: str):
         raise ValueError("unexpected")
     if kind == "bug":
         raise TypeError("unexpected")
+    if kind == "multiline":
+        raise ValueError("第一行\n第二行")
     if kind == "exit":
         os._exit(3)
     return f"ok:{item}", os.getpid()

@@ -14,6 +14,7 @@ as second copies of a project.  They are told by marks perfxl writes:
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
@@ -56,6 +57,15 @@ def own_output(zf: zipfile.ZipFile | None) -> OwnOutput | None:
     if _PROPERTY.search(custom) or (_CREATOR.search(core) and _COMMENT.search(core)):
         return OwnOutput.SUMMARY
     return None
+
+
+def own_output_file(path, data: bytes | None = None) -> OwnOutput | None:
+    """:func:`own_output` for the workbook at ``path`` (its bytes ``data`` when already read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
+            return own_output(zf)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return None
 
 
 def _part(zf: zipfile.ZipFile, name: str) -> bytes:

@@ -31,7 +31,7 @@ from perfxl.read.guard import open_checked, vetted
 from perfxl.read.workbook import Report, read_report
 
 from .isolate import Failure, map_isolated
-from .own import OwnOutput, own_output
+from .own import OwnOutput, own_output_file
 from .walk import WORKBOOK_SUFFIXES, files, shown
 
 __all__ = ["WORKBOOK_SUFFIXES", "Limits", "OwnOutput", "WorkbookResult", "collect_paths",
@@ -108,8 +108,8 @@ def read_checked(path: str, password: str | None = None) -> tuple | OwnOutput:
                     else Fingerprint.of_file(path)
                 try:
                     report = read_report(path, package=found.zip, parts=found.parts, data=found.data)
-                except NotAForm:
-                    own = own_output(found.zip)
+                except NotAForm:  # perfxl's own summary is not a form either: told by its marks
+                    own = own_output_file(path, found.data)
                     if own is not None:
                         return own
                     raise

@@ -137,7 +137,7 @@ def files(paths: Iterable[str | Path]) -> Iterator[Entry]:
     for p in map(Path, paths):
         if p.is_dir():
             for entry in walk(p):
-                if entry.kind == "broken" or once.first(entry.path):
+                if entry.kind in ("broken", "hidden") or once.first(entry.path):
                     yield entry
         elif once.first(p):
             if p.is_symlink() and not p.exists():

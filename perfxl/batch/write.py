@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +26,8 @@ from pathlib import Path, PurePosixPath
 from perfxl.errors import PerfxlError, WriteError
 from perfxl.ooxml.atomic import Fingerprint, os_words, temporary_owner
 
-from .inputs import safe_relative
 from .isolate import Failure, map_isolated
+from .own import own_output_file
 from .validate import Limits
 from .walk import files, shown, suffix
 
@@ -198,9 +199,8 @@ def copy_targets(shown: list[str], folder: Path) -> list[Path]:
     relative = _relative_all([p.replace(".zip/", "/").replace(".ZIP/", "/") for p in shown])
     taken: set[str] = set()
     out = []
-    for rel, original in zip(relative, shown, strict=True):
-        safe = safe_relative(rel) or PurePosixPath(Path(original).name)
-        parts = [*safe.parts[:-1], _plain_name(safe.name)]
+    for rel in relative:
+        parts = _parts(rel)
         target = PurePosixPath(*parts)
         n = 1
         while _key(target) in taken:
@@ -225,9 +225,16 @@ def _relative_all(paths: list[str]) -> list[str]:
         return out
 
 
-def _plain_name(name: str) -> str:
-    """A file name Windows can hold: no trailing blanks or dots."""
-    return name.rstrip(" .\t") or "workbook.xlsx"
+_NOT_ON_WINDOWS = re.compile(r'[\\:*?"<>|\x00-\x1f]')
+
+
+def _parts(rel: str) -> list[str]:
+    """A relative path as names every system can hold: no "..", no characters Windows refuses
+    (a name shown as "\xff" from a name that was not UTF-8 keeps its letters), no trailing
+    blanks or dots."""
+    names = [p for p in re.split(r"[/\\]" if os.sep == "\\" else "/", rel) if p not in ("", ".", "..")]
+    names = [_NOT_ON_WINDOWS.sub("_", p).rstrip(" .\t") or "_" for p in names]
+    return names or ["workbook.xlsx"]
 
 
 def _key(path: PurePosixPath) -> str:
@@ -257,7 +264,9 @@ def check_outputs(inputs: Iterable[str | Path], *, files: Iterable[Path | None] 
     outs = [p for p in files if p is not None]
     for out in outs:
         real = _real(out)
-        if real in inputs_real or any(_same_file(str(out), str(p)) for p in given if not p.is_dir()):
+        among = real in inputs_real or any(_same_file(str(out), str(p)) for p in given if not p.is_dir()) \
+            or (os.path.isfile(real) and any(_inside(real, folder) for folder in folders_in))
+        if among and not own_file(out):  # a summary perfxl wrote last time may be written again
             raise OutputRefused(f"输出文件 {out} 是输入文件之一，写出会覆盖报送文件：请换一个文件名或位置",
                                 message_en=f"the output file {out} is one of the inputs: writing "
                                 "it would destroy a submission; choose another name or place")
@@ -282,6 +291,19 @@ def check_outputs(inputs: Iterable[str | Path], *, files: Iterable[Path | None] 
                         message_en=f"{out} lies inside the input folder {folder}, among the "
                         f"submissions: write it elsewhere, or add {ALLOW_FLAG} if you mean it "
                         "(perfxl recognises and skips its own outputs on the next run)")
+
+
+def own_file(path: Path) -> bool:
+    """Whether the file at ``path`` is one perfxl wrote as an output: a summary workbook (its
+    document properties say so) or a summary's JSON (its schema says so)."""
+    try:
+        if suffix(path.name) == ".json":
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            return b'"schema": "perfxl.summary/' in head or b'"schema": "perfxl.validate/' in head
+        return own_output_file(path) is not None
+    except Exception:  # anything unreadable is not known to be perfxl's
+        return False
 
 
 def _real(p: Path) -> str:

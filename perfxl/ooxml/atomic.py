@@ -68,8 +68,10 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
             if durable:
                 os.fsync(fd)
             os.close(fd)
+            fd = None
         else:
             os.close(fd)
+            fd = None  # closed: its number may be another file's by the time write_fn fails
             write_fn(Path(tmp))
             with open(tmp, "rb+") as stream:
                 _keep_mode(stream.fileno(), tmp, mode)
