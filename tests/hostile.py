@@ -203,3 +203,16 @@ def overlapping(path: Path, copies: int = 3) -> Path:
                        cd_off, 0)
     path.write_bytes(data[:cd_off] + cd + clones + tail)
     return path
+
+
+def half_written(job):
+    """A writer that dies in the middle: its temporary file beside the target, then abort (or,
+    for a target named "hang…", never finish)."""
+    from perfxl.ooxml.atomic import temporary_name
+
+    folder, name = os.path.split(job.target or job.source)
+    with open(os.path.join(folder, temporary_name(name)), "wb") as fh:
+        fh.write(b"half a workbook")
+    if name.startswith("hang"):
+        time.sleep(60)
+    os.abort()

@@ -246,7 +246,16 @@ class _Worker:
             os.unlink(self.log)
 
 
-def _death(item: Any, exitcode: int | None, note: str, memory_mb: int) -> Failure:
+def _death(item: Any, exitcode: int | None, note: str, memory_mb: int, task: str = "read") -> Failure:
+    """Why a worker died with ``item`` in hand, in words; ``task`` "write" when it was writing."""
+    failure = _died(item, exitcode, note, memory_mb)
+    if task != "write":
+        return failure
+    return Failure(item, failure.reason_zh.replace("读取", "写入"),
+                   failure.reason_en.replace("reading", "writing").replace("reader", "writer"), failure.detail)
+
+
+def _died(item: Any, exitcode: int | None, note: str, memory_mb: int) -> Failure:
     detail = f"{note} (exit code {exitcode})".strip()
     alloc = re.search(r"memory allocation of (\d+) bytes failed", note)
     if alloc:
@@ -280,10 +289,11 @@ _IN_FLIGHT = 2  # items a worker holds at once: the one it works on and the next
 
 class _Pool:
     def __init__(self, func: Callable[[Any], Any], jobs: int, timeout: float | None,
-                 memory_mb: int, after_kill: Callable[[Any, int], None] | None = None):
+                 memory_mb: int, after_kill: Callable[[Any, int], None] | None = None,
+                 task: str = "read"):
         self.ctx = multiprocessing.get_context(_start_method())
         self.func, self.jobs, self.timeout, self.memory_mb = func, jobs, timeout, memory_mb
-        self.after_kill = after_kill
+        self.after_kill, self.task = after_kill, task
         self.workers: list[_Worker] = []
         self.items: list[Any] = []
 
@@ -357,7 +367,7 @@ class _Pool:
             w.proc.join(timeout=5)
             if w.jobs:
                 index = w.jobs.popleft()[0]
-                done[index] = _death(items[index], w.proc.exitcode, w.note(), self.memory_mb)
+                done[index] = _death(items[index], w.proc.exitcode, w.note(), self.memory_mb, self.task)
                 self._retire(w, pending)
                 self._killed(w, [index])
             else:
@@ -406,7 +416,8 @@ def _cpu_count() -> int:
 
 def map_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int | None = None,
                  timeout: float | None = 60.0, memory_mb: int = 1024, isolate: bool = True,
-                 after_kill: Callable[[Any, int], None] | None = None) -> Iterator[tuple[Any, Any]]:
+                 after_kill: Callable[[Any, int], None] | None = None,
+                 task: str = "read") -> Iterator[tuple[Any, Any]]:
     """Yield ``(item, func(item) or Failure)`` for every item, in input order.
 
     ``func`` runs in reused worker processes (``jobs`` of them, default: the CPUs available),
@@ -417,6 +428,7 @@ def map_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
     ``isolate=False`` everything runs in this process (no limits), for tests and tiny batches.
     ``after_kill(item, pid)`` is called for an item whose worker died or was stopped while it
     held it (a timeout, a crash, the batch interrupted), e.g. to remove what it half wrote.
+    ``task`` "write" words a worker's death as a write's ("写入进程…") rather than a read's.
     """
     todo = list(items)
     if not isolate:
@@ -425,7 +437,7 @@ def map_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
         return
     if not todo:
         return
-    pool = _Pool(func, max(1, min(jobs or _cpu_count(), len(todo))), timeout, memory_mb, after_kill)
+    pool = _Pool(func, max(1, min(jobs or _cpu_count(), len(todo))), timeout, memory_mb, after_kill, task)
     try:
         yield from pool.run(todo)
     finally:

@@ -117,7 +117,8 @@ def run_jobs(func, jobs: list, limits: Limits | None):
     """``(job, result or Failure)`` for every job, each in a worker (see the module's notes)."""
     limits = limits or Limits()
     yield from map_isolated(func, jobs, jobs=limits.jobs, timeout=limits.timeout,
-                            memory_mb=limits.memory_mb, isolate=limits.isolate, after_kill=_tidy)
+                            memory_mb=limits.memory_mb, isolate=limits.isolate, after_kill=_tidy,
+                            task="write")
 
 
 def annotate_many(jobs: list[NoteJob], limits: Limits | None = None):

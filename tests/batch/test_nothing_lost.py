@@ -248,6 +248,17 @@ def test_sigterm_tidies_up_as_ctrl_c_does(slow_inbox, tmp_path):
     assert not out.exists() or not list(out.rglob("*.perfxl-tmp"))
 
 
+def test_a_writer_stopped_in_the_middle_leaves_no_temporary_file(tmp_path):
+    from perfxl.batch.write import NoteJob, run_jobs
+
+    crash, hang = put(tmp_path / "甲.xlsx", b"original"), put(tmp_path / "hang.xlsx", b"original")
+    jobs = [NoteJob(str(crash), [], None, "", "zh"), NoteJob(str(hang), [], None, "", "zh")]
+    got = [r for _, r in run_jobs(hostile.half_written, jobs, Limits(jobs=2, timeout=1))]
+    assert got[0].reason_zh.startswith("写入程序异常中止") and got[1].reason_zh.startswith("处理超时")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hang.xlsx", "甲.xlsx"]
+    assert crash.read_bytes() == hang.read_bytes() == b"original"
+
+
 # ============================================================ 3. debris of killed runs
 
 
