@@ -95,13 +95,10 @@ def _swept(*, trees=(), files=()) -> None:
 
     from perfxl.batch.debris import sweep
 
-    removed = sweep(trees, files, since=_STARTED or time.time())
+    removed = sweep(trees, files, since=time.time())  # before this run has written anything
     if removed:
         _say((f"已删除之前中断的运行留下的 {len(removed)} 个临时文件" if _lang() == "zh"
               else f"removed {len(removed)} temporary files left by an interrupted run"), err=True)
-
-
-_STARTED: float = 0.0  # when this command started (set by main)
 
 
 def _mkdir(folder: Path | None) -> None:
@@ -136,10 +133,6 @@ def _refuse_outputs(paths, **outputs) -> None:
 @click.pass_context
 def main(ctx: click.Context, lang: str | None) -> None:
     """perfxl：财政支出绩效自评表的模板、校验、批注与汇总。"""
-    import time
-
-    global _STARTED
-    _STARTED = time.time()
     ctx.obj = {"lang": lang or os.environ.get("PERFXL_LANG", "zh")}
 
 

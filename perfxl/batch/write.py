@@ -179,15 +179,6 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def write_failure(path: str, exc_or_failure) -> Failure:
-    """A Failure from whatever a write raised or returned."""
-    if isinstance(exc_or_failure, Failure):
-        return exc_or_failure
-    if isinstance(exc_or_failure, PerfxlError):
-        return Failure(path, exc_or_failure.message, exc_or_failure.message_en)
-    return Failure(path, str(exc_or_failure), str(exc_or_failure))
-
-
 # ----------------------------------------------------------------------------- where copies go
 
 
@@ -250,18 +241,17 @@ class OutputRefused(PerfxlError):
 
 
 def check_outputs(inputs: Iterable[str | Path], *, files: Iterable[Path | None] = (),
-                  folders: Iterable[Path | None] = (), workbooks: Iterable[str | Path] = (),
-                  allow_inside: bool = False) -> None:
+                  folders: Iterable[Path | None] = (), allow_inside: bool = False) -> None:
     """Refuse outputs that would destroy or mix into the submissions.
 
     ``files`` are output files (a summary, a JSON), ``folders`` output folders (annotated
-    copies), ``inputs`` the paths the user gave, ``workbooks`` the files found under them.  An
-    output file that is an input (given, or found in an input folder) is always refused; so is a
+    copies), ``inputs`` the paths the user gave.  An output file that is an input (given, or a
+    file already in an input folder, unless perfxl wrote it) is always refused; so is a
     copies folder that is an input folder (the copies would land on the originals).  Anything
     else inside an input folder is refused unless ``allow_inside``."""
     given = [Path(p) for p in inputs]
     folders_in = [_real(p) for p in given if p.is_dir()]
-    inputs_real = {_real(p) for p in given if not p.is_dir()} | {_real(Path(w)) for w in workbooks}
+    inputs_real = {_real(p) for p in given if not p.is_dir()}
     outs = [p for p in files if p is not None]
     for out in outs:
         real = _real(out)

@@ -8,6 +8,7 @@ as OPC wants, and each part's relationships are read (and cached) here.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import mmap
 import os
@@ -371,7 +372,7 @@ class Package:
         central = self._data[at: at + 42] + b"\0\0\0\0" + self._data[at + 46: after]
 
         def b64(raw) -> str:
-            return base64.b64encode(bytes(raw)).decode("ascii")
+            return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
         return {"h": b64(head), "d": b64(whole[len(head) + info.compress_size:]), "c": b64(central),
                 "crc": _crc32(blob) & 0xFFFFFFFF, "n": info.compress_size}
