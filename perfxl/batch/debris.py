@@ -33,10 +33,11 @@ from .inputs import TEMP_PREFIX
 from .isolate import LOG_PREFIX
 
 UNOWNED_AGE = 24 * 3600  # seconds: a name without a pid is debris only when this old
+_RANDOM = r"[a-z0-9_]{8}"  # what tempfile adds to a prefix: exactly this, nothing else
 _IN_TEMP = re.compile(
-    rf"^(?:{re.escape(LOG_PREFIX)}(?:(?P<log>\d+)-)?[\w]+\.log"
-    r"|perfxl-decrypted-(?:(?P<plain>\d+)-)?[\w]+(?:\.\w+)?"
-    rf"|{re.escape(TEMP_PREFIX)}(?:(?P<dir>\d+)-)?[\w]+)$")
+    rf"^(?:{re.escape(LOG_PREFIX)}(?:(?P<log>\d+)-)?{_RANDOM}\.log"
+    rf"|perfxl-decrypted-(?:(?P<plain>\d+)-)?{_RANDOM}(?:\.\w+)?"
+    rf"|{re.escape(TEMP_PREFIX)}(?:(?P<dir>\d+)-)?{_RANDOM})$")
 
 
 def alive(pid: int) -> bool:

@@ -214,15 +214,20 @@ class _Worker:
                  others: Iterable[_Worker] = ()):
         fd, self.log = tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".log")
         os.close(fd)
-        self.conn, child = ctx.Pipe()
-        # What a forked worker must close: the parent's ends of its own and the others' pipes.
-        # A spawned one inherits nothing but its own end.
-        forked = ctx.get_start_method() == "fork"
-        inherited = tuple(c.fileno() for c in (self.conn, *(w.conn for w in others))) if forked else ()
-        self.proc = ctx.Process(target=_worker_main, daemon=True,
-                                args=(child, func, memory_mb, self.log, os.getpid(), inherited))
-        self.proc.start()
-        child.close()
+        try:
+            self.conn, child = ctx.Pipe()
+            # What a forked worker must close: the parent's ends of its own and the others'
+            # pipes.  A spawned one inherits nothing but its own end.
+            forked = ctx.get_start_method() == "fork"
+            inherited = tuple(c.fileno() for c in (self.conn, *(w.conn for w in others))) if forked else ()
+            self.proc = ctx.Process(target=_worker_main, daemon=True,
+                                    args=(child, func, memory_mb, self.log, os.getpid(), inherited))
+            self.proc.start()
+            child.close()
+        except BaseException:  # interrupted while being made: leave no log behind
+            with contextlib.suppress(OSError):
+                os.unlink(self.log)
+            raise
         # Items handed over and not yet answered, oldest first, with the deadline of the one
         # being worked on (the others wait in the pipe, so the worker never waits for us).
         self.jobs: deque[list] = deque()

@@ -270,13 +270,14 @@ def test_a_later_run_removes_only_stale_debris_of_perfxl_naming(forms, tmp_path,
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     dead, hour = dead_pid(), time.time() - 3600
     stale = [inbox / f".甲.xlsx.{dead}-0123abcd.perfxl-tmp", inbox / ".甲.xlsx.0123abce.perfxl-tmp",
-             temp / f"perfxl-worker-{dead}-x1y2.log", temp / f"perfxl-decrypted-{dead}-q9.xlsx",
-             temp / f"perfxl-{dead}-r8s7"]
+             temp / f"perfxl-worker-{dead}-x1y2z3w4.log", temp / f"perfxl-decrypted-{dead}-q9r8s7t6.xlsx",
+             temp / f"perfxl-{dead}-r8s7_k2j"]
     kept = [inbox / f".甲.xlsx.{os.getpid()}-0123abcf.perfxl-tmp",  # a run still going
             inbox / ".甲.xlsx.0123abd0.perfxl-tmp",  # no pid, only an hour old: maybe in use
             inbox / f".甲.xlsx.{dead}-0123abd1.perfxl-tmp",  # newer than this run
             inbox / ".甲.xlsx.xyz.perfxl-tmp", inbox / "甲.xlsx.perfxl-tmp.bak", inbox / ".笔记.txt",
-            temp / "perfxl-worker-abcdefgh.log", temp / f"perfxl-worker-{os.getpid()}-k3.log", temp / "other.log"]
+            temp / "perfxl-worker-abcdefgh.log", temp / f"perfxl-worker-{os.getpid()}-k3k3k3k3.log", temp / "other.log",
+            temp / "perfxl-bench"]  # a cache of that name, however old: not a temporary folder of perfxl's
     for path in stale + kept:
         if path.name.startswith("perfxl-") and "." not in path.name:
             path.mkdir()
@@ -286,6 +287,7 @@ def test_a_later_run_removes_only_stale_debris_of_perfxl_naming(forms, tmp_path,
             path.write_bytes(b"half written")
     for path in stale + kept[:2] + kept[3:]:
         os.utime(path, (hour, hour))
+    os.utime(kept[-1], (hour - 9 * 86400,) * 2)
     os.utime(stale[1], (hour - 2 * 86400,) * 2)  # an old name without a pid, two days old
     future = time.time() + 3600
     os.utime(kept[2], (future, future))
