@@ -26,7 +26,7 @@ from perfxl.read.guard import Limits as PackageLimits
 from perfxl.read.guard import check_package
 
 from .isolate import one_line
-from .walk import files, kind, shown, suffix
+from .walk import UNSUPPORTED, files, kind, shown, suffix
 
 
 @dataclass
@@ -130,9 +130,9 @@ def _account(kind_: str, name: str, shown_as: str, inputs: Inputs, reason: str =
     ext = suffix(name) or name
     if kind_ == "broken":
         inputs.failures.append(Failure(shown_as, reason, reason_en))
-    elif kind_ == "archive":
-        inputs.failures.append(Failure(shown_as, OTHER_ARCHIVE[0].format(ext=ext),
-                                       OTHER_ARCHIVE[1].format(ext=ext)))
+    elif kind_ in ("archive", "unsupported"):
+        zh, en = OTHER_ARCHIVE if kind_ == "archive" else UNSUPPORTED
+        inputs.failures.append(Failure(shown_as, zh.format(ext=ext), en.format(ext=ext)))
     elif kind_ == "other":
         inputs.skipped.append(Failure(shown_as, NOT_A_WORKBOOK[0].format(ext=ext),
                                       NOT_A_WORKBOOK[1].format(ext=ext)))

@@ -32,7 +32,7 @@ from perfxl.read.workbook import Report, read_report
 
 from .isolate import Failure, map_isolated
 from .own import OwnOutput, own_output_file
-from .walk import WORKBOOK_SUFFIXES, files, shown
+from .walk import UNSUPPORTED, WORKBOOK_SUFFIXES, files, shown, suffix
 
 __all__ = ["WORKBOOK_SUFFIXES", "Limits", "OwnOutput", "WorkbookResult", "collect_paths",
            "read_checked", "read_many", "validate_paths"]
@@ -176,9 +176,11 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
         if entry.kind == "broken":
             results[name] = WorkbookResult(name, "unreadable", reason=entry.reason,
                                            reason_en=entry.reason_en, source=str(entry.path))
-        elif entry.kind in ("zip", "archive"):  # not opened here: not processed, and said so
-            results[name] = WorkbookResult(name, "unreadable", reason=ARCHIVE_NOT_OPENED[0],
-                                           reason_en=ARCHIVE_NOT_OPENED[1], source=str(entry.path))
+        elif entry.kind in ("zip", "archive", "unsupported"):  # not opened here, and said so
+            ext = suffix(entry.path.name)
+            zh, en = ARCHIVE_NOT_OPENED if entry.kind != "unsupported" else (
+                UNSUPPORTED[0].format(ext=ext), UNSUPPORTED[1].format(ext=ext))
+            results[name] = WorkbookResult(name, "unreadable", reason=zh, reason_en=en, source=str(entry.path))
         elif entry.kind == "workbook":
             results[name] = WorkbookResult(name, "unreadable", source=str(entry.path))  # till read
             workbooks.append(entry.path)

@@ -21,6 +21,11 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
 # archives perfxl does not open: named, with what to do instead
 OTHER_ARCHIVES = {".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zipx", ".cab", ".arj",
                   ".lzh", ".z", ".001", ".iso"}
+# workbooks in a format perfxl does not read: named, with what to do instead
+OTHER_WORKBOOKS = {".xlsb", ".xltx", ".xltm", ".xlt", ".numbers", ".wps"}
+UNSUPPORTED = ("perfxl 不能读取 {ext} 格式的工作簿：请用 Excel 或 WPS 打开，另存为 Excel 工作簿（.xlsx）后重新报送",
+               "perfxl cannot read {ext} workbooks: open it in Excel or WPS and save it as an Excel "
+               "workbook (.xlsx)")
 # what operating systems and Office leave beside files: never a submission, never mentioned
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "__macosx"}
 
@@ -33,7 +38,8 @@ def suffix(name: str) -> str:
 
 def kind(name: str) -> str:
     """What a file is by its name: "hidden" (a lock file, a system file, a hidden file — never
-    a submission), "workbook", "zip", "archive" (one perfxl does not open) or "other"."""
+    a submission), "workbook", "zip", "archive" (one perfxl does not open), "unsupported" (a
+    workbook in a format perfxl does not read) or "other"."""
     lowered = name.lower()
     if name.startswith((".", "~$")) or lowered in SYSTEM_FILES:
         return "hidden"
@@ -42,6 +48,8 @@ def kind(name: str) -> str:
         return "workbook"
     if ext == ".zip":
         return "zip"
+    if ext in OTHER_WORKBOOKS:
+        return "unsupported"
     if ext in OTHER_ARCHIVES or lowered.endswith((".tar.gz", ".tar.bz2", ".tar.xz")):
         return "archive"
     return "other"
@@ -145,7 +153,7 @@ def files(paths: Iterable[str | Path]) -> Iterator[Entry]:
                 yield Entry(p, "broken", zh, en)
             else:  # named by the user: read, whatever its name says
                 found = kind(p.name)
-                yield Entry(p, found if found in ("zip", "archive") else "workbook")
+                yield Entry(p, found if found in ("zip", "archive", "unsupported") else "workbook")
 
 
 def shown(path: str | Path) -> str:

@@ -474,7 +474,7 @@ def inboxes(draw):
     """A folder tree of what an inbox holds: forms, junk, other files and archives, hidden
     files, dangling links, zips (in zips), names with a trailing blank, a folder nobody may list."""
     kinds = st.sampled_from(["form", "junk", "docx", "rar", "7z", "zip", "space", "dangling", "hidden",
-                             "link"])
+                             "link", "xlsb"])
     return draw(st.lists(st.tuples(st.sampled_from(["", "局甲", "局甲/科室", "局乙"]), kinds,
                                    st.lists(st.sampled_from(["form", "junk", "docx", "zip", "hidden", "deep"]),
                                             max_size=3)), min_size=1, max_size=7)), \
@@ -489,11 +489,11 @@ def build_inbox(root: Path, spec, forms) -> tuple[dict[str, str], list[tuple[str
     pairs: list[tuple[str, str | None]] = []
     member = {"form": forms["clean"], "junk": b"not a workbook", "docx": b"PK\x05\x06" + bytes(18)}
     lists = {"form": "projects", "space": "projects", "junk": "failures", "docx": "skipped",
-             "rar": "failures", "7z": "failures", "dangling": "failures"}
+             "rar": "failures", "7z": "failures", "dangling": "failures", "xlsb": "failures"}
     for i, (folder, kind, inside) in enumerate(entries):
         name = {"form": f"表{i}.xlsx", "junk": f"坏{i}.xlsx", "docx": f"报告{i}.docx", "rar": f"包{i}.rar",
                 "7z": f"包{i}.7z", "zip": f"包{i}.zip", "space": f"表{i}.xlsx ", "dangling": f"链{i}.xlsx",
-                "hidden": f"~$表{i}.xlsx", "link": f"链{i}.xlsx"}[kind]
+                "hidden": f"~$表{i}.xlsx", "link": f"链{i}.xlsx", "xlsb": f"表{i}.xlsb"}[kind]
         path = root / folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         unseen = locked is not None and (folder + "/").startswith(locked + "/")
@@ -524,7 +524,7 @@ def build_inbox(root: Path, spec, forms) -> tuple[dict[str, str], list[tuple[str
         elif kind == "dangling":
             path.symlink_to(root / "不存在.xlsx")
         else:
-            put(path, b"Rar!\x1a\x07" if kind in ("rar", "7z") else member.get(kind, forms["clean"]))
+            put(path, b"Rar!\x1a\x07" if kind in ("rar", "7z", "xlsb") else member.get(kind, forms["clean"]))
         if kind in lists and not unseen:
             expected[str(path)] = lists[kind]
     if locked is not None and (root / locked).exists():
@@ -594,6 +594,7 @@ def test_submissions_that_went_missing_are_named(forms, tmp_path):
     put(inbox / "局丁.7z", b"7z\xbc\xaf\x27\x1c")
     put(inbox / "局戊.xlsx ", forms["clean"])  # a blank after the suffix
     (inbox / "局己.xlsx").symlink_to(tmp_path / "不存在.xlsx")
+    put(inbox / "局辛.xlsb", b"PK\x05\x06" + bytes(18))  # Excel's binary workbook
     out, doc = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
     with unlistable(inbox / "锁住的"):
         result = run("summarize", inbox, "-o", out, "--json", doc, "--jobs", "1")
@@ -602,7 +603,8 @@ def test_submissions_that_went_missing_are_named(forms, tmp_path):
     projects = sorted(p["path"] for p in data["projects"])
     assert projects == sorted([f"{inbox}/局甲/表.xlsx", f"{inbox}/全县.zip/局乙.zip/表.xlsx", f"{inbox}/局戊.xlsx "])
     failed = {f["path"].removeprefix(f"{inbox}/"): f["reason"] for f in data["failures"]}
-    assert set(failed) == {"锁住的", "局丙.rar", "局丁.7z", "局己.xlsx"}
+    assert set(failed) == {"锁住的", "局丙.rar", "局丁.7z", "局己.xlsx", "局辛.xlsb"}
+    assert "不能读取 .xlsb 格式的工作簿" in failed["局辛.xlsb"] and "另存为" in failed["局辛.xlsb"]
     assert "无法打开文件夹（没有权限）" in failed["锁住的"]
     assert "不能打开 .rar 压缩包" in failed["局丙.rar"] and "改用 .zip" in failed["局丁.7z"]
     assert "链接" in failed["局己.xlsx"] and "不存在" in failed["局己.xlsx"]
