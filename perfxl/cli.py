@@ -319,14 +319,78 @@ password_option = option(
           "password of encrypted workbooks (or the variable PERFXL_PASSWORD); the file itself is never changed"))
 jobs_option = option("--jobs", type=int, default=None,
                      help=("并行进程数（默认等于 CPU 数）", "worker processes (default: one per CPU)"))
-timeout_option = option("--timeout", type=float, default=120.0, show_default=True,
+def _seconds(ctx, param, value):
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter("须为大于 0 的秒数" if _lang() == "zh" else "must be a number of seconds above 0")
+    return value
+
+
+def _megabytes(ctx, param, value):
+    if value is not None and value < 0:
+        raise click.BadParameter("须为 0（不设上限）或正数（MB）" if _lang() == "zh"
+                                 else "must be 0 (no limit) or a positive number of MB")
+    return value
+
+
+timeout_option = option("--timeout", type=float, default=120.0, show_default=True, callback=_seconds,
                         help=("每个文件的读取时限（秒）", "seconds allowed to read each file"))
-memory_option = option("--memory", type=int, default=1536, show_default=True,
-                       help=("每个读取进程的内存上限（MB）", "memory limit of each reading process (MB)"))
+memory_option = option("--memory", type=int, default=1536, show_default=True, callback=_megabytes,
+                       help=("每个读取进程的内存上限（MB，0 为不设上限）",
+                             "memory limit of each reading process (MB; 0 for none)"))
+inside_option = option("--allow-inside-inputs", "allow_inside", is_flag=True,
+                       help=("允许把输出写在输入文件夹之内（perfxl 下次运行时会认出并跳过自己写出的文件）",
+                             "allow outputs inside an input folder (perfxl recognises and skips its own "
+                             "outputs on the next run)"))
 config_option = option(
     "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=("配置文件（默认向上查找 perfxl.toml 或 pyproject.toml 的 [tool.perfxl]）",
           "configuration file (default: perfxl.toml, or [tool.perfxl] in pyproject.toml, looked for upward)"))
+
+
+def _say(text: str, **style) -> None:
+    """A line on the console (stderr with err=True), its control characters made harmless."""
+    from perfxl.batch.output import printable
+
+    click.secho(printable(text), **style)
+
+
+def _swept(*, trees=(), files=()) -> None:
+    """Remove what killed runs left (batch.debris) where this run works; say so."""
+    import time
+
+    from perfxl.batch.debris import sweep
+
+    removed = sweep(trees, files, since=time.time())  # before this run has written anything
+    if removed:
+        _say((f"已删除之前中断的运行留下的 {len(removed)} 个临时文件" if _lang() == "zh"
+              else f"removed {count(len(removed), 'temporary file')} left by an interrupted run"), err=True)
+
+
+def _mkdir(folder: Path | None) -> None:
+    """The output folder made, or a plain reason why it cannot be (exit 2)."""
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from perfxl.ooxml.atomic import os_words
+
+        zh, en = os_words(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            zh, en = "该路径（或其上一级）是一个文件，不是文件夹", "it (or a folder above it) is a file"
+        raise Fail(f"无法创建输出文件夹 {folder}：{zh}" if _lang() == "zh"
+                   else f"cannot create the output folder {folder}: {en}") from exc
+
+
+def _refuse_outputs(paths, **outputs) -> None:
+    from perfxl.batch.write import check_outputs
+
+    try:
+        check_outputs(paths, **outputs)
+    except PerfxlError as exc:
+        raise Fail(exc.text(_lang())) from exc
 
 
 def _version(ctx: click.Context, _param, shown: bool) -> None:
@@ -474,77 +538,59 @@ def _settings(config, select, ignore):
 @option("--annotate", is_flag=True,
         help=("把批注写回工作簿（原地、原子地写入）", "write the notes into the workbooks (in place, atomically)"))
 @option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-        help=("把批注写入此文件夹中的副本（同名），原文件不动",
-              "write the notes into copies in this folder (same names); the files stay untouched"))
+        help=("把批注写入此文件夹中的副本（保留原文件夹结构），原文件不动",
+              "write the notes into copies in this folder (keeping the folders); the files stay untouched"))
+@inside_option
 @jobs_option
 @timeout_option
 @memory_option
 @password_option
-def validate(paths, fmt, select, ignore, config, annotate, out_dir, jobs, timeout, memory, password):
-    """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或文件无法读取。
+def validate(paths, fmt, select, ignore, config, annotate, out_dir, allow_inside, jobs, timeout, memory,
+             password):
+    """校验工作簿（文件或文件夹）。退出码：0 无错误，1 有错误，2 用法错误或有文件未能处理（无法读取或批注未写入）。
 
     ---
 
     Check workbooks (files or folders). Exit codes: 0 no errors, 1 errors found, 2 a usage
-    error or an unreadable file.
+    error or a file not processed (unreadable, or its notes not written).
     """
     from perfxl.batch.output import console_lines, to_json
     from perfxl.batch.validate import collect_paths, validate_paths
 
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise Fail(("找不到：" if _lang() == "zh" else "not found: ") + "、".join(missing))
     if not collect_paths(paths):
         raise Fail("没有找到工作簿（.xlsx/.xlsm/.xls）" if _lang() == "zh"
                    else "no workbooks found (.xlsx/.xlsm/.xls)")
     settings = _settings(config, select, ignore)
-    results = validate_paths(paths, settings, limits=_limits(jobs, timeout, memory, password))
-    notes_failed = _write_notes(results, out_dir) if annotate or out_dir else False
+    _refuse_outputs(paths, folders=[out_dir], allow_inside=allow_inside)
+    _mkdir(out_dir)
+    _swept(trees=[p for p in paths if p.is_dir()] + ([out_dir] if out_dir else []),
+           files=[p for p in paths if not p.is_dir()])
+    limits = _limits(jobs, timeout, memory, password)
+    results = validate_paths(paths, settings, limits=limits)
+    if annotate or out_dir:
+        _write_notes(results, out_dir, limits)
     if fmt == "json":
         click.echo(to_json(results))
     else:
         color = None if sys.stdout.isatty() else False
         for text, kind in console_lines(results, _lang()):
             click.secho(text, color=color, **STYLE.get(kind, {}))
-    if notes_failed or any(r.status == "unreadable" for r in results):
+    if any(r.status == "unreadable" or r.write_error for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.errors for r in results) else 0)
 
 
-NOTES_NEED_XLSX = {
-    "zh": "批注只能写入 .xlsx/.xlsm 工作簿：请用 Excel 或 WPS 打开此文件，“另存为” Excel 工作簿（.xlsx）后再运行",
-    "en": "notes can only be written into .xlsx/.xlsm workbooks: open the file in Excel or WPS and "
-          "save it as an Excel workbook (.xlsx), then run again",
-}
+def _write_notes(results, out_dir: Path | None, limits) -> None:
+    """Write each checked workbook's findings into it (or a copy in ``out_dir``), each in a
+    worker process; one that cannot be written is marked on its result and reported with it."""
+    from perfxl.batch.write import annotate_results
 
-
-def _write_notes(results, out_dir: Path | None) -> bool:
-    """Write each readable workbook's findings into it (or a copy in ``out_dir``)."""
-    from perfxl.notes.annotate import annotate_workbook
-
-    failed = False
-    stamp = checked_at()
-    for r in results:
-        if r.status == "unreadable":
-            continue
-        path = Path(r.path)
-        if path.suffix.lower() not in (".xlsx", ".xlsm"):
-            click.secho(f"{path}: {NOTES_NEED_XLSX[_lang()]}", fg="yellow", err=True)
-            failed = True
-            continue
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            done = annotate_workbook(path, r.findings, out=out_dir, checked_at=stamp, lang=_lang())
-        except (PerfxlError, OSError) as exc:
-            text = exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{path}: {exc}"
-            click.secho(text, fg="red", err=True)
-            failed = True
-            continue
-        r.findings = done.findings
-        click.echo(f"已写入批注 → {done.path}（{done.comments} 处）" if _lang() == "zh"
-                   else f"notes written → {done.path} ({count(done.comments, 'cell')})", err=True)
-    return failed
+    for _, done in annotate_results(results, out_dir, checked_at(), _lang(), limits):
+        _say(f"已写入批注 → {done.path}（{done.comments} 处）" if _lang() == "zh"
+             else f"notes written → {done.path} ({count(done.comments, 'cell')})", err=True)
 
 
 @main.command()
@@ -554,7 +600,8 @@ def _write_notes(results, out_dir: Path | None) -> bool:
 @option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
         help=("把清理后的副本写入此文件夹，原文件不动",
               "write cleaned copies into this folder; the files stay untouched"))
-def clean(paths, keep_explanations, out_dir):
+@inside_option
+def clean(paths, keep_explanations, out_dir, allow_inside):
     """去掉 perfxl 写入的全部批注、高亮和结果表，还原工作簿。退出码：0 完成，2 有文件无法处理。
 
     ---
@@ -562,26 +609,20 @@ def clean(paths, keep_explanations, out_dir):
     Remove every note, highlight and results sheet perfxl wrote, giving the workbook back as it
     was. Exit codes: 0 done, 2 a file could not be processed.
     """
-    from perfxl.batch.validate import collect_paths
-    from perfxl.notes.annotate import clean_workbook
-    from perfxl.read.guard import open_checked
+    from perfxl.batch.write import clean_paths
 
+    _refuse_outputs(paths, folders=[out_dir], allow_inside=allow_inside)
+    _mkdir(out_dir)
+    _swept(trees=[p for p in paths if p.is_dir()] + ([out_dir] if out_dir else []),
+           files=[p for p in paths if not p.is_dir()])
     failed = False
-    for path in collect_paths(paths):
-        if path.suffix.lower() not in (".xlsx", ".xlsm"):
-            continue
-        try:
-            open_checked(path)  # the same plain reason as validate for a file that is not sound
-            if out_dir is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            changed = clean_workbook(path, out=out_dir, keep_explanations=keep_explanations)
-        except (PerfxlError, OSError) as exc:
-            click.secho(exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{path}: {exc}", fg="red",
-                        err=True)
+    words = ("已清理", "无需清理") if _lang() == "zh" else ("cleaned", "nothing to clean")
+    for path, got in clean_paths(paths, out_dir, keep_explanations):
+        if isinstance(got, bool):
+            _say(f"{words[0] if got else words[1]}: {path}")
+        else:
+            _say(f"{path}: {got.text(_lang())}", fg="red", err=True)
             failed = True
-            continue
-        words = ("已清理", "无需清理") if _lang() == "zh" else ("cleaned", "nothing to clean")
-        click.echo(f"{words[0] if changed else words[1]}: {path}")
     sys.exit(2 if failed else 0)
 
 
@@ -794,8 +835,10 @@ def _limits(jobs, timeout, memory, password=None):
         help=("预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对",
               "budget list (.xlsx or .csv: department, project, approved budget) to reconcile with"))
 @option("--annotate-to", type=click.Path(file_okay=False, path_type=Path),
-        help=("把有问题的工作簿批注后另存到此文件夹，便于退回修改",
-              "write annotated copies of the workbooks with findings into this folder, to send back"))
+        help=("把有问题的工作簿批注后另存到此文件夹（保留原文件夹结构），便于退回修改",
+              "write annotated copies of the workbooks with findings into this folder (keeping the "
+              "folders), to send back"))
+@inside_option
 @jobs_option
 @timeout_option
 @memory_option
@@ -803,20 +846,33 @@ def _limits(jobs, timeout, memory, password=None):
 @option("--ignore", multiple=True, help=("不运行这些规则（编号前缀）", "skip these rules (code prefixes)"))
 @config_option
 @password_option
-def summarize(paths, output, json_path, unit, budget, annotate_to, jobs, timeout, memory, select, ignore,
-              config, password):
-    """汇总文件夹或压缩包中的全部工作簿。退出码：0 全部读取且无错误，1 有错误，2 有文件无法读取或用法错误。
+def summarize(paths, output, json_path, unit, budget, annotate_to, allow_inside, jobs, timeout, memory, select,
+              ignore, config, password):
+    """汇总文件夹或压缩包中的全部工作簿。
+
+    退出码：0 全部读取且无错误，1 有错误，2 有文件未能处理（无法读取、批注副本未写出）或用法错误。
 
     ---
 
     Summarise every workbook of folders or zips for the county. Exit codes: 0 all read and no
-    errors, 1 errors found, 2 a file could not be read or a usage error.
+    errors, 1 errors found, 2 a file not processed (unreadable, an annotated copy not written) or
+    a usage error.
     """
     from perfxl.county.book import write_summary
     from perfxl.county.summarize import county_json
     from perfxl.county.summarize import summarize as run_summary
 
+    if output.suffix.lower() != ".xlsx":
+        raise Fail(f"汇总表须写成 .xlsx 文件（如 -o 汇总.xlsx），而不是 {output}" if _lang() == "zh"
+                   else f"the summary is an .xlsx workbook (e.g. -o summary.xlsx), not {output}")
+    if json_path is not None and json_path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".zip"):
+        raise Fail(f"--json 写出的是 JSON 文本，请用 .json 文件名，而不是 {json_path}" if _lang() == "zh"
+                   else f"--json writes JSON text: give a .json name, not {json_path}")
     settings = _settings(config, select, ignore)
+    _refuse_outputs(paths, files=[output, json_path], folders=[annotate_to], allow_inside=allow_inside)
+    _mkdir(annotate_to)
+    _swept(trees=[p for p in paths if p.is_dir()] + ([annotate_to] if annotate_to else []),
+           files=[p for p in paths if not p.is_dir()] + [output] + ([json_path] if json_path else []))
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -845,18 +901,25 @@ def summarize(paths, output, json_path, unit, budget, annotate_to, jobs, timeout
     except (OSError, PerfxlError) as exc:
         raise Fail(exc.text(_lang()) if isinstance(exc, PerfxlError) else f"{exc}") from exc
     for failure in county.annotate_failures:
-        click.echo(f"{failure.path}: {failure.reason if _lang() == 'zh' else failure.reason_en}", err=True)
+        _say(f"{failure.path}: {failure.reason if _lang() == 'zh' else failure.reason_en}", err=True)
     t = county.totals
-    left = t.get("left_out", 0)
+    if county.skipped:
+        _say(f"已跳过 {len(county.skipped)} 个不是报送自评表的文件，见汇总表“未能处理”" if _lang() == "zh"
+             else f"{count(len(county.skipped), 'file')} that are not submitted forms skipped (see Failures)",
+             err=True)
+    left, copies = t.get("left_out", 0), len(county.annotate_failures)
+    not_written = f"{count(copies, 'annotated copy', 'annotated copies')} not written, " if copies else ""
     zh = (f"共 {t['workbooks']} 个文件，{t['projects']} 个项目计入汇总"
           f"{f'（{left} 份未计入，原因见汇总表“备注”列）' if left else ''}，{t['errors']} 个错误，"
-          f"{t['unreadable']} 个无法读取，用时 {t['seconds']:.1f} 秒 → {output}")
+          f"{t['unreadable']} 个无法读取，{f'{copies} 个批注副本未写出，' if copies else ''}"
+          f"用时 {t['seconds']:.1f} 秒 → {output}")
     en = (f"{count(t['workbooks'], 'file')}, {count(t['projects'], 'project')} counted"
           f"{f' ({left} left out, see the Note column)' if left else ''}, "
-          f"{count(t['errors'], 'error')}, {t['unreadable']} unreadable, {t['seconds']:.1f} s → {output}")
-    click.secho(zh if _lang() == "zh" else en, bold=True)
+          f"{count(t['errors'], 'error')}, {t['unreadable']} unreadable, "
+          f"{not_written}{t['seconds']:.1f} s → {output}")
+    _say(zh if _lang() == "zh" else en, bold=True)
     _say_other_groups(county)
-    if t["unreadable"]:
+    if t["unreadable"] or county.annotate_failures:
         sys.exit(2)
     sys.exit(1 if t["errors"] else 0)
 
@@ -870,13 +933,12 @@ def _say_other_groups(county) -> None:
     n = sum(g["workbooks"] for g in others)
     if _lang() == "zh":
         items = "；".join(f"{p}（{g['county']}{g['year'] or ''}年度）" for g in others for p in g["paths"])
-        click.secho(f"注意：{n} 份自评表不属于{ours['county']}{ours['year'] or ''}年度，未计入汇总：{items}",
-                    fg="yellow")
+        _say(f"注意：{n} 份自评表不属于{ours['county']}{ours['year'] or ''}年度，未计入汇总：{items}", fg="yellow")
     else:
         items = "; ".join(f"{p} ({g['county']} {g['year'] or ''})".replace(" )", ")")
                           for g in others for p in g["paths"])
-        click.secho(f"Note: {count(n, 'workbook')} not of {ours['county']} {ours['year'] or ''} and not counted: "
-                    f"{items}", fg="yellow")
+        _say(f"Note: {count(n, 'workbook')} not of {ours['county']} {ours['year'] or ''} and not counted: "
+             f"{items}", fg="yellow")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -894,9 +956,25 @@ def run() -> None:
     """
     import atexit
     import gc
+    import signal
 
     atexit.register(gc.freeze)
-    main()
+    stopped: list[int] = []
+
+    def interrupted(signum, frame):  # SIGTERM tidies up as Ctrl-C does: the same unwinding
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(getattr(signal, name), interrupted)
+    try:
+        main()
+    except SystemExit:
+        if stopped:  # not "errors found" (1): the conventional 128 + the signal
+            sys.exit(128 + stopped[0])
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -159,6 +159,10 @@ def hostile_task(item: str):
         raise UnreadableWorkbook("文件为空（0 字节）", message_en="the file is empty (0 bytes)")
     if kind == "boom":
         raise ValueError("unexpected")
+    if kind == "bug":
+        raise TypeError("unexpected")
+    if kind == "multiline":
+        raise ValueError("第一行\n第二行")
     if kind == "exit":
         os._exit(3)
     return f"ok:{item}", os.getpid()
@@ -199,3 +203,16 @@ def overlapping(path: Path, copies: int = 3) -> Path:
                        cd_off, 0)
     path.write_bytes(data[:cd_off] + cd + clones + tail)
     return path
+
+
+def half_written(job):
+    """A writer that dies in the middle: its temporary file beside the target, then abort (or,
+    for a target named "hang…", never finish)."""
+    from perfxl.ooxml.atomic import temporary_name
+
+    folder, name = os.path.split(job.target or job.source)
+    with open(os.path.join(folder, temporary_name(name)), "wb") as fh:
+        fh.write(b"half a workbook")
+    if name.startswith("hang"):
+        time.sleep(60)
+    os.abort()

@@ -75,9 +75,9 @@ def far_cell(src: Path, dst: Path) -> Path:
                    (d.replace(b"</sheetData>", far + b"</sheetData>") if n == last else d))
 
 
-def million_rows(src: Path, dst: Path) -> Path:
+def million_rows(src: Path, dst: Path, n: int = 1_000_000) -> Path:
     """A good form whose last sheet carries a million more rows (a column beside the problems)."""
-    rows = "".join(f'<row r="{r}"><c r="D{r}"><v>{r}</v></c></row>' for r in range(20, 1_000_020)).encode()
+    rows = "".join(f'<row r="{r}"><c r="D{r}"><v>{r}</v></c></row>' for r in range(20, n + 20)).encode()
     last = f"xl/worksheets/sheet{len(load_profile('gd-2020').sheets)}.xml"
     return rewrite(src, dst, lambda n, d: None if n == "" else
                    (d.replace(b"</sheetData>", rows + b"</sheetData>") if n == last else d))
@@ -123,3 +123,38 @@ def build(folder: Path) -> dict[str, str]:
 
 def _first(folder: Path, pattern: str) -> Path | None:
     return next(iter(sorted(folder.rglob(pattern))), None) if folder.exists() else None
+
+
+# ----------------------------------------------------------------------------- packages that
+# read fine but break the code that writes notes into them (issue #15, point 1)
+
+
+def no_content_types(src: Path, dst: Path) -> Path:
+    """A package without ``[Content_Types].xml``: calamine reads it, the writer needs it."""
+    return rewrite(src, dst, lambda n, d: None if n in ("", "[Content_Types].xml") else d)
+
+
+def with_comments(src: Path, dst: Path, sheet: str, spoil) -> Path:
+    """A form whose sheet carries an old perfxl note and a unit's own note (openpyxl writes
+    them), the comments part then passed through ``spoil(xml) -> xml``."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    wb = openpyxl.load_workbook(src)
+    wb[sheet]["B2"].comment = Comment("perfxl: 旧的批注", "perfxl")
+    wb[sheet]["B3"].comment = Comment("单位自己的批注", "张三")
+    plain = dst.with_name(f".{dst.name}.plain")
+    wb.save(plain)
+    rewrite(plain, dst, lambda n, d: None if n == "" else (spoil(d) if "comments/comment" in n else d))
+    plain.unlink()
+    return dst
+
+
+def author_not_a_number(xml: bytes) -> bytes:
+    return re.sub(rb'(<comment ref="B3" authorId=")\d+', rb"\1x", xml)
+
+
+def in_gbk(xml: bytes) -> bytes:
+    """The part re-encoded in GBK, declared so (an old Chinese writer's habit)."""
+    body = re.sub(rb"^<\?xml[^>]*\?>", b"", xml).decode("utf-8")
+    return ('<?xml version="1.0" encoding="GBK"?>' + body).encode("gbk")

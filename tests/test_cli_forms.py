@@ -130,8 +130,10 @@ def test_clean_gives_back_the_national_workbook_unchanged(forms):
 def test_summarize_a_mixed_inbox_from_the_command_line(forms, make, tmp_path):
     make(name="广东表.xlsx")
     (tmp_path / "广东表.xlsx").rename(forms / "广东表.xlsx")
-    out = run("summarize", forms, "-o", tmp_path / "汇总.xlsx", "--json", tmp_path / "汇总.json")
-    assert out.exit_code == 1 and "共 3 个文件，3 个项目" in out.output
-    doc = json.loads((tmp_path / "汇总.json").read_text("utf-8"))
+    done = tmp_path.parent / f"{tmp_path.name}-汇总"  # outputs beside the inbox, never inside it
+    done.mkdir()
+    out = run("summarize", forms, "-o", done / "汇总.xlsx", "--json", done / "汇总.json")
+    assert out.exit_code == 1 and "共 3 个文件，3 个项目" in out.output, out.output
+    doc = json.loads((done / "汇总.json").read_text("utf-8"))
     assert {p["profile"] for p in doc["projects"]} == {"gd-2020", "cz-2020", "sc-2025"}
     assert set(doc["totals"]["by_profile"]) == {"gd-2020", "cz-2020", "sc-2025"}

@@ -10,11 +10,13 @@ archive or member that cannot be used becomes a :class:`~perfxl.county.Failure`,
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,7 +25,8 @@ from perfxl.errors import PerfxlError
 from perfxl.read.guard import Limits as PackageLimits
 from perfxl.read.guard import check_package
 
-from .validate import WORKBOOK_SUFFIXES, collect_paths
+from .isolate import one_line
+from .walk import UNSUPPORTED, files, kind, shown, suffix
 
 
 @dataclass
@@ -33,6 +36,9 @@ class Failure:
     path: str
     reason: str
     reason_en: str = ""
+
+    def __post_init__(self):  # one line each: a reason is a row of a table, a line on screen
+        self.reason, self.reason_en = one_line(self.reason), one_line(self.reason_en)
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Source:
 class Inputs:
     sources: list[Source] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # not submissions: said so, not failed
     tempdir: tempfile.TemporaryDirectory | None = None
 
     def close(self) -> None:
@@ -78,18 +85,57 @@ def safe_relative(name: str) -> PurePosixPath | None:
 
 
 ARCHIVE_LIMITS = PackageLimits(max_members=100_000, max_total_mb=8192)  # a county's submissions
+TEMP_PREFIX = "perfxl-"  # + the pid + "-" + random: a folder in TMPDIR for the zips' members
+
+NOT_A_WORKBOOK = ("不是工作簿文件（{ext}），未汇总", "not a workbook ({ext}): not summarised")
+OTHER_ARCHIVE = ("perfxl 不能打开 {ext} 压缩包，其中的文件未能处理：请解压后再汇总，或改用 .zip 压缩",
+                 "perfxl cannot open {ext} archives, so the files in it were not processed: unpack "
+                 "it first, or send a .zip")
+TOO_DEEP = ("压缩包中的压缩包里又有压缩包，perfxl 只打开一层：请解压后再汇总",
+            "an archive inside an archive inside an archive: perfxl opens one level only; unpack it first")
 
 
 def gather(paths: Iterable[str | Path], limits: PackageLimits = ARCHIVE_LIMITS) -> Inputs:
-    """Files, folders (recursively) and .zip archives of submissions, in a stable order."""
+    """Files, folders (recursively) and .zip archives of submissions, in a stable order.
+
+    Every file under the inputs ends up in exactly one list: a source to read, a failure (an
+    archive perfxl does not open, a folder it cannot list, a link to nothing), or skipped with a
+    note (not a workbook); hidden, lock and system files are left out unmentioned."""
     inputs = Inputs()
-    for p in map(Path, paths):
-        archives = sorted(p.rglob("*.zip")) if p.is_dir() else ([p] if p.suffix.lower() == ".zip" else [])
-        for f in collect_paths([p]) if p.is_dir() or p.suffix.lower() != ".zip" else []:
-            inputs.sources.append(Source(f, str(f), _mtime(f)))
-        for archive in archives:
-            _extract(archive, inputs, limits)
+    taken: set[str] = set()
+    for entry in files(paths):
+        name = _unique(shown(entry.path), taken)
+        if entry.kind == "workbook":
+            inputs.sources.append(Source(entry.path, name, _mtime(entry.path)))
+        elif entry.kind == "zip":
+            _extract(entry.path, name, inputs, limits, depth=0)
+        else:
+            _account(entry.kind, entry.path.name, name, inputs, entry.reason, entry.reason_en)
     return inputs
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Two files can show as one name only when one's name is not UTF-8: tell them apart."""
+    out, n = name, 1
+    while out in taken:
+        n += 1
+        out = f"{name} ({n})"
+    taken.add(out)
+    return out
+
+
+def _account(kind_: str, name: str, shown_as: str, inputs: Inputs, reason: str = "",
+             reason_en: str = "") -> None:
+    """A file that is not read: a failure, a skipped file, or (hidden) nothing at all."""
+    ext = suffix(name) or name
+    if kind_ == "broken":
+        inputs.failures.append(Failure(shown_as, reason, reason_en))
+    elif kind_ in ("archive", "unsupported"):
+        zh, en = OTHER_ARCHIVE if kind_ == "archive" else UNSUPPORTED
+        inputs.failures.append(Failure(shown_as, zh.format(ext=ext), en.format(ext=ext)))
+    elif kind_ == "other":
+        inputs.skipped.append(Failure(shown_as, NOT_A_WORKBOOK[0].format(ext=ext),
+                                      NOT_A_WORKBOOK[1].format(ext=ext)))
 
 
 def _mtime(path: Path) -> float:
@@ -99,37 +145,56 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _extract(archive: Path, inputs: Inputs, limits: PackageLimits) -> None:
+def _folder(inputs: Inputs) -> Path:
+    """A new folder in this run's private temporary folder."""
+    if inputs.tempdir is None:
+        inputs.tempdir = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+    root = Path(inputs.tempdir.name)
+    folder = root / f"{sum(1 for _ in root.iterdir()):04d}"
+    folder.mkdir()
+    return folder
+
+
+def _extract(archive: Path, shown_as: str, inputs: Inputs, limits: PackageLimits, depth: int) -> None:
+    """The workbooks in a zip, extracted; a zip inside it is opened too (one level)."""
     try:
         check_package(archive, limits)
         zf = zipfile.ZipFile(archive)
     except (PerfxlError, OSError, zipfile.BadZipFile) as exc:
         reason = exc.message if isinstance(exc, PerfxlError) else f"压缩包无法打开：{exc}"
-        inputs.failures.append(Failure(str(archive), reason, str(exc)))
+        inputs.failures.append(Failure(shown_as, reason, str(exc)))
         return
-    if inputs.tempdir is None:
-        inputs.tempdir = tempfile.TemporaryDirectory(prefix="perfxl-")
-    root = Path(inputs.tempdir.name) / f"{len(list(Path(inputs.tempdir.name).iterdir())):04d}"
+    root = _folder(inputs)
     with zf:
         for info in sorted(zf.infolist(), key=lambda i: zip_member_name(i)):
-            name = zip_member_name(info)
-            shown = f"{archive}/{name}"
-            if info.is_dir() or PurePosixPath(name).suffix.lower() not in WORKBOOK_SUFFIXES:
+            if info.is_dir():
                 continue
+            name = zip_member_name(info)
+            shown_member = f"{shown_as}/{name}"
             rel = safe_relative(name)
             if rel is None:
-                inputs.failures.append(Failure(shown, "压缩包内的文件路径不安全（含 .. 或绝对路径），已跳过",
+                inputs.failures.append(Failure(shown_member, "压缩包内的文件路径不安全（含 .. 或绝对路径），已跳过",
                                                "unsafe path inside the archive, skipped"))
                 continue
-            if rel.name.startswith(("~$", ".")):
+            found = kind(rel.name)
+            if found == "hidden" or any(kind(p) == "hidden" and p.lower() == "__macosx" for p in rel.parts):
+                continue
+            if found == "zip" and depth > 0:
+                inputs.failures.append(Failure(shown_member, *TOO_DEEP))
+                continue
+            if found not in ("workbook", "zip"):
+                _account(found, rel.name, shown_member, inputs)
                 continue
             target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
-                inputs.failures.append(Failure(shown, f"无法从压缩包中取出：{exc}", str(exc)))
+            except (OSError, zipfile.BadZipFile, RuntimeError, zlib.error, EOFError) as exc:
+                inputs.failures.append(Failure(shown_member, f"无法从压缩包中取出：{exc}", str(exc)))
+                continue
+            if found == "zip":
+                _extract(target, shown_member, inputs, limits, depth + 1)
                 continue
             stamp = dt.datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
-            inputs.sources.append(Source(target, shown, stamp))
+            inputs.sources.append(Source(target, shown_member, stamp))

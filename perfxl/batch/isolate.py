@@ -22,7 +22,14 @@ worker processes.  Design:
   takes its place; every other item goes on.
 - A worker's stderr goes to a private temporary file (truncated per item), so a crashing
   native reader prints nothing on the clerk's screen; its first lines become ``Failure.detail``
-  and turn e.g. "memory allocation of N bytes failed" into a plain reason.
+  and turn e.g. "memory allocation of N bytes failed" into a plain reason.  The file's name
+  carries the parent's pid (``perfxl-worker-<pid>-….log``), so a later run can tell the log of
+  a killed run (see :mod:`perfxl.batch.debris`) from one in use.
+- Workers never outlive perfxl.  A forked worker closes the parent's ends of every pipe it
+  inherited (its own and the other workers'), so the parent's death is an end of file in
+  ``recv``; on Linux the kernel also kills it when the parent dies (``PR_SET_PDEATHSIG``),
+  which reaches a worker stuck in native code too; elsewhere a watcher thread exits when the
+  parent's pid changes.
 - Results are yielded in INPUT ORDER (deterministic output), as soon as the head of the line
   is done.  Closing the generator early kills the workers.
 - ``func`` and items must be picklable (module-level function) for the 'spawn' fallback;
@@ -43,6 +50,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -70,8 +78,30 @@ class Failure:
     reason_en: str
     detail: str = ""
 
+    def __post_init__(self):  # one line each: a reason is a row of a table, a line on screen
+        object.__setattr__(self, "reason_zh", one_line(self.reason_zh))
+        object.__setattr__(self, "reason_en", one_line(self.reason_en))
+
     def text(self, lang: str = "zh") -> str:
         return self.reason_en if lang == "en" else self.reason_zh
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of line breaks (and the blanks around them) made one space."""
+    return re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*", " ", text).strip() if text else text
+
+
+# Exceptions a damaged or oddly built file raises in the libraries perfxl reads and writes it
+# with (its XML, its zip, its text): the file's fault, said so, never "internal error".
+_DAMAGE_MODULES = ("python_calamine", "pyo3_runtime", "zipfile", "zlib", "isal", "lxml", "xml",
+                   "olefile", "msoffcrypto", "struct")
+_DAMAGE_TYPES = (UnicodeError, EOFError, KeyError, IndexError, ValueError)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the file is damaged or built in a way perfxl cannot follow."""
+    module = type(exc).__module__ or ""
+    return isinstance(exc, _DAMAGE_TYPES) or module.split(".")[0] in _DAMAGE_MODULES
 
 
 def _call(func: Callable[[Any], Any], item: Any, memory_mb: int) -> Any:
@@ -88,6 +118,11 @@ def _call(func: Callable[[Any], Any], item: Any, memory_mb: int) -> Any:
         raise
     except BaseException as exc:  # also pyo3's PanicException (a Rust panic in a reader)
         text = f"{type(exc).__name__}: {exc}"[:500]
+        if is_damage(exc):
+            return Failure(item, f"文件已损坏或结构异常，无法处理（{text}）；如 Excel 或 WPS 能打开它，"
+                                 "请另存为 .xlsx 后重新报送",
+                           f"the file is damaged or built in an unusual way and cannot be processed "
+                           f"({text}); if Excel or WPS opens it, save it again as .xlsx")
         return Failure(item, f"内部错误：{text}", f"internal error: {text}")
 
 
@@ -107,9 +142,34 @@ def _limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _worker_main(conn, func: Callable[[Any], Any], memory_mb: int, log_path: str) -> None:
+def _die_with(parent: int, inherited: list[int]) -> None:
+    """Make sure this worker ends when ``parent`` does (see the module's notes)."""
+    for fd in inherited:  # the parent's ends of the pipes, copied by fork: no EOF while held
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before we asked to be told
+        os._exit(0)
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="perfxl-parent").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _worker_main(conn, func: Callable[[Any], Any], memory_mb: int, log_path: str,
+                 parent: int | None = None, inherited: tuple[int, ...] = ()) -> None:
     """A worker's whole life: take one item, answer with its result or Failure, repeat."""
+    if parent is not None:
+        _die_with(parent, list(inherited))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # whatever the parent made of it
     with contextlib.suppress(OSError):
         fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
         os.dup2(fd, 2)
@@ -136,20 +196,38 @@ def _worker_main(conn, func: Callable[[Any], Any], memory_mb: int, log_path: str
         result = _call(func, item, memory_mb)
         try:
             conn.send((index, result))
+        except OSError:  # the parent is gone
+            return
         except Exception as exc:  # the result could not be pickled
-            conn.send((index, Failure(item, f"内部错误：结果无法传回（{type(exc).__name__}）",
-                                      f"internal error: result not picklable ({exc})")))
+            try:
+                conn.send((index, Failure(item, f"内部错误：结果无法传回（{type(exc).__name__}）",
+                                          f"internal error: result not picklable ({exc})")))
+            except OSError:
+                return
+
+
+LOG_PREFIX = "perfxl-worker-"  # + the parent's pid + "-" + random + ".log", in TMPDIR
 
 
 class _Worker:
-    def __init__(self, ctx, func: Callable[[Any], Any], memory_mb: int):
-        fd, self.log = tempfile.mkstemp(prefix="perfxl-worker-", suffix=".log")
+    def __init__(self, ctx, func: Callable[[Any], Any], memory_mb: int,
+                 others: Iterable[_Worker] = ()):
+        fd, self.log = tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".log")
         os.close(fd)
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, func, memory_mb, self.log),
-                                daemon=True)
-        self.proc.start()
-        child.close()
+        try:
+            self.conn, child = ctx.Pipe()
+            # What a forked worker must close: the parent's ends of its own and the others'
+            # pipes.  A spawned one inherits nothing but its own end.
+            forked = ctx.get_start_method() == "fork"
+            inherited = tuple(c.fileno() for c in (self.conn, *(w.conn for w in others))) if forked else ()
+            self.proc = ctx.Process(target=_worker_main, daemon=True,
+                                    args=(child, func, memory_mb, self.log, os.getpid(), inherited))
+            self.proc.start()
+            child.close()
+        except BaseException:  # interrupted while being made: leave no log behind
+            with contextlib.suppress(OSError):
+                os.unlink(self.log)
+            raise
         # Items handed over and not yet answered, oldest first, with the deadline of the one
         # being worked on (the others wait in the pipe, so the worker never waits for us).
         self.jobs: deque[list] = deque()
@@ -173,7 +251,16 @@ class _Worker:
             os.unlink(self.log)
 
 
-def _death(item: Any, exitcode: int | None, note: str, memory_mb: int) -> Failure:
+def _death(item: Any, exitcode: int | None, note: str, memory_mb: int, task: str = "read") -> Failure:
+    """Why a worker died with ``item`` in hand, in words; ``task`` "write" when it was writing."""
+    failure = _died(item, exitcode, note, memory_mb)
+    if task != "write":
+        return failure
+    return Failure(item, failure.reason_zh.replace("读取", "写入"),
+                   failure.reason_en.replace("reading", "writing").replace("reader", "writer"), failure.detail)
+
+
+def _died(item: Any, exitcode: int | None, note: str, memory_mb: int) -> Failure:
     detail = f"{note} (exit code {exitcode})".strip()
     alloc = re.search(r"memory allocation of (\d+) bytes failed", note)
     if alloc:
@@ -207,12 +294,16 @@ _IN_FLIGHT = 2  # items a worker holds at once: the one it works on and the next
 
 class _Pool:
     def __init__(self, func: Callable[[Any], Any], jobs: int, timeout: float | None,
-                 memory_mb: int):
+                 memory_mb: int, after_kill: Callable[[Any, int], None] | None = None,
+                 task: str = "read"):
         self.ctx = multiprocessing.get_context(_start_method())
         self.func, self.jobs, self.timeout, self.memory_mb = func, jobs, timeout, memory_mb
+        self.after_kill, self.task = after_kill, task
         self.workers: list[_Worker] = []
+        self.items: list[Any] = []
 
     def run(self, items: list[Any]) -> Iterator[tuple[Any, Any]]:
+        self.items = items
         pending, done, head = deque(range(len(items))), {}, 0
         while head < len(items):
             self._dispatch(items, pending, done)
@@ -235,6 +326,7 @@ class _Pool:
                             "be too large or malformed)", w.note())
                         w.jobs.popleft()
                         self._retire(w, pending)
+                        self._killed(w, [index])
             while head in done:
                 yield items[head], done.pop(head)
                 head += 1
@@ -246,7 +338,7 @@ class _Pool:
             # An idle worker first, then a second item to a busy one, so none waits for us.
             idle = next((w for w in self.workers if not w.jobs), None)
             if idle is None and len(self.workers) < self.jobs:
-                idle = _Worker(self.ctx, self.func, self.memory_mb)
+                idle = _Worker(self.ctx, self.func, self.memory_mb, self.workers)
                 self.workers.append(idle)
             if idle is None:
                 idle = next((w for w in self.workers if len(w.jobs) < _IN_FLIGHT), None)
@@ -280,8 +372,11 @@ class _Pool:
             w.proc.join(timeout=5)
             if w.jobs:
                 index = w.jobs.popleft()[0]
-                done[index] = _death(items[index], w.proc.exitcode, w.note(), self.memory_mb)
-            self._retire(w, pending)
+                done[index] = _death(items[index], w.proc.exitcode, w.note(), self.memory_mb, self.task)
+                self._retire(w, pending)
+                self._killed(w, [index])
+            else:
+                self._retire(w, pending)
 
     def _retire(self, w: _Worker, pending: deque) -> None:
         """Stop a worker; items it was handed but had not started go back to the queue."""
@@ -300,7 +395,16 @@ class _Pool:
             if not w.jobs:
                 w.proc.join(timeout=max(0.0, deadline - time.monotonic()))
             w.stop()
+            self._killed(w, [index for index, _ in w.jobs])
         self.workers.clear()
+
+    def _killed(self, w: _Worker, indexes: list[int]) -> None:
+        """Let the caller tidy after items a worker was stopped (or died) in the middle of."""
+        if self.after_kill is None:
+            return
+        for index in indexes:
+            with contextlib.suppress(Exception):
+                self.after_kill(self.items[index], w.proc.pid)
 
 
 def _start_method() -> str:
@@ -316,15 +420,20 @@ def _cpu_count() -> int:
 
 
 def map_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int | None = None,
-                 timeout: float | None = 60.0, memory_mb: int = 1024,
-                 isolate: bool = True) -> Iterator[tuple[Any, Any]]:
+                 timeout: float | None = 60.0, memory_mb: int = 1024, isolate: bool = True,
+                 after_kill: Callable[[Any, int], None] | None = None,
+                 task: str = "read") -> Iterator[tuple[Any, Any]]:
     """Yield ``(item, func(item) or Failure)`` for every item, in input order.
 
     ``func`` runs in reused worker processes (``jobs`` of them, default: the CPUs available),
     each limited to ``memory_mb`` of address space (0: no limit) and ``timeout`` seconds per
-    item (None: no timeout).  A crash, timeout or memory overrun fails that item only.  PerfxlError becomes a
-    Failure with its message; any other exception "内部错误：<type>: <msg>".  With
+    item (None: no timeout).  A crash, timeout or memory overrun fails that item only.
+    PerfxlError becomes a Failure with its message; an exception that says the file is damaged
+    (:func:`is_damage`) a plain reason saying so; any other "内部错误：<type>: <msg>".  With
     ``isolate=False`` everything runs in this process (no limits), for tests and tiny batches.
+    ``after_kill(item, pid)`` is called for an item whose worker died or was stopped while it
+    held it (a timeout, a crash, the batch interrupted), e.g. to remove what it half wrote.
+    ``task`` "write" words a worker's death as a write's ("写入进程…") rather than a read's.
     """
     todo = list(items)
     if not isolate:
@@ -333,7 +442,7 @@ def map_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
         return
     if not todo:
         return
-    pool = _Pool(func, max(1, min(jobs or _cpu_count(), len(todo))), timeout, memory_mb)
+    pool = _Pool(func, max(1, min(jobs or _cpu_count(), len(todo))), timeout, memory_mb, after_kill, task)
     try:
         yield from pool.run(todo)
     finally:

@@ -33,6 +33,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from perfxl.batch.own import OUTPUT_PROPERTY
 from perfxl.bulk import collector_paused
 from perfxl.findings import SEVERITIES, SEVERITY_LABELS, sort_findings
 from perfxl.ooxml.atomic import atomic_write
@@ -76,6 +77,7 @@ EN = {  # sheet names, headers and fixed words in English (lang="en")
     "项目汇总表": "– Projects", "部门汇总表": "– Departments", "自评等次及得分分布": "– Grades and scores",
     "审核问题清单": "– Findings", "未能处理的文件": "– Files not processed",
     "预算核对表": "– Budget check", "汇总说明": "– Notes", "：": ": ",
+    "已跳过的文件（不是报送的自评表，未汇总）": "Files skipped (not submitted forms, not summarised)",
     "生成时间": "Generated", "规则配置": "Profile", "统计口径": "How the figures are counted",
     "计入 {n} 个项目": "{n} projects counted", "备注": "Note",
     "万元": "10,000 yuan", "元": "yuan",
@@ -95,6 +97,7 @@ FOOTER = "&C第 &P 页，共 &N 页"
 SCREEN_ONLY = "注：{first}–{last} 列（{names}）供屏幕查看，不打印；审核发现的问题见“问题清单”。"
 COUNTED_NOTE = "注：以上数字均按纳入汇总的 {n} 个项目计算。"
 LEFT_OUT_NOTE = "未计入的 {n} 份：{items}。"
+SKIPPED_TITLE = "已跳过的文件（不是报送的自评表，未汇总）"
 BASIS = {
     "zh": [
         "执行率（预算完成率）= Σ实际支出 ÷ Σ预算安排（按资金加权），不是各项目执行率的平均。",
@@ -183,6 +186,7 @@ class _Book:
                                                  "nan_inf_to_errors": False})
         self.wb.set_properties({"title": _s(self.c.title) or "county summary", "author": "perfxl",
                                 "created": FIXED_DATE, "comments": f"profile={_s(self.c.profile)}"})
+        self.wb.set_custom_property(OUTPUT_PROPERTY, "summary")  # so a later run skips it
         try:
             if self.c.mixed:  # several forms: what they all have side by side, each one's own detail
                 from . import forms_book
@@ -517,11 +521,22 @@ class _Book:
 
     def failures(self) -> None:
         columns = [("序号", "int"), ("文件", "wrap"), ("原因", "wrap")]
-        rows = [[i + 1, self.names.get(f.path, _name(f.path)), (f.reason_en or f.reason) if self.lang == "en"
-                 else f.reason] for i, f in enumerate(self.c.failures)]
+
+        def rows_of(failures):
+            return [[i + 1, self.names.get(f.path, _name(f.path)),
+                     (f.reason_en or f.reason) if self.lang == "en" else f.reason] for i, f in enumerate(failures)]
+
+        rows = rows_of([*self.c.failures, *self.c.annotate_failures])  # copies not written too
         if not rows:
             rows = [["", self.t("全部文件均已处理"), ""]]
-        self.table(self.sheet("未能处理"), "未能处理的文件", columns, rows, span=8, money=False)
+        ws = self.sheet("未能处理")
+        end = self.table(ws, "未能处理的文件", columns, rows, span=8, money=False)
+        if self.c.skipped:  # every other file under the inputs: said why it was not read
+            self.merged(ws, end + 1, len(columns) - 1, self.t(SKIPPED_TITLE), "note")
+            kinds = [k for _, k in columns]
+            for i, row in enumerate(rows_of(self.c.skipped)):
+                for c, value in enumerate(row):
+                    self.put(ws, end + 2 + i, c, value, kinds[c], "muted")
 
     def reconciliation(self) -> None:
         rows, variants = [], []

@@ -49,6 +49,9 @@ class County:
     ``score_bins``: columns band ("90–100", "80–89", …, "59 及以下"), projects.
     ``findings``: every finding, workbook = the path shown to the user.
     ``failures``: every file that could not be read or is not a recognised form.
+    ``skipped``: every file under the inputs that is not a submission (perfxl's own summary or
+    unchanged annotated copy, a file that is not a workbook), with the reason.
+    ``annotate_failures``: the annotated copies (``--annotate-to``) that could not be written.
     ``reconciliation``: None without --budget, else RECONCILE_COLUMNS; status one of
     "一致", "预算不一致", "未报送", "不在预算清单".
     ``totals``: projects (counted), workbooks, budget_total, in_place_total, spent_total,
@@ -86,7 +89,8 @@ class County:
     checked_at: str = ""
     profiles: list[dict] = field(default_factory=list)
     details: dict[str, pd.DataFrame] = field(default_factory=dict)
-    annotate_failures: list[Failure] = field(default_factory=list)
+    annotate_failures: list[Failure] = field(default_factory=list)  # copies not written
+    skipped: list[Failure] = field(default_factory=list)  # not submissions (perfxl's own, a .docx)
     groups: list[dict] = field(default_factory=list)
 
     @property

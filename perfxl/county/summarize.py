@@ -16,12 +16,15 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from perfxl.batch.inputs import gather, safe_relative
+from perfxl.batch.inputs import gather
+from perfxl.batch.isolate import Failure as Failed
+from perfxl.batch.isolate import map_isolated
+from perfxl.batch.own import OwnOutput
 from perfxl.batch.validate import Limits, plain, read_many
 from perfxl.bulk import collector_paused
 from perfxl.check.engine import Settings, batch_cells, by_labels, run_rules
@@ -58,20 +61,25 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
     """
     started = time.monotonic()
     settings = settings or Settings()
-    approved = read_budget(budget) if budget else None  # a bad list fails before the long read
+    # a bad list fails before the long read, read as any workbook is: checked, in a worker
+    approved = read_budget_isolated(Path(budget), limits) if budget else None
     inputs = gather(paths)
     try:
         with collector_paused():  # a county's reports and frames: many objects, no cycles
             by_real = {str(s.path): s for s in inputs.sources}
             reports: list[Report] = []
-            failures = list(inputs.failures)
+            failures, skipped = list(inputs.failures), list(inputs.skipped)
+            fingerprints: dict = {}
             total = len(inputs.sources)
-            for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits), 1):
+            for done, (path, got) in enumerate(read_many([s.path for s in inputs.sources], limits,
+                                                         fingerprints), 1):
                 source = by_real[path]
                 if isinstance(got, Report):
                     got.path = source.shown
                     got.source = str(source.path)
                     reports.append(got)
+                elif isinstance(got, OwnOutput):
+                    skipped.append(Failure(source.shown, got.reason_zh, got.reason_en))
                 else:
                     failures.append(Failure(source.shown, got.reason_zh, got.reason_en))
                 if progress:
@@ -79,37 +87,72 @@ def summarize(paths: Iterable[str | Path], *, settings: Settings | None = None,
             mtimes = {s.shown: s.mtime for s in inputs.sources}
             county = build_county(reports, failures, settings, approved=approved, mtimes=mtimes, lang=lang)
         county.checked_at = checked_at
+        county.skipped = sorted(skipped, key=lambda f: f.path)
+        county.totals["skipped"] = len(skipped)
         if annotate_to is not None:
-            county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang)
+            county.annotate_failures = annotate_copies(county, reports, Path(annotate_to), lang, limits,
+                                                       fingerprints)
+        county.totals["not_written"] = len(county.annotate_failures)
     finally:
         inputs.close()
     county.totals["seconds"] = round(time.monotonic() - started, 2)
     return county
 
 
-def annotate_copies(county: County, reports: list[Report], folder: Path, lang: str = "zh") -> list[Failure]:
-    """Annotated copies of every workbook with findings, ready to send back to the unit."""
-    from perfxl.notes.annotate import annotate_workbook
+def annotate_copies(county: County, reports: list[Report], folder: Path, lang: str = "zh",
+                    limits: Limits | None = None, fingerprints: dict | None = None) -> list[Failure]:
+    """Annotated copies of every workbook with findings, ready to send back to the unit: each
+    under its path as shown (a zip's members under the archive's name; two of one name stay
+    two), written in worker processes (one that cannot be written fails alone), never over a
+    submission."""
+    from perfxl.batch.write import NoteJob, annotate_many, copy_targets
 
     by_wb: dict[str, list[Finding]] = {}
     for f in county.findings:
         by_wb.setdefault(f.workbook, []).append(f)
     failures = []
     flagged = [r for r in reports if by_wb.get(r.path)]
-    shown = [r.path.replace(".zip/", "/") for r in flagged]  # a zip's members under its name
-    root = os.path.commonpath([os.path.dirname(p) for p in shown]) if shown else ""
-    for report, path in zip(flagged, shown, strict=True):
-        findings = by_wb[report.path]
-        rel = safe_relative(os.path.relpath(path, root) if root else path) or PurePosixPath(Path(path).name)
-        target = folder.joinpath(*rel.parts)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            annotate_workbook(report.source or report.path, findings, out=target,
-                              checked_at=county.checked_at, lang=lang)
-        except (PerfxlError, OSError) as exc:
-            msg = exc.message if isinstance(exc, PerfxlError) else str(exc)
-            failures.append(Failure(report.path, f"批注副本未能写出：{msg}", f"annotated copy not written: {exc}"))
+    submitted = {_real(r.source or r.path) for r in reports}
+    jobs, shown = [], []
+    for report, target in zip(flagged, copy_targets([r.path for r in flagged], folder), strict=True):
+        source = report.source or report.path
+        if _real(target) in submitted:
+            failures.append(Failure(report.path, f"批注副本未能写出：{target} 是一份报送文件，不能覆盖",
+                                    f"annotated copy not written: {target} is a submission"))
+            continue
+        jobs.append(NoteJob(source, by_wb[report.path], str(target), county.checked_at, lang,
+                            (fingerprints or {}).get(source)))
+        shown.append(report.path)
+    for path, (_, got) in zip(shown, annotate_many(jobs, limits), strict=True):
+        if isinstance(got, Failed):
+            failures.append(Failure(path, f"批注副本未能写出：{got.reason_zh}",
+                                    f"annotated copy not written: {got.reason_en}"))
     return failures
+
+
+def _real(path) -> str:
+    return os.path.normcase(os.path.realpath(os.path.abspath(path)))
+
+
+def read_budget_isolated(path: Path, limits: Limits | None = None) -> pd.DataFrame:
+    """The budget list, checked and read in a worker process like any submitted workbook: a
+    list that would crash its reader (a value in XFD1048576) is a plain error, not the end."""
+    limits = limits or Limits()
+    (_, got), = map_isolated(_read_budget, [str(path)], jobs=1, timeout=limits.timeout,
+                             memory_mb=limits.memory_mb, isolate=limits.isolate)
+    if isinstance(got, Failed):
+        raise PerfxlError(f"预算清单无法读取：{got.reason_zh}", path=str(path),
+                          message_en=f"cannot read the budget list: {got.reason_en}")
+    return got
+
+
+def _read_budget(path: str) -> pd.DataFrame:
+    """Runs in a worker: a workbook list goes through the hostile-file checks first."""
+    if not path.lower().endswith((".csv", ".txt")):
+        from perfxl.read.guard import open_checked
+
+        open_checked(path)
+    return read_budget(Path(path))
 
 
 def build_county(reports: list[Report], failures: list[Failure], settings: Settings, *,
@@ -601,7 +644,9 @@ def county_json(county: County) -> dict:
         "departments": records(county.departments),
         "grades": records(county.grades),
         "findings": [f.to_dict() for f in county.findings],
-        "failures": [{"path": f.path, "reason": f.reason} for f in county.failures],
+        "failures": [{"path": f.path, "reason": f.reason} for f in county.failures]
+        + [{"path": f.path, "reason": f.reason} for f in county.annotate_failures],
+        "skipped": [{"path": f.path, "reason": f.reason} for f in county.skipped],
         "groups": [{k: plain(v) for k, v in g.items()} for g in county.groups],
         "left_out": [{"path": r["path"], "department": r["department"], "project": r["project"],
                       "reason": r["excluded"]} for r in records(county.projects) or [] if not r["counted"]],

@@ -63,10 +63,11 @@ _VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com
 
 
 def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, lang: str,
-              notes: bool = True) -> None:
+              notes: bool = True, copy: bool = False) -> None:
     """Write ``findings`` (explained already) into the package: with ``notes``, highlights and
     comments on the cells, then the results sheet.  Counts go into ``result``, an
-    :class:`~perfxl.annotate.AnnotateResult`."""
+    :class:`~perfxl.annotate.AnnotateResult`.  ``copy`` marks the record as that of a copy
+    perfxl wrote (not the submission itself)."""
     book = outline(pkg)
     edits = ox.Edits(pkg)
     dxf, wrap = _add_dxfs(pkg, book, edits)
@@ -81,7 +82,7 @@ def add_notes(pkg: Package, findings: list[Finding], result, checked_at: str, la
                 c, h = _add_sheet_notes(pkg, book, edits, sheet, index, items, dxf, lang)
                 result.comments += c
                 result.highlights += h
-    add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap)
+    add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap, copy=copy)
 
 
 def _add_dxfs(pkg: Package, book: Book, edits: ox.Edits) -> tuple[int, int | None]:

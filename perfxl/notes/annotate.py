@@ -41,18 +41,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perfxl.bulk import without_collector
-from perfxl.errors import PerfxlError, UnreadableWorkbook
+from perfxl.errors import PerfxlError, UnreadableWorkbook, WriteError
 from perfxl.findings import Finding, sort_findings
-from perfxl.ooxml.atomic import atomic_write
+from perfxl.ooxml.atomic import Fingerprint, atomic_write
 from perfxl.ooxml.opc import Package
 
 from .add import add_notes
 from .read import HEADERS, RESULT_NAMES, explanations, read_results, row_finding
 from .sheet import finding_lines
-from .strip import strip
+from .strip import strip, untouched_copy
 
 __all__ = ["RESULT_NAMES", "AnnotateResult", "annotate_workbook", "clean_workbook",
-           "read_explanations"]
+           "read_explanations", "read_notes"]
+
+# Another program (Excel, WPS, a sync client) saved the workbook after perfxl read it: writing
+# now would put the old content back over that save.
+CHANGED = {
+    "annotate": ("检查期间文件已被修改，未写入批注，请重新运行",
+                 "the file was changed while it was being checked; no notes were written: run again"),
+    "copy": ("检查期间文件已被修改，未写出批注副本，请重新运行",
+             "the file was changed while it was being checked; no annotated copy was written: run again"),
+    "clean": ("清理期间文件已被修改，未清理，请重新运行",
+              "the file was changed while it was being cleaned; nothing was removed: run again"),
+}
 
 
 @dataclass
@@ -75,29 +86,54 @@ class AnnotateResult:
 
 @without_collector  # thousands of small objects a workbook, none in cycles
 def annotate_workbook(path, findings: list[Finding], *, out: Path | None = None,
-                      checked_at: str, lang: str = "zh", durable: bool = True) -> AnnotateResult:
+                      checked_at: str, lang: str = "zh", durable: bool = True,
+                      expect: Fingerprint | None = None) -> AnnotateResult:
     """Write ``findings`` into the workbook at ``path`` (in place, or a copy in ``out``).
 
     When the results sheet already lists exactly these findings (explanations and status
     included), the time it gives is kept rather than ``checked_at``, so checking an unchanged
-    workbook again leaves it byte for byte as it was."""
+    workbook again leaves it byte for byte as it was.
+
+    ``expect`` is the file as it was when the findings were made (see
+    :class:`~perfxl.ooxml.atomic.Fingerprint`): if the file opened here is not that one, or
+    stops being the one opened before the replace, nothing is written (:data:`CHANGED`).  A
+    copy is marked as perfxl's own output, so a later run can tell it from a submission."""
     path = path if isinstance(path, Path) else Path(path)
     lang = lang if lang in HEADERS else "zh"
     with _opened(path) as pkg:
         dest = _dest(path, out, pkg.stat)
+        read = pkg.fingerprint()
+        if expect is not None and (read.size, read.digest) != (expect.size, expect.digest):
+            raise _changed("annotate" if dest == path else "copy", path)
         listed = read_results(pkg)
+        # a copy stays marked as one when annotated again in place, as long as nobody changed it
+        copy = dest != path or (listed is not None and untouched_copy(pkg))
         strip(pkg)
         result = AnnotateResult(dest)
         result.findings = _explain(findings, explanations(listed), result)
         if listed and listed["checked_at"] and listed["lang"] == lang and (
                 listed["lines"] == finding_lines(result.findings, result, lang)):
             checked_at = listed["checked_at"]  # nothing new to report: the file stays as it is
-        add_notes(pkg, result.findings, result, checked_at, lang)
+        add_notes(pkg, result.findings, result, checked_at, lang, copy=copy)
         result.changed = pkg.changed
         data = pkg.to_bytes() if result.changed or dest != path else None
     if data is not None:  # the source is closed by now, so it can be replaced (Windows too)
-        atomic_write(dest, data=data, durable=durable)
+        atomic_write(dest, data=data, durable=durable,
+                     before_replace=_unchanged(read, "annotate", path) if dest == path else None)
     return result
+
+
+def _changed(step: str, path: Path) -> WriteError:
+    zh, en = CHANGED[step]
+    return WriteError(zh, path=str(path), message_en=en)
+
+
+def _unchanged(read: Fingerprint, step: str, path: Path):
+    """A check, just before the replace, that the file is still the one read."""
+    def check(target: str) -> None:
+        if not read.matches(target):
+            raise _changed(step, path)
+    return check
 
 
 def _unopenable(path: Path, exc: UnreadableWorkbook) -> PerfxlError:
@@ -118,8 +154,15 @@ def _unopenable(path: Path, exc: UnreadableWorkbook) -> PerfxlError:
 
 def read_explanations(path) -> dict[tuple[str, str], str]:
     """The explanations typed into an annotated workbook's results sheet, by (code, field)."""
+    return read_notes(path)[0]
+
+
+def read_notes(path) -> tuple[dict[tuple[str, str], str], bool]:
+    """The explanations typed into an annotated workbook's results sheet, and whether the
+    workbook is a copy perfxl wrote (``--out``, ``--annotate-to``) that nobody has changed
+    since: perfxl's own output, not a submission."""
     with _opened(Path(path)) as pkg:
-        return explanations(read_results(pkg))
+        return explanations(read_results(pkg)), untouched_copy(pkg)
 
 
 @without_collector
@@ -132,6 +175,7 @@ def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
     with _opened(path) as pkg:
         dest = _dest(path, out, pkg.stat)
         kept = read_results(pkg) if keep_explanations else None
+        read = pkg.fingerprint()
         strip(pkg)
         if kept and kept["rows"]:
             rows = [r for r in kept["rows"] if r["explanation"]]
@@ -143,7 +187,8 @@ def clean_workbook(path, *, out=None, keep_explanations: bool = False) -> bool:
         changed = pkg.changed
         data = pkg.to_bytes() if changed or dest != path else None
     if data is not None:
-        atomic_write(dest, data=data)
+        atomic_write(dest, data=data, before_replace=_unchanged(read, "clean", path)
+                     if dest == path else None)
     return changed
 
 

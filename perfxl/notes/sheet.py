@@ -28,8 +28,10 @@ LINE = 15.0  # points a line of the workbook's 11-point text takes
 _LOCAL_ID = re.compile(rb"localSheetId(?<=\slocalSheetId)\s*=\s*[\"'](\d+)")  # literal first: fast
 
 
-def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap=None) -> None:
-    """The results sheet, placed first, and the record that undoes this run."""
+def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap=None,
+                copy: bool = False) -> None:
+    """The results sheet, placed first, and the record that undoes this run (marked
+    ``"copy"`` in a copy perfxl writes beside the submission)."""
     name = _free_name({s.name.lower() for s in book.sheets}, RESULT_NAMES[lang])
     part = ox.free_part(pkg, "xl/worksheets/perfxl_results{}.xml")
     rid = edits.relate(book.part, "worksheet", part, book.rel_ns)
@@ -37,6 +39,8 @@ def add_results(pkg, book, edits, findings, result, dxf, checked_at, lang, wrap=
     _insert_sheet(book, edits, name, rid)
     edits.created.append(part)
     state = edits.finish()  # the results sheet itself is perfxl's: no record of it is needed
+    if copy:
+        state["copy"] = True
     ext = (f'<extLst><ext uri="{STATE_URI}" xmlns:px="urn:perfxl:state">'
            f"<px:state>{xs.esc(_STATE_JSON.encode(state))}</px:state></ext></extLst>")
     pkg.write(part, _results_xml(book, findings, result, dxf, checked_at, lang, _is_xlsm(book),

@@ -44,6 +44,15 @@ def strip(pkg: Package) -> bool:
     return _strip_found(pkg, book, hit)
 
 
+def untouched_copy(pkg: Package) -> bool:
+    """Whether the package is a copy perfxl wrote and nobody has changed since: its record
+    says "copy" and every part perfxl edited or created is as perfxl left it."""
+    book = outline(pkg)
+    hit = results_sheet(pkg, book)
+    state = _state(pkg.read(hit[1].part)) if hit is not None else None
+    return bool(state and state.get("copy")) and _as_left(pkg, state)
+
+
 def _state(data: bytes) -> dict | None:
     m = _STATE.search(data)
     if not m:
@@ -54,8 +63,8 @@ def _state(data: bytes) -> dict | None:
         return None
 
 
-def _undo(pkg: Package, state: dict) -> bool:
-    """Replay the recorded splices backwards, if every edited part is as perfxl left it."""
+def _as_left(pkg: Package, state: dict) -> bool:
+    """Whether every part perfxl edited or created is as perfxl left it."""
     parts, created = state.get("parts", {}), state.get("created", {})
     if state.get("v") == 3:  # CRC-32 and size, as the zip's directory gives them
         digest_of = pkg.digest
@@ -66,14 +75,21 @@ def _undo(pkg: Package, state: dict) -> bool:
         key = "sha1"
     else:
         return False
-    for part, entry in parts.items():
-        if not pkg.has(part) or digest_of(part) != entry.get(key):
-            return False
-    for part, digest in created.items():
-        if digest and pkg.has(part) and digest_of(part) != digest:
-            return False
+    if any(not pkg.has(part) or digest_of(part) != entry.get(key) for part, entry in parts.items()):
+        return False
+    return not any(digest and pkg.has(part) and digest_of(part) != digest
+                   for part, digest in created.items())
+
+
+def _undo(pkg: Package, state: dict) -> bool:
+    """Replay the recorded splices backwards, if every edited part is as perfxl left it."""
+    if not _as_left(pkg, state):
+        return False
+    parts, created = state.get("parts", {}), state.get("created", {})
     for part, entry in parts.items():
         pkg.write(part, xs.undo(pkg.read(part), entry["undo"]))
+        if isinstance(entry.get("zip"), dict):  # its zip entry as it was: given back too
+            pkg.restore_entry(part, entry["zip"])
     for part in created:
         pkg.delete(part)
     return True

@@ -3,15 +3,25 @@
 The new content goes to a temporary file in the same folder (so the final rename never crosses
 a file system), is flushed to disk, then replaces the target in one ``os.replace``.  Whatever
 fails on the way, the original is left as it was and the temporary file is removed.
+
+The temporary file is hidden and named as perfxl's: ``.NAME.PID-xxxxxxxx.perfxl-tmp`` (NAME cut
+short when the whole would pass the 255 bytes a file name may hold), so that one a killed run
+left behind can be told and removed by a later run (:func:`temporary_owner`).  Just before the
+replace, the caller may check that the file is still the one it read (:class:`Fingerprint`):
+another program's save in the meantime is then kept, not overwritten.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
 import random
+import re
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from perfxl.errors import WriteError
@@ -21,12 +31,13 @@ LOCKED_EN = "the file is open or locked by another program (Excel/WPS?); close i
 
 
 def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: bytes | None = None,
-                 durable: bool = True) -> None:
+                 durable: bool = True, before_replace: Callable[[str], None] | None = None) -> None:
     """Put a new version of ``path`` in place: ``data`` itself, or what ``write_fn(tmp_path)``
     writes to the temporary file.
 
     ``durable`` flushes the file and its folder to disk (turned off only to time the work
-    itself).  Raises :class:`WriteError` with a message naming the file."""
+    itself).  ``before_replace(target)`` runs last, just before the replace, and may raise to
+    leave the target as it is.  Raises :class:`WriteError` with a message naming the file."""
     target = os.fspath(path)
     try:
         found = os.lstat(target)
@@ -57,14 +68,18 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
             if durable:
                 os.fsync(fd)
             os.close(fd)
+            fd = None
         else:
             os.close(fd)
+            fd = None  # closed: its number may be another file's by the time write_fn fails
             write_fn(Path(tmp))
             with open(tmp, "rb+") as stream:
                 _keep_mode(stream.fileno(), tmp, mode)
                 if durable:
                     os.fsync(stream.fileno())
         fd = None
+        if before_replace is not None:
+            before_replace(target)
         try:
             os.replace(tmp, target)
         except PermissionError as exc:
@@ -76,26 +91,127 @@ def atomic_write(path, write_fn: Callable[[Path], None] | None = None, *, data: 
             with contextlib.suppress(OSError):
                 os.close(fd)
         _remove(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(f"写入失败：{exc.strerror or exc}", path=target,
-                             message_en=f"write failed: {exc}") from exc
+        cause = _os_error(exc)
+        if cause is not None and not isinstance(exc, WriteError):
+            zh, en = os_words(cause)
+            raise WriteError(f"写入失败：{zh}", path=target, message_en=f"write failed: {en}") from exc
         raise
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc``: itself, or the one a library wrapped (xlsxwriter's
+    FileCreateError holds it as its argument and its context)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        inner = next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+_WORDS = {
+    errno.ENOSPC: ("磁盘空间不足", "no space left on the disk"),
+    getattr(errno, "EDQUOT", -1): ("超出磁盘配额", "disk quota exceeded"),
+    errno.EFBIG: ("文件过大，超出系统允许的大小", "file too large for the system"),
+    errno.EROFS: ("所在磁盘是只读的", "the disk is read-only"),
+    errno.EACCES: ("没有写入权限", "permission denied"),
+    errno.EPERM: ("没有写入权限", "permission denied"),
+    errno.ENAMETOOLONG: ("文件名过长", "file name too long"),
+}
+
+
+def os_words(exc: OSError) -> tuple[str, str]:
+    """What an OSError means, in Chinese and in English, without the traceback's words."""
+    zh_en = _WORDS.get(exc.errno)
+    if zh_en:
+        return zh_en
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text, text
 
 
 _FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
     os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
+TEMP_SUFFIX = ".perfxl-tmp"
+# .NAME.PID-xxxxxxxx.perfxl-tmp; before the pid was added: .NAME.xxxxxxxx.perfxl-tmp
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>\d{1,10})-)?[0-9a-f]{8}\.perfxl-tmp$", re.S)
+_NAME_MAX = 255  # bytes in one file name, on every file system a workbook lives on
+
+
+def temporary_name(name: str, pid: int | None = None) -> str:
+    """The name of a temporary file beside ``name``: hidden, perfxl's, at most 255 bytes."""
+    tail = f".{os.getpid() if pid is None else pid}-{random.getrandbits(32):08x}{TEMP_SUFFIX}"
+    room = _NAME_MAX - 1 - len(tail.encode())
+    while len(os.fsencode(name)) > room:  # cut whole characters off the end
+        name = name[:-1]
+    return f".{name}{tail}"
+
+
+def temporary_owner(name: str) -> tuple[bool, int | None]:
+    """Whether ``name`` is one of perfxl's temporary files, and the pid that made it (None for
+    the older names without one)."""
+    m = TEMP_NAME.match(name)
+    if not m:
+        return False, None
+    return True, int(m.group("pid")) if m.group("pid") else None
+
+
 def _create_beside(folder: str, name: str, mode: int) -> tuple[int, str]:
     """A new file next to ``name`` (hidden, marked as perfxl's), open for writing, created
     with ``mode`` (less the umask)."""
     for _ in range(100):  # the name need not be secret: O_EXCL and O_NOFOLLOW keep it ours
-        tmp = os.path.join(folder, f".{name}.{random.getrandbits(32):08x}.perfxl-tmp")
+        tmp = os.path.join(folder, temporary_name(name))
         try:
             return os.open(tmp, _FLAGS, mode), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name in {folder}")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A file as it was read: its size, modification time and a digest of its bytes."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+    @classmethod
+    def of(cls, data, found: os.stat_result) -> Fingerprint:
+        return cls(len(data), found.st_mtime_ns, _digest(data))
+
+    @classmethod
+    def of_file(cls, path) -> Fingerprint:
+        with open(path, "rb") as fh:
+            found = os.fstat(fh.fileno())
+            digest = hashlib.blake2b(digest_size=16)
+            size = 0
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        return cls(size, found.st_mtime_ns, digest.hexdigest())
+
+    def matches(self, path) -> bool:
+        """Whether the file at ``path`` still holds the bytes read (a file saved again with
+        the same bytes matches: nothing would be lost)."""
+        try:
+            if self.size > _WHOLE:
+                return os.stat(path).st_size == self.size and Fingerprint.of_file(path).digest == self.digest
+            with open(path, "rb") as fh:  # one read: a workbook as submitted is a few MB at most
+                data = fh.read(self.size + 1)
+        except OSError:
+            return False
+        return len(data) == self.size and _digest(data) == self.digest
+
+
+_WHOLE = 64 << 20  # files up to this size are read whole to be compared, larger ones in pieces
+
+
+def _digest(data) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _writable(target: str, found: os.stat_result) -> bool:

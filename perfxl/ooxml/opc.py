@@ -7,6 +7,8 @@ as OPC wants, and each part's relationships are read (and cached) here.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import mmap
 import os
@@ -20,6 +22,7 @@ from functools import lru_cache
 
 from perfxl.errors import UnreadableWorkbook, WriteError
 
+from .atomic import Fingerprint
 from .xmlspan import attributes, declares_utf8, parse_xml
 
 try:  # ISA-L's fastest level deflates ~20x faster than zlib's level 1 (parts ~20% larger),
@@ -42,6 +45,12 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib reads and w
 # saves little (a fast deflate keeps ~70% of them) and costs a deflate set-up each time.
 _SMALL = 2048
 MAX_PART = 256 * 1024 * 1024  # a part inflating beyond this is a zip bomb, not a form
+
+
+def _zlib_deflate(data: bytes, level: int) -> bytes:
+    """Raw deflate as Python's zipfile writes it (zlib, default memory and strategy)."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
 
 
 # ---------------------------------------------------------------- relationships and paths
@@ -229,6 +238,9 @@ class Package:
         self.spelled: dict[str, str] = {}  # how a created part's name is written
         self.deleted: set[str] = set()
         self._rels: dict[str, tuple] = {}  # parsed relationships, by rels part
+        # parts given back as they were before perfxl edited them, with the records of their
+        # zip entries then (see :meth:`entry_record`), so they are written back byte for byte
+        self.exact: dict[str, dict] = {}
 
     def _load(self, path) -> bytes:
         """The file's bytes: read whole (one read: every part is copied or inflated from
@@ -248,6 +260,10 @@ class Package:
             return b"".join(chunks)
         finally:
             os.close(fd)
+
+    def fingerprint(self) -> Fingerprint:
+        """The file as it was read: size, modification time, digest of its bytes."""
+        return Fingerprint.of(self._data, self.stat)
 
     def close(self) -> None:
         if self._map is not None:
@@ -334,6 +350,37 @@ class Package:
             return f"{info.CRC:08x}/{info.file_size}"
         return digest_of(self.read(part))
 
+    def entry_record(self, part: str) -> dict | None:
+        """The zip entry a part has in the file as read, enough to write it again byte for
+        byte once its content is back (see :meth:`save`): the local header, the data
+        descriptor and the central record (offset zeroed), as stored, and the CRC-32 and size
+        of the compressed bytes (which are not kept: they are deflated again to match).  For a
+        part given back already, the record it came with; None for a part this run rewrote."""
+        key = _key(part)
+        if key in self.exact:
+            return self.exact[key]
+        info = self.infos.get(key)
+        if key in self.new or key in self.deleted or not isinstance(info, _Entry):
+            return None
+        start = self._data_start(info)
+        whole = self._record(info)
+        if whole is None:
+            return None
+        head = self._data[info.header_offset: start]
+        blob = self._data[start: start + info.compress_size]
+        at, after = info.span
+        central = self._data[at: at + 42] + b"\0\0\0\0" + self._data[at + 46: after]
+
+        def b64(raw) -> str:
+            return binascii.b2a_base64(raw, newline=False).decode("ascii")
+
+        return {"h": b64(head), "d": b64(whole[len(head) + info.compress_size:]), "c": b64(central),
+                "crc": _crc32(blob) & 0xFFFFFFFF, "n": info.compress_size}
+
+    def restore_entry(self, part: str, record: dict) -> None:
+        """Write ``part`` (its content given back) under ``record``, its zip entry before."""
+        self.exact[_key(part)] = record
+
     def write(self, part: str, data: bytes) -> None:
         key = _key(part)
         self.deleted.discard(key)
@@ -365,7 +412,10 @@ class Package:
         entries, offset = [], 0
         for key in self.parts():
             info = self.infos.get(key)
-            if info is not None and (key not in self.new or self.new[key] == self.original(key)):
+            exact = self._exact(key, offset) if key in self.exact and key in self.new else None
+            if exact is not None:
+                head, blob, central = exact
+            elif info is not None and (key not in self.new or self.new[key] == self.original(key)):
                 local = self._record(info)
                 if local is not None:  # the whole record, byte for byte, moved
                     out.write(local)
@@ -403,6 +453,34 @@ class Package:
                 return data[at: end + size]
         return None
 
+    def _exact(self, key: str, offset: int) -> tuple[bytes, bytes, bytes] | None:
+        """A part given back, under the zip entry it had before perfxl edited it, when its
+        compressed bytes can be made again exactly: stored, or deflated by zlib at one of its
+        levels (what Python's zipfile, xlsxwriter, openpyxl and LibreOffice write).  None
+        otherwise (Excel deflates with its own code): the part is then compressed afresh."""
+        rec, data = self.exact[key], self.new[key]
+        try:
+            head, tail, central = (base64.b64decode(rec[k]) for k in ("h", "d", "c"))
+            crc, size = int(rec["crc"]), int(rec["n"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if len(central) < 46 or len(head) < 30:
+            return None
+        method, data_crc, usize = struct.unpack_from("<H", central, 10)[0], *struct.unpack_from(
+            "<L4xL", central, 16)
+        if usize != len(data) or data_crc != _crc32(data) & 0xFFFFFFFF:
+            return None  # not the content it had then
+        if method == zipfile.ZIP_STORED:
+            blobs = iter([data])
+        elif method == zipfile.ZIP_DEFLATED:
+            blobs = (_zlib_deflate(data, level) for level in (6, 9, 1, 5, 4, 3, 2, 7, 8))
+        else:
+            return None
+        for blob in blobs:
+            if len(blob) == size and zlib.crc32(blob) == crc:
+                return head, blob + tail, central[:42] + _OFFSET.pack(offset) + central[46:]
+        return None
+
     def _raw(self, info: zipfile.ZipInfo, offset: int) -> tuple[bytes, bytes, bytes]:
         """An entry's data as stored, under headers written afresh from the directory: its
         local header, data and central record (for a local header at ``offset``)."""
@@ -422,7 +500,10 @@ class Package:
         else:
             name, flags, when = _spelled(info)
             method = 0 if info.compress_type == zipfile.ZIP_STORED else 8
-        blob = _compress(data, _LEVEL, -15) if method else data
+        if method and key in self.exact:  # a part given back, but not to the byte: not larger
+            blob = _zlib_deflate(data, 6)
+        else:
+            blob = _compress(data, _LEVEL, -15) if method else data
         local, central = _headers(name, flags, method, when, _crc32(data) & 0xFFFFFFFF,
                                   len(blob), len(data), offset)
         return local, blob, central

@@ -132,9 +132,12 @@ class Edits:
                                                       encoder(data)(prefixed(xml, top.prefix)))
         parts = {}
         for part, patch in self.patches.items():
+            entry = self.pkg.entry_record(part)  # how the part was stored: given back on undo
             data, undo = patch.apply()
             self.pkg.write(part, data)
             parts[part] = {"digest": digest_of(data), "undo": undo}
+            if entry is not None:
+                parts[part]["zip"] = entry
         # a digest of each created part too: one someone else has since written into is not
         # perfxl's alone any more (the caller's own part, written after this, has none)
         made = {part: self.pkg.digest(part) if self.pkg.has(part) else ""

@@ -30,7 +30,8 @@ def decrypted(path: str | Path, password: str | None) -> Iterator[Path]:
     import msoffcrypto
     from msoffcrypto.exceptions import InvalidKeyError
 
-    fd, name = tempfile.mkstemp(prefix="perfxl-decrypted-", suffix=path.suffix or ".xlsx")
+    # the pid in the name: a copy a killed run left is removed by a later one (batch.debris)
+    fd, name = tempfile.mkstemp(prefix=f"perfxl-decrypted-{os.getpid()}-", suffix=path.suffix or ".xlsx")
     try:
         with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
             office = msoffcrypto.OfficeFile(src)
