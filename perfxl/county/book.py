@@ -63,7 +63,8 @@ EN = {  # sheet names, headers and fixed words in English (lang="en")
     "汇总表": "Projects", "部门汇总": "Departments", "等次分布": "Grades", "问题清单": "Findings",
     "未能处理": "Failures", "预算核对": "Budget check", "说明": "Notes",
     "序号": "No.", "部门": "Department", "项目名称": "Project", "项目": "Project",
-    "预算安排": "Budget", "实际到位": "In place", "实际支出": "Spent", "资金结余": "Balance",
+    "预算安排": "Budget",
+    "预算数": "Budget", "执行数": "Spent", "实际到位": "In place", "实际支出": "Spent", "资金结余": "Balance",
     "实际到位率": "In-place rate", "支出实现率": "Spending rate", "预算完成率": "Execution rate",
     "自评得分": "Score", "自评等次": "Grade", "错误": "Errors", "警告（未说明）": "Warnings (open)",
     "警告（已说明）": "Warnings (explained)", "主要问题": "Main problem", "重复提交": "Duplicate",
@@ -88,6 +89,7 @@ EN = {  # sheet names, headers and fixed words in English (lang="en")
     "screen_only": "Columns {first}–{last} ({names}) are for the screen and are not printed; the findings "
                    "themselves are on the Findings sheet.",
     "counted_note": "The figures above are over the {n} counted projects.",
+    "counted_form_note": "The figures above are over the {n} counted projects on form {form}.",
     "left_out_note": "Not counted ({n}): {items}.",
 }
 MUTED_NOTE = "注：灰色斜体行未计入本汇总的任何数字（原因见“备注”列），仅列示。"
@@ -96,6 +98,7 @@ UNIT = "金额单位：{unit}"
 FOOTER = "&C第 &P 页，共 &N 页"
 SCREEN_ONLY = "注：{first}–{last} 列（{names}）供屏幕查看，不打印；审核发现的问题见“问题清单”。"
 COUNTED_NOTE = "注：以上数字均按纳入汇总的 {n} 个项目计算。"
+COUNTED_FORM_NOTE = "注：以上数字按纳入汇总的、使用 {form} 表样的 {n} 个项目计算。"
 LEFT_OUT_NOTE = "未计入的 {n} 份：{items}。"
 SKIPPED_TITLE = "已跳过的文件（不是报送的自评表，未汇总）"
 BASIS = {
@@ -374,18 +377,24 @@ class _Book:
         """The county's rates, funds-weighted with the form's own formulas (from summarize)."""
         return [_v(self.c.totals.get(k)) for k in ("rate_in_place", "rate_spent", "rate_budget")]
 
-    def left_out(self) -> list[tuple[str, str]]:
-        """The projects read but counted in no figure: (name, reason)."""
+    def left_out(self, form: str | None = None) -> list[tuple[str, str]]:
+        """The projects read but counted in no figure (of ``form`` only, when given): (name, reason)."""
         key = "excluded_en" if self.lang == "en" else "excluded"
         return [(_s(r.get("project")) or self.names.get(_s(r.get("path")), ""),
                  _s(r.get(key)) or _s(r.get("excluded")) or _s(r.get("duplicate")))
-                for r in self.project_records if not _counted(r.get("counted"))]
+                for r in self.project_records
+                if not _counted(r.get("counted")) and (form is None or r.get("profile") == form)]
 
-    def counted_notes(self) -> list[str]:
-        """What the figures of a sheet are over, and which projects they leave out (and why)."""
-        n = sum(_counted(r.get("counted")) for r in self.project_records)
-        out = [(EN["counted_note"] if self.lang == "en" else COUNTED_NOTE).format(n=n)]
-        gone = self.left_out()
+    def counted_notes(self, form: str | None = None) -> list[str]:
+        """What the figures of a sheet are over (the projects of ``form`` only, on a sheet of one
+        form's), and which projects they leave out (and why)."""
+        n = sum(_counted(r.get("counted")) for r in self.project_records
+                if form is None or r.get("profile") == form)
+        if form is None:
+            out = [(EN["counted_note"] if self.lang == "en" else COUNTED_NOTE).format(n=n)]
+        else:
+            out = [(EN["counted_form_note"] if self.lang == "en" else COUNTED_FORM_NOTE).format(n=n, form=form)]
+        gone = self.left_out(form)
         if gone:
             if self.lang == "en":
                 out.append(EN["left_out_note"].format(n=len(gone), items="; ".join(f"{a} ({b})" for a, b in gone)))
@@ -473,7 +482,8 @@ class _Book:
                  _sum("E", first, end - 1, [], money["budget_total"]),
                  _sum("F", first, end - 1, [], money["spent_total"])]
         columns = [("等次", "center"), ("分数段", "center"), ("项目数", "int"), ("占比", "rate"),
-                   ("预算安排", "money"), ("实际支出", "money")]
+                   *((("预算数", "money"), ("执行数", "money")) if form is not None and len(self.c.profiles) > 1
+                     else (("预算安排", "money"), ("实际支出", "money")))]  # a mixed county: the common words
         chart_cols = 8  # the chart beside the table: about as wide as eight default columns
         for c in range(len(columns) + 1, len(columns) + 1 + chart_cols):
             self.widths.setdefault(ws.name, {})[c] = 8.43
@@ -481,7 +491,8 @@ class _Book:
                          filter_=False)
         if recs:
             self.chart(ws, purpose, first, end - 1, 1, len(columns) + 1)
-        self.note_rows(ws, max(end + 2, 20 if recs else 0), len(columns) + chart_cols, self.counted_notes())
+        notes = self.counted_notes(None if form is None or len(self.c.profiles) <= 1 else form["id"])
+        self.note_rows(ws, max(end + 2, 20 if recs else 0), len(columns) + chart_cols, notes)
 
     def chart(self, ws, title: str, r1: int, r2: int, at_row: int, at_col: int) -> None:
         sheet = ws.name
