@@ -318,8 +318,11 @@ def _list(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> in
 
 
 def _unit_line(block: Block, before: str) -> str:
-    """The money unit a table is printed in, as the form says it: （单位：元）."""
-    return f"{before}（单位：{block.unit}）" if block.unit else ""
+    """The money unit a table is printed in, as the form says it: （单位：元）; nothing when the
+    caption says it already (项目资金（万元）)."""
+    if not block.unit or f"（{block.unit}）" in block.caption or f"({block.unit})" in block.caption:
+        return ""
+    return f"{before}（单位：{block.unit}）"
 
 
 def _tree(sl: SheetLayout, block: Block, row: int, lists, profile, counts) -> int:
