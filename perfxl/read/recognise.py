@@ -234,9 +234,10 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
         return []  # headings anchor sections: see section_terms
     if block.kind == "fields":
         out = []
+        unprinted = profile.by_labels.unprinted
         for f in block.fields:
             if block.labels:
-                texts.append((f.label, True))
+                texts.append((f.label, f.key not in unprinted))  # perfxl's own field: no proof of the form
             elif f.default and (pattern := shape(f.default)) is not None:
                 out.append(Term(f.label, frozenset(), section, True, pattern))
         return out + [t for t in (term(x, s) for x, s in texts) if t]
@@ -248,7 +249,10 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
         heads += [c.label for c in block.columns]
         texts += [(r.label, True) for r in block.rows]
     elif block.kind == "list":
-        heads += [x for x in (block.number_header, block.total) if x] + [c.label for c in block.columns]
+        heads += [x for x in (block.caption, block.number_header, block.total) if x] + [c.label for c in block.columns]
+    elif block.kind == "indicators":  # the unit's own list: its headers, 总分 and the grade
+        heads += [block.caption] if block.caption else []
+        heads += [c.label for c in block.columns] + [x for x in (block.total_label, block.grade_label) if x]
     elif block.kind == "tree":
         heads += list(block.headers) + [c.label for c in block.columns]
         texts += [(h, False) for h in block.rollup_headers]  # perfxl's own columns, not printed
