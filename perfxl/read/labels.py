@@ -27,8 +27,6 @@ different values is said too (rules L001–L003 report both).
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -50,7 +48,9 @@ from .recognise import (
     label_key,
     sections,
     shape,
+    shape_patterns,
     spellings,
+    squash,
     unit_factor,
 )
 from .workbook import _EXPECTED, _parse, _record
@@ -312,7 +312,7 @@ class _Reader:
         """A field printed without a label, found by the shape of the text it stands in (the
         profile's ``[labels.shapes]``): the first text of that shape whose value reads as the
         field's type, in its part of the form, else above it on the same sheet."""
-        patterns = _shapes(tuple(self.profile.by_labels.shapes[f.key]))
+        patterns = shape_patterns(tuple(self.profile.by_labels.shapes[f.key]))
         parser = PARSERS[f.type]
         page = area.page
         above = [a for a in self.match.spare if a.page is page and a.top < area.top]
@@ -321,7 +321,7 @@ class _Reader:
                 for c, v in enumerate(page.rows[r]):
                     if type(v) is not str or not v or len(v) > 60 or (page.index, r, c) in self.claimed:
                         continue
-                    text = _squash(v)
+                    text = squash(v)
                     for pattern in patterns:
                         m = pattern.fullmatch(text)
                         if m and parser(m.group(1)).status == "ok":
@@ -622,15 +622,20 @@ class _Reader:
         if total_at is not None:
             r, c = total_at
             w, s = col_of[weight.key], col_of[score.key]
-            typed_w = w is not None and _filled(page.value(r, w))
-            if s is not None and _filled(page.value(r, s)):
-                self.spots[score_total] = Spot(page, r, s, page.value(r, s), "column", total_at)
-            elif not typed_w:  # the total alone, somewhere right of its label
-                self.spots[score_total] = self._right(page, r, c)
-            else:
-                self.spots[score_total] = Spot(page, r, s, "", "column", total_at)
-            self.spots[weight_total] = (Spot(page, r, w, page.value(r, w), "column", total_at) if w is not None
-                                        else Spot(*here))
+            stop = grade_at[1] if grade_at is not None and grade_at[0] == r and grade_at[1] > c else None
+            typed = [c2 for c2 in range(page.span_end(r, c) + 1, stop or len(page.rows[r]))
+                     if (r, c2) not in page.covered and _filled(page.value(r, c2)) and not self._is_label(page, r, c2)]
+
+            def at(col: int | None) -> Spot:
+                if col is None:
+                    return Spot(*here)
+                return Spot(page, r, col, page.value(r, col) if col in typed else "", "column", total_at)
+
+            if s in typed or len(typed) != 1:  # Σ分值 and 总分 under their columns (or not typed)
+                self.spots[score_total], self.spots[weight_total] = at(s), at(w)
+            else:  # one figure on the row: the total, wherever the unit put it
+                self.spots[score_total] = Spot(page, r, typed[0], page.value(r, typed[0]), "right", total_at)
+                self.spots[weight_total] = at(w) if w != typed[0] else Spot(*here)
             if grade_at is None and grade_keys:
                 for r2 in range(r, min(r + 4, len(page.rows))):
                     grade_at = next(((r2, c2) for c2, k in sorted(page.keys[r2].items()) if k in grade_keys), None)
@@ -899,21 +904,6 @@ def _index(area: Area) -> dict[str, list[tuple[int, int, str]]]:
             if c not in colons:
                 out.setdefault(k, []).append((r, c, "whole"))
     return out
-
-
-@lru_cache(maxsize=64)
-def _shapes(shapes: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    """'（{value}年度）' as a pattern over a text squashed as :func:`_squash` squashes it."""
-    out = []
-    for shape_ in shapes:
-        before, after = (re.escape(_squash(part)) for part in shape_.split("{value}"))
-        out.append(re.compile(f"{before}(.{{1,30}}?){after}"))
-    return tuple(out)
-
-
-def _squash(text: str) -> str:
-    """A text as a shape is compared: full-width characters and spaces gone, brackets alike."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).replace("(", "（").replace(")", "）")
 
 
 def _stop_keys(profile: Profile) -> tuple[frozenset[str], tuple[str, ...]]:

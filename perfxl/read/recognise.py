@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from perfxl.errors import NotAForm
@@ -185,6 +185,7 @@ class Term:
     pattern: Shape | None = None  # a label-less field found by its shape (the report's title)
     heading: str = ""  # a section heading, found by its heading_key
     rank: int = 1  # how telling its absence is: 0 headings and table headers, 1 fields, 2 rows
+    shapes: tuple[str, ...] = ()  # a field printed without its label: the texts it stands in ('（{value}年度）')
 
 
 def spellings(profile: Profile, text: str) -> frozenset[str]:
@@ -240,7 +241,10 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
                 texts.append((f.label, f.key not in unprinted))  # perfxl's own field: no proof of the form
             elif f.default and (pattern := shape(f.default)) is not None:
                 out.append(Term(f.label, frozenset(), section, True, pattern))
-        return out + [t for t in (term(x, s) for x, s in texts) if t]
+        shaped = {f.label: tuple(profile.by_labels.shapes[f.key]) for f in block.fields
+                  if f.key in profile.by_labels.shapes}
+        out += [t for t in (term(x, s) for x, s in texts) if t]
+        return [replace(t, shapes=shaped[t.text]) if t.text in shaped else t for t in out]
     if block.kind == "longtext":
         texts += [(block.caption, True)] if block.caption else []
         texts += [(f.label, True) for f in block.fields]
@@ -377,10 +381,26 @@ def score(profile: Profile, pages: list[Page], present=None) -> tuple[float, lis
         elif term.pattern is not None:
             hit = any(term.pattern.fullmatch(t) for t in whole)
         else:
-            hit = bool(term.keys & keys)
+            hit = bool(term.keys & keys) or any(p.fullmatch(h.replace("(", "（").replace(")", "）"))
+                                                for p in shape_patterns(term.shapes) for h in heads)
         (found if hit else missing).append(term.text)
     total = len(found) + len(missing)
     return (len(found) / total if total else 0.0), found, missing
+
+
+@lru_cache(maxsize=64)
+def shape_patterns(shapes: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    """'（{value}年度）' as a pattern over a text as :func:`squash` gives it (or a heading key)."""
+    out = []
+    for text in shapes:
+        before, after = (re.escape(squash(part)) for part in text.split("{value}"))
+        out.append(re.compile(f"{before}(.{{1,30}}?){after}"))
+    return tuple(out)
+
+
+def squash(text: str) -> str:
+    """A text as a shape is compared: full width and spaces gone, brackets alike, lower case."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）").lower()
 
 
 def recognise(pages: list[Page], profiles: list[Profile]) -> Match:
