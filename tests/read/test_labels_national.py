@@ -332,3 +332,51 @@ def test_annotate_marks_the_typed_cells_and_clean_removes_them(national, run, pi
     wb = openpyxl.load_workbook(made.path)
     assert wb[sheet][cell].comment is None
     assert Path(made.path).read_bytes() != b"" and before
+
+
+def _total_row_as(made, total, grade_label: bool = True):
+    """The 总分 row retyped as many units write it: the total alone under 分值, then 自评等级 and
+    the grade on the same row; the separate 自评等级 row deleted."""
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    weight_at = ws[made.placed[("indicators_total_weight", -1)].split("!")[1]]
+    score_at = ws[made.placed[("score_total", -1)].split("!")[1]]
+    grade_row = ws[made.placed[("grade", -1)].split("!")[1]].row
+    for rng in [r for r in ws.merged_cells.ranges if r.min_row == grade_row]:
+        ws.unmerge_cells(str(rng))
+    ws.delete_rows(grade_row)
+    weight_at.value = total
+    if grade_label:
+        score_at.value = "自评等级"
+        score_at.offset(column=1).value = "优"
+    wb.save(made.path)
+    return f"{ws.title}!{weight_at.coordinate}"
+
+
+def test_the_total_alone_under_分值_with_the_grade_on_its_row(national):
+    made, template = national("cz-2020", Style("printed", as_printed=True))
+    _total_row_as(made, 92.55)
+    report = read_report(made.path)
+    assert report.figures() == read_report(template).figures()
+    assert check([report]) == []
+
+
+def test_a_wrong_total_typed_alone_is_found_where_it_stands(national):
+    made, _ = national("cz-2020", Style("printed", as_printed=True))
+    at = _total_row_as(made, "95分", grade_label=False)
+    found = {(f.code, f"{f.sheet}!{f.cell}") for f in check([read_report(made.path)])}
+    assert ("I008", at) in found
+
+
+@pytest.mark.parametrize("pid", sorted(CLEAN))
+def test_a_project_file_of_eleven_sheets_saved_as_xls_by_another_program(national, soffice, pid):
+    """A central department's whole file of a project, .xls written by LibreOffice: the form is
+    found among eleven sheets and read to the template's figures."""
+    others = [(f"附件{i}", [["说明"], [f"第 {i} 项材料"]]) for i in range(1, 6)]
+    style = Style("eleven-xls", as_printed=True, sheet_names={"table": "项目支出绩效自评表"},
+                  before=PROJECT_FILE_BEFORE + others[:2], after=PROJECT_FILE_AFTER + others[2:], xls=True)
+    made, template = national(pid, style, soffice=soffice)
+    report = read_report(made.path)
+    assert len(report.sheet_names) == 11 and report.labels.sheets == ["项目支出绩效自评表"]
+    assert report.figures() == read_report(template).figures()
+    assert check([report]) == []
