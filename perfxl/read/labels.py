@@ -117,7 +117,7 @@ class LabelReading:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Spot:
     """Where a slot's value stands (or, when missing, where its absence is reported)."""
 
@@ -174,6 +174,7 @@ class _Reader:
         self._fields_seen: list[tuple] = []
         self._indexes: dict[int, dict] = {}  # id(area) → key → where it stands (whole or before ':')
         self._units: dict[tuple, tuple[float, str | None]] = {}
+        self._named: dict[int, dict[str, list[int]]] = {}  # page → key → rows holding it
 
     # ------------------------------------------------------------------ walking the profile
     def run(self) -> None:
@@ -353,19 +354,31 @@ class _Reader:
         in its section's part of the form first, else anywhere the form stands."""
         need = min(2, len(groups))
         candidates = [area] if area is not None else []
-        found = _best_header(candidates, groups, need)
+        found = _best_header(candidates, groups, need, self._rows_named)
         if found is None:
             others = [a for a in self.match.areas.values() if a is not area] + self.match.spare
-            found = _best_header(others, groups, need)
+            found = _best_header(others, groups, need, self._rows_named)
         if found is None:
             return None
         where, r, cols, bottom = found
         end = self._body_end(where, bottom + 1, block)
         return _Table(where, r, bottom, cols, bottom + 1, end)
 
+    def _rows_named(self, page: Page) -> dict[str, list[int]]:
+        """The rows of a page where each key stands as a whole cell, in order (built once)."""
+        got = self._named.get(page.index)
+        if got is None:
+            got = self._named[page.index] = {}
+            for r, keys in enumerate(page.keys):
+                for k in keys.values():
+                    rows = got.setdefault(k, [])
+                    if not rows or rows[-1] != r:
+                        rows.append(r)
+        return got
+
     def _body_end(self, area: Area, start: int, block: Block) -> int:
         """Where a table's body ends: another table's header, a heading or a remark."""
-        foreign = self.labels - _own_keys(self.profile, block)
+        foreign = _foreign_keys(self.profile, block)
         page = area.page
         heads, remarks = self.stops
         for r in range(start, min(area.bottom, len(page.rows))):
@@ -587,22 +600,26 @@ class _Reader:
         total_keys = spellings(sp, block.total_label) if block.total_label else frozenset()
         grade_keys = spellings(sp, block.grade_label) if block.grade_label else frozenset()
         own = _own_keys(sp, block)
-        foreign = self.labels - own
+        foreign = _foreign_keys(sp, block)
         rows: list[int] = []
         total_at = grade_at = None
+        ends = total_keys | grade_keys
         for r in range(table.start, table.end):
             keys = page.keys[r]
             if keys:
-                total_at = next(((r, c) for c, k in sorted(keys.items()) if k in total_keys and c < values_from), None)
-                grade_at = next(((r, c) for c, k in sorted(keys.items()) if k in grade_keys), None)
-                if total_at or grade_at:
-                    break
+                if not ends.isdisjoint(keys.values()):
+                    total_at = next(((r, c) for c, k in sorted(keys.items()) if k in total_keys and c < values_from),
+                                    None)
+                    grade_at = next(((r, c) for c, k in sorted(keys.items()) if k in grade_keys), None)
+                    if total_at or grade_at:
+                        break
                 first = min(keys)
                 if keys[first] in foreign and first <= placed[0]:
                     break  # another part of the form (评价结论 …): the list has ended
-                if len(_hits(keys, groups)) >= 3:
+                if len(keys) >= 3 and len(_hits(keys, groups)) >= 3:
                     continue  # the header again (a page break typed in)
-            if any(_filled(page.value(r, c)) for c in placed):
+            cells = page.rows[r]
+            if any(c < len(cells) and _filled(cells[c]) for c in placed):
                 rows.append(r)
         if not rows:  # where the first indicator would be typed: a gap the rules can point at
             rows = [table.start]
@@ -815,11 +832,16 @@ class _Reader:
 # --------------------------------------------------------------------------- helpers
 
 
-def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int):
+def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int, rows_named):
+    """The row of ``areas`` naming most of a table's column groups (at least ``need``), the first
+    of equals; with the row above or below when the header is written over two rows."""
     best = None
+    wanted = _group_index(tuple(groups))
     for area in areas:
         page = area.page
-        for r in area.rows:
+        named = rows_named(page)
+        rows = sorted({r for k in wanted for r in named.get(k, ()) if area.top <= r < area.bottom})
+        for r in rows:
             keys = page.keys[r]
             if len(keys) < need:
                 continue
@@ -840,13 +862,26 @@ def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int):
 
 
 def _hits(keys: dict[int, str], groups: list[frozenset[str]]) -> dict[int, int]:
-    out = {}
-    for c, k in sorted(keys.items()):
-        for i, g in enumerate(groups):
-            if k in g and i not in out and c not in out.values():
+    """Which of a table's column groups a row's cells name: group index → the first column
+    naming it (each column naming one group, the first it matches that is not yet named)."""
+    where = _group_index(tuple(groups))
+    out: dict[int, int] = {}
+    for c in sorted(c for c, k in keys.items() if k in where):
+        for i in where[keys[c]]:
+            if i not in out:
                 out[i] = c
                 break
     return out
+
+
+@lru_cache(maxsize=256)
+def _group_index(groups: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
+    """Each key of a table's column groups → the groups it belongs to, in order."""
+    out: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        for k in g:
+            out.setdefault(k, []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _any_row(table: _Table, block: Block, profile: Profile) -> bool:
@@ -891,6 +926,12 @@ def _by_key(profile: Profile, block: Block) -> dict:
 @lru_cache(maxsize=256)
 def _own_keys(profile: Profile, block: Block) -> frozenset[str]:
     return frozenset(k for t in block_terms(profile, block, "") for k in t.keys)
+
+
+@lru_cache(maxsize=256)
+def _foreign_keys(profile: Profile, block: Block) -> frozenset[str]:
+    """The labels of the profile that are not the block's own: another part of the form."""
+    return all_keys(profile) - _own_keys(profile, block)
 
 
 def _index(area: Area) -> dict[str, list[tuple[int, int, str]]]:
@@ -1008,6 +1049,11 @@ _NOT_FOUND = Parsed(None, MISSING, "")
 
 def _squeezed(raw: str, printed: list[str]) -> str:
     """A cell's text without whitespace and without what the form prints in it."""
+    return _squeeze(raw, tuple(printed)) if len(raw) <= 64 else _squeeze.__wrapped__(raw, tuple(printed))
+
+
+@lru_cache(maxsize=1 << 14)
+def _squeeze(raw: str, printed: tuple[str, ...]) -> str:
     out = "".join(raw.split())
     for mark in printed:
         out = out.replace("".join(mark.split()), "")

@@ -89,6 +89,21 @@ def unit_factor(unit: str | None) -> float:
 # --------------------------------------------------------------------------- a sheet as text
 
 
+@lru_cache(maxsize=1 << 16)
+def _facts(text: str) -> tuple[str, str | None, tuple[str, str] | None]:
+    """What a text cell is to the reader, worked out once per text (the same labels recur in
+    every workbook): its label key, its heading key (short texts only) and, written
+    ``标签：值``, the key before the colon with the value after it."""
+    head = heading_key(text) if len(text) <= 40 else None
+    parts = split_colon(text) if ("：" in text or ":" in text) else None
+    colon = None
+    if parts:
+        before = label_key(parts[0])
+        if before:
+            colon = (before, parts[1])
+    return label_key(text), head, colon
+
+
 @dataclass(eq=False)
 class Page:
     """One worksheet as the reader sees it: its values, merged cells, and each text cell's key."""
@@ -115,18 +130,14 @@ class Page:
         keys, colons, heads = [], [], []
         for r, row in enumerate(rows):
             k, col = {}, {}
-            for c, v in enumerate(row):
-                if type(v) is str and v:
-                    key = label_key(v)
-                    if key:
-                        k[c] = key
-                    if len(v) <= 40:
-                        heads.append((r, c, heading_key(v)))
-                    parts = split_colon(v) if ("：" in v or ":" in v) else None
-                    if parts:
-                        before = label_key(parts[0])
-                        if before:
-                            col[c] = (before, parts[1])
+            for c, v in [(c, v) for c, v in enumerate(row) if type(v) is str and v]:  # most cells are blank
+                key, head, colon = _facts(v) if len(v) <= 200 else _facts.__wrapped__(v)
+                if key:
+                    k[c] = key
+                if head is not None:
+                    heads.append((r, c, head))
+                if colon is not None:
+                    col[c] = colon
             keys.append(k)
             colons.append(col)
         return cls(name, index, rows, merged, covered, keys, colons, heads)
@@ -188,9 +199,10 @@ class Term:
     shapes: tuple[str, ...] = ()  # a field printed without its label: the texts it stands in ('（{value}年度）')
 
 
+@lru_cache(maxsize=4096)
 def spellings(profile: Profile, text: str) -> frozenset[str]:
     """The keys of a label: its own and those of the spellings the profile lists for it."""
-    return _synonyms(profile).get(label_key(text), frozenset()) | {label_key(text)} - {""}
+    return frozenset(_synonyms(profile).get(label_key(text), frozenset()) | {label_key(text)} - {""})
 
 
 @lru_cache(maxsize=16)
@@ -375,17 +387,41 @@ def score(profile: Profile, pages: list[Page], present=None) -> tuple[float, lis
     """The share of the profile's labels found in the pages; the labels found and missing."""
     keys, whole, heads = present or _present(pages)
     found, missing = [], []
-    for term in sorted(scored_terms(profile), key=lambda t: t.rank):
+    for term in _ranked(profile):
         if term.heading:
             hit = term.heading in heads
         elif term.pattern is not None:
             hit = any(term.pattern.fullmatch(t) for t in whole)
         else:
-            hit = bool(term.keys & keys) or any(p.fullmatch(h.replace("(", "（").replace(")", "）"))
-                                                for p in shape_patterns(term.shapes) for h in heads)
+            hit = not term.keys.isdisjoint(keys) or (bool(term.shapes) and _shaped(term.shapes, heads))
         (found if hit else missing).append(term.text)
     total = len(found) + len(missing)
     return (len(found) / total if total else 0.0), found, missing
+
+
+def _shaped(shapes: tuple[str, ...], heads: set[str]) -> bool:
+    """Whether a short text of the workbook has one of ``shapes`` ('（2025年度）' for '（{value}年度）')."""
+    for pattern, literal in _shape_literals(shapes):
+        for h in heads:
+            if literal in h and pattern.fullmatch(h.replace("(", "（").replace(")", "）")):
+                return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _shape_literals(shapes: tuple[str, ...]) -> tuple[tuple[re.Pattern, str], ...]:
+    """Each shape's pattern with the longest piece of text it holds, as heading keys hold it
+    (brackets ASCII): a cheap test before the pattern's."""
+    out = []
+    for text, pattern in zip(shapes, shape_patterns(shapes), strict=True):
+        pieces = [heading_key(p).replace("（", "(").replace("）", ")") for p in text.split("{value}")]
+        out.append((pattern, max(pieces, key=len)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _ranked(profile: Profile) -> tuple[Term, ...]:
+    return tuple(sorted(scored_terms(profile), key=lambda t: t.rank))
 
 
 @lru_cache(maxsize=64)
