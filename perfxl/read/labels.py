@@ -377,14 +377,17 @@ class _Reader:
         return got
 
     def _body_end(self, area: Area, start: int, block: Block) -> int:
-        """Where a table's body ends: another table's header, a heading or a remark."""
+        """Where a table's body ends: another table's header or caption (a row of nothing but
+        labels of other parts of the form), a heading or a remark."""
         foreign = _foreign_keys(self.profile, block)
         page = area.page
         heads, remarks = self.stops
         for r in range(start, min(area.bottom, len(page.rows))):
             keys = page.keys[r]
-            if sum(1 for k in keys.values() if k in foreign) >= 2:
-                return r
+            if keys:
+                others = sum(1 for k in keys.values() if k in foreign)
+                if others >= 2 or (others == len(keys) and _only_labels(page, r)):
+                    return r
             first = next((v for v in page.rows[r] if type(v) is str and v.strip()), None)
             if first is not None and (heading_key(first) in heads
                                       or any(label_key(first).startswith(m) for m in remarks)):
@@ -882,6 +885,12 @@ def _group_index(groups: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...
         for k in g:
             out.setdefault(k, []).append(i)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _only_labels(page: Page, r: int) -> bool:
+    """Whether every filled cell of row ``r`` holds a label (no number, no value beside it)."""
+    keys = page.keys[r]
+    return all(c in keys for c, v in enumerate(page.rows[r]) if _filled(v))
 
 
 def _any_row(table: _Table, block: Block, profile: Profile) -> bool:

@@ -380,3 +380,20 @@ def test_a_project_file_of_eleven_sheets_saved_as_xls_by_another_program(nationa
     assert len(report.sheet_names) == 11 and report.labels.sheets == ["项目支出绩效自评表"]
     assert report.figures() == read_report(template).figures()
     assert check([report]) == []
+
+
+def test_a_caption_row_of_its_own_over_the_indicator_headers_is_no_goal(national):
+    """绩效指标 typed in a row of its own above the indicator headers (the caption column
+    dropped): not a second 预期目标, and the list under it reads as before."""
+    made, template = national("cz-2020", Style("printed", as_printed=True, merged=False))
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    header = next(c for r in ws.iter_rows() for c in r if c.value == "一级指标")
+    ws.cell(header.row, 1).value = None  # the caption column left empty
+    ws.insert_rows(header.row)
+    ws.cell(header.row - 1, 2).value = "绩效指标"
+    wb.save(made.path)
+    report = read_report(made.path)
+    assert len(report.items("goals")) == 1
+    assert report.figures() == read_report(template).figures()
+    assert check([report]) == []
