@@ -248,7 +248,10 @@ class _Writer:
         top = self.row
         c = 0
         if block.caption:
-            self.put(top, 0, self.text(block.caption), label=block.caption)
+            caption = self.text(block.caption)
+            if block.unit and self.style.unit and self.style.unit != block.unit:  # 项目资金（元）: as typed
+                caption = caption.replace(f"（{block.unit}）", f"（{self.style.unit}）")
+            self.put(top, 0, caption, label=block.caption)
             c = 1
         self.put(top, c, self.text(block.row_header, True), label=block.row_header)
         first = c + 1
