@@ -501,6 +501,14 @@ class _Reader:
                                     self.spots[name], Spot(page, r2, c, page.value(r2, c), "column"))
 
     # ------------------------------------------------------------------ open lists
+    def _columns(self, block: Block, table: _Table, here: tuple) -> dict[str, int | None]:
+        """Each column of a list by its key: where its header stands, or None (and said)."""
+        cols = {c.key: table.cols.get(i) for i, c in enumerate(block.columns)}
+        for c in block.columns:
+            if cols[c.key] is None:
+                self._missing("column", list_name(block, c.key), c.label, True, here)
+        return cols
+
     def _list(self, block: Block, area: Area | None, section: str) -> None:
         groups = [spellings(self.profile, c.label) for c in block.columns]
         if block.number_header:
@@ -515,10 +523,7 @@ class _Reader:
             return
         page = table.area.page
         here = (page, table.header, min(table.cols.values()))
-        cols = {c.key: table.cols.get(i) for i, c in enumerate(block.columns)}
-        for c in block.columns:
-            if cols[c.key] is None:
-                self._missing("column", list_name(block, c.key), c.label, True, here)
+        cols = self._columns(block, table, here)
         placed = [c for c in cols.values() if c is not None]
         number = table.cols.get(len(block.columns)) if block.number_header else None
         if number is None and placed and min(placed) > 0:
@@ -593,10 +598,7 @@ class _Reader:
             return
         page = table.area.page
         here = (page, table.header, min(table.cols.values()))
-        col_of = {c.key: table.cols.get(i) for i, c in enumerate(block.columns)}
-        for c in block.columns:
-            if col_of[c.key] is None:
-                self._missing("column", list_name(block, c.key), c.label, True, here)
+        col_of = self._columns(block, table, here)
         placed = sorted(c for c in col_of.values() if c is not None)
         values_from = min((col_of[c.key] for c in (weight, score) if col_of[c.key] is not None),
                           default=len(page.rows[table.header]))
