@@ -1391,6 +1391,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seed_path = write_seed(args.out / "seed")
     typed_path = write_typed_seed(args.out / "typed")
+    from generate_typed import write_typed_national  # a national-form workbook typed by hand
+
+    write_typed_national(args.out / "typed")
     paths = generate_county(args.out / "county", args.n, args.seed)
     print(f"wrote {seed_path}, {typed_path} and {len(paths)} county workbooks under {args.out / 'county'}")
     from generate_national import generate_national, generate_sichuan  # the national form's county

@@ -37,11 +37,21 @@ def _digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _write_typed_national(out: Path) -> None:
+    sys.path.insert(0, str(SAMPLES))
+    try:
+        from generate_typed import write_typed_national
+    finally:
+        sys.path.remove(str(SAMPLES))
+    write_typed_national(out)
+
+
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run1")
     gen.write_seed(out / "seed")
     gen.write_typed_seed(out / "typed")
+    _write_typed_national(out / "typed")
     gen.generate_county(out / "county")
     return out
 
@@ -49,6 +59,7 @@ def county(tmp_path_factory) -> Path:
 def test_two_runs_give_the_same_bytes(county, tmp_path):
     gen.write_seed(tmp_path / "seed")
     gen.write_typed_seed(tmp_path / "typed")
+    _write_typed_national(tmp_path / "typed")
     gen.generate_county(tmp_path / "county")
     assert _digests(tmp_path) == _digests(county)
 

@@ -24,7 +24,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from perfxl.form.derive import derive
-from perfxl.form.layout import grid_name, list_name, tree_name
+from perfxl.form.layout import grid_name, list_name, skeleton_rows, tree_name
 from perfxl.form.profile import Block, Indicator, Profile
 from perfxl.form.template import Fill
 from perfxl.numbers import PARSERS
@@ -39,7 +39,7 @@ class Style:
     sheet_names: dict[str, str] = field(default_factory=dict)  # section key → its sheet's name
     headings: bool = True  # the section headings and remarks typed
     colon_fields: bool = False  # '项目名称：XXX' in one cell
-    unit: str = "元"  # amounts typed in this unit, declared over each money table
+    unit: str | None = None  # amounts typed in this unit, declared over each money table (None: the form's, undeclared)
     merged: bool = True  # label columns merged down (tree 一级/二级, the grid's caption) and values across
     shift_second_level: bool = False  # a flattened tree: a later 二级 label in the 一级 column
     blank_rows: bool = False  # blank rows between blocks and inside tables
@@ -54,6 +54,9 @@ class Style:
     before: list[tuple[str, list[list]]] = field(default_factory=list)  # other sheets, before the form
     after: list[tuple[str, list[list]]] = field(default_factory=list)  # other sheets, after it
     xls: bool = False  # saved as .xls (by LibreOffice)
+    levels: str = "merged"  # an indicator list's 一级/二级 labels: merged down | every row | first of a run only
+    as_printed: bool = False  # fields perfxl adds left out, a field printed without a label in its shape
+    text_figures: bool = False  # totals, rates and scores typed as text as they look: '95.50%', '1,000.00'
 
 
 @dataclass
@@ -127,6 +130,8 @@ class _Writer:
         col = c + self.style.start[1]
         if value not in (None, ""):
             cell = self.ws.cell(r + 1, col + 1, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # '=100%' as the unit typed it into a text cell, not a formula
             if fmt:
                 cell.number_format = fmt
         if name is not None:
@@ -146,22 +151,37 @@ class _Writer:
             out = " ".join(out.replace(" ", ""))
         return out
 
-    def value(self, name: str, type_: str):
+    def value(self, name: str, type_: str, form: str = ""):
         """An input as typed (converted to the style's unit), or a derived figure as computed."""
         v = self.fill.values[name] if name in self.fill.values else self.derived.get(name)
         if type_ == "money":
-            return self.money(v)
+            return self.money(v, form)
         if type_ == "rate" and isinstance(v, float):
             return round(v, 6)
         return v
 
-    def money(self, v):
-        if self.style.unit == "元" or v in (None, ""):
+    def money(self, v, form: str = ""):
+        """An amount of the fill (in the form's unit ``form``) in the unit this unit types."""
+        typed = self.style.unit or form or "元"
+        if typed == (form or "元") or v in (None, ""):
             return v
         parsed = PARSERS["money"](v)
         if parsed.status != "ok":
             return v
-        return float(Decimal(repr(parsed.value)) / 10_000)
+        return float(Decimal(repr(parsed.value)) * Decimal(_UNITS[form or "元"]) / Decimal(_UNITS[typed]))
+
+    def figure(self, v, type_: str):
+        """A derived figure as this unit types it: a number, or (``text_figures``) the text it
+        shows, 95.50% or 1,000.00."""
+        if not self.style.text_figures or not isinstance(v, int | float) or isinstance(v, bool):
+            return v
+        if v != v:  # a rate over a zero base: left blank
+            return None
+        if type_ == "rate":
+            return f"{v:.2%}"
+        if type_ == "money":
+            return f"{v:,.2f}"
+        return f"{round(v, 2):g}"
 
     # --- blocks --------------------------------------------------------------------------
     def block(self, block: Block) -> None:
@@ -178,13 +198,21 @@ class _Writer:
 
     def _fields(self, block: Block) -> None:
         fields = {f.key: f for f in block.fields}
+        hints = self.profile.by_labels
         for keys in block.rows:
+            if self.style.as_printed:  # the printed form: perfxl's own fields left out
+                keys = [k for k in keys if k not in hints.unprinted]
+                if not keys:
+                    continue
             per = self.width // len(keys)
             for i, key in enumerate(keys):
                 f = fields[key]
                 v = self.fill.values.get(key, _default(f.default, self.year, self.county))
                 c = i * per
-                if not block.labels:
+                if self.style.as_printed and key in hints.shapes:  # no label: '（2023年度）'
+                    self.put(self.row, c, hints.shapes[key][0].replace("{value}", str(v)), name=key)
+                    self.merge(self.row, c, self.row, c + per - 1)
+                elif not block.labels:
                     self.put(self.row, c, v, name=key)
                     self.merge(self.row, c, self.row, c + per - 1)
                 elif self.style.colon_fields:
@@ -210,7 +238,7 @@ class _Writer:
             self.row += 1
 
     def _unit_line(self, block: Block) -> None:
-        if self.style.unit != "元" and any(
+        if self.style.unit is not None and (self.style.unit != "元" or block.unit not in ("", "元")) and any(
                 block.cell_type(r, c) == "money" for r in block.rows for c in block.columns):
             self.put(self.row, 0, f"单位：{self.style.unit}")
             self.row += 1
@@ -220,7 +248,10 @@ class _Writer:
         top = self.row
         c = 0
         if block.caption:
-            self.put(top, 0, self.text(block.caption), label=block.caption)
+            caption = self.text(block.caption)
+            if block.unit and self.style.unit and self.style.unit != block.unit:  # 项目资金（元）: as typed
+                caption = caption.replace(f"（{block.unit}）", f"（{self.style.unit}）")
+            self.put(top, 0, caption, label=block.caption)
             c = 1
         self.put(top, c, self.text(block.row_header, True), label=block.row_header)
         first = c + 1
@@ -245,7 +276,8 @@ class _Writer:
                     continue
                 name = grid_name(block, row.key, col.key)
                 type_ = block.cell_type(row, col)
-                self.put(self.row, first + i, self.value(name, type_), name=name,
+                v = self.value(name, type_, block.unit)
+                self.put(self.row, first + i, self.figure(v, type_) if rule is not None else v, name=name,
                          fmt="0.00%" if type_ == "rate" else None)
             self.row += 1
             if self.style.inserted and n == 2:  # a line of the unit's own: not a row of the form
@@ -262,11 +294,14 @@ class _Writer:
         for col in block.columns:
             starts[col.key] = c
             c += col.span
+        top = self.row
+        if block.caption:  # the form's title of the table down its first column (年度总体目标)
+            self.put(self.row, 0, self.text(block.caption), label=block.caption)
         self.put(self.row, 0, self.text(block.number_header) if block.number_header else None,
                  label=block.number_header or None)
         for col in block.columns:
             label = self.text(col.label)
-            if col.type == "money" and self.style.unit != "元":
+            if col.type == "money" and self.style.unit not in (None, "元"):
                 label += f"（{self.style.unit}）"
             self.put(self.row, starts[col.key], label, label=col.label)
             self.merge(self.row, starts[col.key], self.row, starts[col.key] + col.span - 1)
@@ -278,19 +313,22 @@ class _Writer:
             for col in block.columns:
                 if col.sum:
                     name = list_name(block, f"total_{col.key}")
-                    self.put(self.row, starts[col.key], self.value(name, col.type), name=name)
+                    self.put(self.row, starts[col.key], self.value(name, col.type, block.unit), name=name)
             self.row += 1
         for i in range(n):
             if self.style.blank_rows and i == 1:
                 self.row += 1
-            self.put(self.row, 0, i + 1)
+            if not block.caption:
+                self.put(self.row, 0, i + 1)
             item = rows[i] if i < len(rows) else {}
             for col in block.columns:
                 v = item.get(col.key)
-                self.put(self.row, starts[col.key], self.money(v) if col.type == "money" else v,
+                self.put(self.row, starts[col.key], self.money(v, block.unit) if col.type == "money" else v,
                          name=list_name(block, col.key), item=i)
                 self.merge(self.row, starts[col.key], self.row, starts[col.key] + col.span - 1)
             self.row += 1
+        if block.caption:
+            self.merge(top, 0, self.row - 1, 0)
 
     def _tree(self, block: Block) -> None:
         levels = len(block.headers)
@@ -341,6 +379,69 @@ class _Writer:
             self.put(self.row, total_col + 1, self.text(block.grade_label), label=block.grade_label)
             self.put(self.row, total_col + 2, self.value("grade", "grade"), name="grade")
         self.row += 1
+
+    def _indicators(self, block: Block) -> None:
+        """The unit's own list of indicators: a header, its rows (一级/二级 labels merged down their
+        runs, on every row, or on the first row of a run only, as ``levels`` says), 总分 and the
+        grade."""
+        rows = self.fill.items.get(block.key) or skeleton_rows(block)
+        starts, c = {}, 1 if block.caption else 0
+        for col in block.columns:
+            starts[col.key] = c
+            c += col.span
+        top = self.row
+        if block.caption:
+            self.put(top, 0, self.text(block.caption), label=block.caption)
+        for col in block.columns:
+            self.put(top, starts[col.key], self.text(col.label, True), label=col.label)
+            self.merge(top, starts[col.key], top, starts[col.key] + col.span - 1)
+        self.row += 1
+        levels = [col for col in block.columns if col.role in ("level1", "level2")]
+        runs = {}  # (column key, item) → the item its label's run starts at
+        for col in levels:
+            above = [x.key for x in levels if x.role == "level1"] if col.role == "level2" else []
+            start = 0
+            for i, item in enumerate(rows):
+                key = (tuple(item.get(k) for k in above), item.get(col.key))
+                first = (tuple(rows[start].get(k) for k in above), rows[start].get(col.key))
+                if key != first or item.get(col.key) in (None, ""):
+                    start = i
+                runs[(col.key, i)] = start
+        at: dict[int, int] = {}  # item → its sheet row
+        for i, item in enumerate(rows):
+            if self.style.blank_rows and i == 2:
+                self.row += 1  # a blank line inside the table
+            at[i] = self.row
+            for col in block.columns:
+                v = item.get(col.key)
+                if col in levels and self.style.levels != "every" and runs[(col.key, i)] != i:
+                    v = None  # "as above": merged into the first row of its run, or left blank
+                self.put(self.row, starts[col.key], v, name=list_name(block, col.key), item=i)
+                self.merge(self.row, starts[col.key], self.row, starts[col.key] + col.span - 1)
+            self.row += 1
+        if self.style.levels == "merged":
+            for col in levels:
+                for i in range(len(rows)):
+                    if runs[(col.key, i)] == i:
+                        last = max(j for j in range(len(rows)) if runs[(col.key, j)] == i)
+                        if last > i:
+                            self.merge(at[i], starts[col.key], at[last], starts[col.key])
+        if block.caption:
+            self.merge(top, 0, self.row - 1, 0)
+        weight, score = block.role("weight"), block.role("score")
+        self.put(self.row, 0, self.text(block.total_label, True), label=block.total_label)
+        self.merge(self.row, 0, self.row, starts[weight.key] - 1)
+        for name, col in ((list_name(block, "total_weight"), weight), (tree_name(score, "total"), score)):
+            self.put(self.row, starts[col.key], self.figure(self.value(name, "score"), "score"), name=name)
+        self.row += 1
+        if block.grade_label:
+            self.put(self.row, 0, self.text(block.grade_label, True), label=block.grade_label)
+            self.merge(self.row, 0, self.row, starts[weight.key] - 1)
+            self.put(self.row, starts[weight.key], self.value("grade", "grade"), name="grade")
+            self.row += 1
+
+
+_UNITS = {"元": 1, "万元": 10_000}
 
 
 def _default(template: str | None, year: int, county: str):

@@ -247,6 +247,10 @@ class LabelHints:
     printed: list[str] = field(default_factory=list)  # e.g. "（公章）" before a department's name
     money_unit: str = "元"
     places: list[str] = field(default_factory=lambda: ["colon", "right"])  # colon | right | below
+    # a field printed without a label of its own, found by the shape of the text it stands in
+    # when its label is not there: field key → shapes such as "（{value}年度）"
+    shapes: dict[str, list[str]] = field(default_factory=dict)
+    unprinted: list[str] = field(default_factory=list)  # fields perfxl adds that the printed form lacks
 
 
 LABEL_PLACES = {"colon", "right", "below"}
@@ -519,6 +523,9 @@ def check_profile(profile: Profile) -> list[str]:
             problems.append(f"profile.{role}_field 指向不存在的字段 {key!r}")
     problems += _check_grades(profile.grades)
     problems += _check_label_hints(profile.by_labels)
+    for key in [*profile.by_labels.shapes, *profile.by_labels.unprinted]:
+        if key not in profile.fields:
+            problems.append(f"labels 中提到的字段 {key!r} 不存在")
     if len(profile.blocks("tree")) + len(profile.blocks("indicators")) != 1:
         problems.append("表样必须恰有一个指标树（tree）或指标表（indicators）区块")
     if profile.blocks("indicators") and (profile.scoring is None or profile.scoring.below is None):
@@ -593,6 +600,9 @@ def _check_label_hints(hints: LabelHints) -> list[str]:
     for label, others in hints.synonyms.items():
         if not isinstance(others, list) or not all(isinstance(o, str) for o in others):
             problems.append(f"labels.synonyms 中“{label}”的其他写法应为文字列表")
+    for key, shapes in hints.shapes.items():
+        if not isinstance(shapes, list) or not all(isinstance(s, str) and s.count("{value}") == 1 for s in shapes):
+            problems.append(f"labels.shapes 中“{key}”应为文字列表，每项恰含一个 {{value}}")
     return problems
 
 

@@ -44,9 +44,9 @@ def field_map(report) -> list[MapRow]:
         place = places.get((s.name, item))
         label = s.label if item < 0 else f"{s.label}［{item + 1}］"
         if s.kind == "derived" and status == "missing":  # not typed: perfxl's recomputation
-            shown = show(expected, s.type) if expected is not None else ""
-        else:
-            shown = "" if status in ("blank", "missing") else show(value, s.type)
+            shown = show(expected, s.type, s.unit) if expected is not None else ""
+        else:  # as the form shows it (120.50 万元 on a form in 万元)
+            shown = "" if status in ("blank", "missing") else show(value, s.type, s.unit)
         cell = f"{sheet}!{cell_name(row, col)}"
         if place is not None:
             out.append(MapRow(s.name, label, place.label_cell, place.value_cell, str(raw), shown, status, place.how))

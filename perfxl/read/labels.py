@@ -32,7 +32,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from perfxl.form.derive import derive
-from perfxl.form.layout import grid_name, layout_for, list_name, tree_name
+from perfxl.form.layout import OPEN_LISTS, grid_name, layout_for, list_name, tree_name
 from perfxl.form.profile import Block, Indicator, Profile
 from perfxl.numbers import PARSERS, Parsed
 from perfxl.ooxml.cells import cell_name
@@ -48,7 +48,9 @@ from .recognise import (
     label_key,
     sections,
     shape,
+    shape_patterns,
     spellings,
+    squash,
     unit_factor,
 )
 from .workbook import _EXPECTED, _parse, _record
@@ -115,7 +117,7 @@ class LabelReading:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Spot:
     """Where a slot's value stands (or, when missing, where its absence is reported)."""
 
@@ -125,7 +127,7 @@ class Spot:
     raw: object = ""
     how: str = MISSING
     label: tuple[int, int] | None = None
-    factor: float = 1.0  # money: the workbook's unit over the form's
+    factor: float = 1.0  # money: 元 per unit of the amount typed here (10,000 for 万元)
 
     @property
     def found(self) -> bool:
@@ -172,6 +174,7 @@ class _Reader:
         self._fields_seen: list[tuple] = []
         self._indexes: dict[int, dict] = {}  # id(area) → key → where it stands (whole or before ':')
         self._units: dict[tuple, tuple[float, str | None]] = {}
+        self._named: dict[int, dict[str, list[int]]] = {}  # page → key → rows holding it
 
     # ------------------------------------------------------------------ walking the profile
     def run(self) -> None:
@@ -186,6 +189,8 @@ class _Reader:
                     self._list(block, area, section.key)
                 elif block.kind == "tree":
                     self._tree(block, area, section.key)
+                elif block.kind == "indicators":
+                    self._indicators(block, area, section.key)
                 elif block.kind != "heading":  # a kind this reader does not know: said, never 0
                     self._missing("table", block.key, block.caption or block.key, True, self._anchor(section.key))
         self._duplicate_fields()
@@ -208,11 +213,13 @@ class _Reader:
 
     # ------------------------------------------------------------------ fields
     def _fields(self, block: Block, area: Area | None, section: str) -> None:
+        hints = self.profile.by_labels
         for f in block.fields:
             slot_label = f.label
             if area is None:
                 self.spots[f.key] = Spot(*self._anchor(section))
-                self._missing("field", f.key, slot_label, f.required, self._anchor(section))
+                if f.key not in hints.unprinted:
+                    self._missing("field", f.key, slot_label, f.required, self._anchor(section))
                 continue
             if not block.labels:
                 spot = self._titled(f, area)
@@ -220,9 +227,12 @@ class _Reader:
             else:
                 occurrences = self._occurrences(area, spellings(self.profile, f.label))
                 spot = self._value_of(area.page, occurrences[0]) if occurrences else None
+            if spot is None and f.key in hints.shapes:  # '（2025年度）' under the title
+                spot = self._shaped(f, area)
             if spot is None:
                 self.spots[f.key] = Spot(*self._anchor(section))
-                self._missing("field", f.key, slot_label, f.required, self._anchor(section))
+                if f.key not in hints.unprinted:  # perfxl's own field, not on the printed form: not asked for
+                    self._missing("field", f.key, slot_label, f.required, self._anchor(section))
                 continue
             if spot.label is not None:
                 self.claimed.add((area.page.index, *spot.label))
@@ -299,6 +309,27 @@ class _Reader:
                     return Spot(page, r, c, page.rows[r][c], "title", (r, c))
         return None
 
+    def _shaped(self, f, area: Area) -> Spot | None:
+        """A field printed without a label, found by the shape of the text it stands in (the
+        profile's ``[labels.shapes]``): the first text of that shape whose value reads as the
+        field's type, in its part of the form, else above it on the same sheet."""
+        patterns = shape_patterns(tuple(self.profile.by_labels.shapes[f.key]))
+        parser = PARSERS[f.type]
+        page = area.page
+        above = [a for a in self.match.spare if a.page is page and a.top < area.top]
+        for where in (area, *above):
+            for r in where.rows:
+                for c, v in enumerate(page.rows[r]):
+                    if type(v) is not str or not v or len(v) > 60 or (page.index, r, c) in self.claimed:
+                        continue
+                    text = squash(v)
+                    for pattern in patterns:
+                        m = pattern.fullmatch(text)
+                        if m and parser(m.group(1)).status == "ok":
+                            self.claimed.add((page.index, r, c))
+                            return Spot(page, r, c, m.group(1), "title", (r, c))
+        return None
+
     def _duplicate_fields(self) -> None:
         """A field's label found again in its part of the form, with a different value."""
         for f, area, keys in self._fields_seen:
@@ -323,25 +354,40 @@ class _Reader:
         in its section's part of the form first, else anywhere the form stands."""
         need = min(2, len(groups))
         candidates = [area] if area is not None else []
-        found = _best_header(candidates, groups, need)
+        found = _best_header(candidates, groups, need, self._rows_named)
         if found is None:
             others = [a for a in self.match.areas.values() if a is not area] + self.match.spare
-            found = _best_header(others, groups, need)
+            found = _best_header(others, groups, need, self._rows_named)
         if found is None:
             return None
         where, r, cols, bottom = found
         end = self._body_end(where, bottom + 1, block)
         return _Table(where, r, bottom, cols, bottom + 1, end)
 
+    def _rows_named(self, page: Page) -> dict[str, list[int]]:
+        """The rows of a page where each key stands as a whole cell, in order (built once)."""
+        got = self._named.get(page.index)
+        if got is None:
+            got = self._named[page.index] = {}
+            for r, keys in enumerate(page.keys):
+                for k in keys.values():
+                    rows = got.setdefault(k, [])
+                    if not rows or rows[-1] != r:
+                        rows.append(r)
+        return got
+
     def _body_end(self, area: Area, start: int, block: Block) -> int:
-        """Where a table's body ends: another table's header, a heading or a remark."""
-        foreign = self.labels - _own_keys(self.profile, block)
+        """Where a table's body ends: another table's header or caption (a row of nothing but
+        labels of other parts of the form), a heading or a remark."""
+        foreign = _foreign_keys(self.profile, block)
         page = area.page
         heads, remarks = self.stops
         for r in range(start, min(area.bottom, len(page.rows))):
             keys = page.keys[r]
-            if sum(1 for k in keys.values() if k in foreign) >= 2:
-                return r
+            if keys:
+                others = sum(1 for k in keys.values() if k in foreign)
+                if others >= 2 or (others == len(keys) and _only_labels(page, r)):
+                    return r
             first = next((v for v in page.rows[r] if type(v) is str and v.strip()), None)
             if first is not None and (heading_key(first) in heads
                                       or any(label_key(first).startswith(m) for m in remarks)):
@@ -349,8 +395,9 @@ class _Reader:
         return min(area.bottom, len(page.rows))
 
     def _unit(self, table: _Table, block: Block, *cells: tuple[int, int]) -> tuple[float, str | None]:
-        """The factor from the workbook's unit to the form's for a cell whose row label and
-        column header are ``cells``: a unit declared there, else over the table."""
+        """The factor from the unit an amount was typed in to 元 for a cell whose row label and
+        column header are ``cells`` (a unit declared there, else over the table, else the form's
+        own), and the unit declared, if any."""
         key = (id(table), cells)
         got = self._units.get(key)
         if got is None:
@@ -358,27 +405,31 @@ class _Reader:
         return got
 
     def _declared(self, table: _Table, block: Block, cells) -> tuple[float, str | None]:
+        # An amount typed in the unit the form prints is what the template holds in its cell
+        # (the block's unit: 万元 on the national table); one typed in another unit is scaled.
         form = _form_unit(self.profile, block)
+        held = unit_factor(block.unit or "元")
         page = table.area.page
         for r, c in cells:
             unit = declared_unit(page.value(r, c))
             if unit:
-                return unit_factor(unit) / unit_factor(form), unit
+                return unit_factor(unit) / unit_factor(form) * held, unit
         key = (id(table), None)
         if key not in self._units:
-            self._units[key] = (1.0, None)
+            self._units[key] = (held, None)
             for r in range(max(table.area.top, table.header - 3), table.bottom + 1):
                 unit = next((u for v in (page.rows[r] if r < len(page.rows) else []) if isinstance(v, str)
                              and len(v.strip()) <= 30 and (u := declared_unit(v))), None)
                 if unit:  # '单位：万元' over the table, '合计（万元）' in its header
-                    self._units[key] = (unit_factor(unit) / unit_factor(form), unit)
+                    self._units[key] = (unit_factor(unit) / unit_factor(form) * held, unit)
                     break
         return self._units[key]
 
     def _note_unit(self, page: Page, unit: str | None, block: Block) -> None:
         form = _form_unit(self.profile, block)
         if unit and unit != form:
-            line = f"{page.name}：{block.caption or _list_title(block).split('、')[0]} 按“{unit}”填写，已换算为{form}"
+            title = block.caption or _list_title(block).split('、')[0]
+            line = f"{page.name}：{title} 按“{unit}”填写（表样为{form}），已换算为元"
             if line not in self.units:
                 self.units.append(line)
 
@@ -388,6 +439,8 @@ class _Reader:
         groups = [spellings(self.profile, h) for h in heads] + [spellings(self.profile, c.label) for c in block.columns]
         table = self._table(block, area, groups)
         anchor = self._anchor(section)
+        if table is not None and len(table.cols) < len(groups) and not _any_row(table, block, self.profile):
+            table = None  # another table's header sharing a few column labels (分值, 得分), no row of this one
         if table is None:
             self._missing("table", block.key, block.caption or block.key, True, anchor)
             for r in block.rows:
@@ -448,6 +501,14 @@ class _Reader:
                                     self.spots[name], Spot(page, r2, c, page.value(r2, c), "column"))
 
     # ------------------------------------------------------------------ open lists
+    def _columns(self, block: Block, table: _Table, here: tuple) -> dict[str, int | None]:
+        """Each column of a list by its key: where its header stands, or None (and said)."""
+        cols = {c.key: table.cols.get(i) for i, c in enumerate(block.columns)}
+        for c in block.columns:
+            if cols[c.key] is None:
+                self._missing("column", list_name(block, c.key), c.label, True, here)
+        return cols
+
     def _list(self, block: Block, area: Area | None, section: str) -> None:
         groups = [spellings(self.profile, c.label) for c in block.columns]
         if block.number_header:
@@ -462,10 +523,7 @@ class _Reader:
             return
         page = table.area.page
         here = (page, table.header, min(table.cols.values()))
-        cols = {c.key: table.cols.get(i) for i, c in enumerate(block.columns)}
-        for c in block.columns:
-            if cols[c.key] is None:
-                self._missing("column", list_name(block, c.key), c.label, True, here)
+        cols = self._columns(block, table, here)
         placed = [c for c in cols.values() if c is not None]
         number = table.cols.get(len(block.columns)) if block.number_header else None
         if number is None and placed and min(placed) > 0:
@@ -512,8 +570,107 @@ class _Reader:
                                              (table.header, col), factor)
                 else:
                     self.spots[total] = Spot(*here)
+        heads = {k for g in groups for k in g} | (spellings(self.profile, block.caption) if block.caption else set())
         for c, key in page.keys[table.header].items():
-            if key not in {k for g in groups for k in g} and not declared_unit(page.value(table.header, c)):
+            if key not in heads and not declared_unit(page.value(table.header, c)):
+                self.unmatched.append((page, table.header, c))
+
+    # ------------------------------------------------------------------ the unit's indicator list
+    def _indicators(self, block: Block, area: Area | None, section: str) -> None:
+        """A list of indicators the unit writes itself (national table): its header row by the
+        column labels, then every row with anything in a column of the list — blank rows passed
+        over, a 一级/二级 label merged down (blank below its first row, as the template reads it)
+        or left blank for "as above" read as the cell holds it — up to the 总分 row, which holds
+        Σ分值 and the total, and the grade after it; a row of another part of the form (评价结论)
+        or another table's header ends the list too."""
+        sp = self.profile
+        groups = [spellings(sp, c.label) for c in block.columns]
+        table = self._table(block, area, groups)
+        weight, score = block.role("weight"), block.role("score")
+        weight_total, score_total = list_name(block, "total_weight"), tree_name(score, "total")
+        if table is None:
+            anchor = self._anchor(section)
+            self._missing("indicators", block.key, block.caption or _list_title(block), True, anchor)
+            for c in block.columns:  # unknown, never an empty list: totals over it are unknown too
+                self.items[list_name(block, c.key)] = [Spot(*anchor)]
+            for name in (weight_total, score_total, *(("grade",) if block.grade_label else ())):
+                self.spots[name] = Spot(*anchor)
+            return
+        page = table.area.page
+        here = (page, table.header, min(table.cols.values()))
+        col_of = self._columns(block, table, here)
+        placed = sorted(c for c in col_of.values() if c is not None)
+        values_from = min((col_of[c.key] for c in (weight, score) if col_of[c.key] is not None),
+                          default=len(page.rows[table.header]))
+        total_keys = spellings(sp, block.total_label) if block.total_label else frozenset()
+        grade_keys = spellings(sp, block.grade_label) if block.grade_label else frozenset()
+        own = _own_keys(sp, block)
+        foreign = _foreign_keys(sp, block)
+        rows: list[int] = []
+        total_at = grade_at = None
+        ends = total_keys | grade_keys
+        for r in range(table.start, table.end):
+            keys = page.keys[r]
+            if keys:
+                if not ends.isdisjoint(keys.values()):
+                    total_at = next(((r, c) for c, k in sorted(keys.items()) if k in total_keys and c < values_from),
+                                    None)
+                    grade_at = next(((r, c) for c, k in sorted(keys.items()) if k in grade_keys), None)
+                    if total_at or grade_at:
+                        break
+                first = min(keys)
+                if keys[first] in foreign and first <= placed[0]:
+                    break  # another part of the form (评价结论 …): the list has ended
+                if len(keys) >= 3 and len(_hits(keys, groups)) >= 3:
+                    continue  # the header again (a page break typed in)
+            cells = page.rows[r]
+            if any(c < len(cells) and _filled(cells[c]) for c in placed):
+                rows.append(r)
+        if not rows:  # where the first indicator would be typed: a gap the rules can point at
+            rows = [table.start]
+        for c in block.columns:
+            col = col_of[c.key]
+            last = page.span_end(table.header, col) if col is not None else None
+            spots = []
+            for r in rows:
+                if col is None:
+                    spots.append(Spot(*here))
+                    continue
+                at = col
+                if not _filled(page.value(r, col)) and last > col:  # typed in a cell the header spans
+                    at = next((c2 for c2 in range(col + 1, last + 1) if _filled(page.value(r, c2))), col)
+                spots.append(Spot(page, r, at, page.value(r, at), "column", (table.header, col)))
+            self.items[list_name(block, c.key)] = spots
+        if total_at is not None:
+            r, c = total_at
+            w, s = col_of[weight.key], col_of[score.key]
+            stop = grade_at[1] if grade_at is not None and grade_at[0] == r and grade_at[1] > c else None
+            typed = [c2 for c2 in range(page.span_end(r, c) + 1, stop or len(page.rows[r]))
+                     if (r, c2) not in page.covered and _filled(page.value(r, c2)) and not self._is_label(page, r, c2)]
+
+            def at(col: int | None) -> Spot:
+                if col is None:
+                    return Spot(*here)
+                return Spot(page, r, col, page.value(r, col) if col in typed else "", "column", total_at)
+
+            if s in typed or len(typed) != 1:  # Σ分值 and 总分 under their columns (or not typed)
+                self.spots[score_total], self.spots[weight_total] = at(s), at(w)
+            else:  # one figure on the row: the total, wherever the unit put it
+                self.spots[score_total] = Spot(page, r, typed[0], page.value(r, typed[0]), "right", total_at)
+                self.spots[weight_total] = at(w) if w != typed[0] else Spot(*here)
+            if grade_at is None and grade_keys:
+                for r2 in range(r, min(r + 4, len(page.rows))):
+                    grade_at = next(((r2, c2) for c2, k in sorted(page.keys[r2].items()) if k in grade_keys), None)
+                    if grade_at:
+                        break
+        else:  # no 总分 row typed: the totals are perfxl's recomputation (as for the tree)
+            self.spots[score_total] = Spot(*here)
+            self.spots[weight_total] = Spot(*here)
+        if block.grade_label:
+            self.spots["grade"] = self._right(page, *grade_at) if grade_at else Spot(*here)
+        heads = {k for g in groups for k in g} | own
+        for c, key in page.keys[table.header].items():
+            if key not in heads:
                 self.unmatched.append((page, table.header, c))
 
     # ------------------------------------------------------------------ the indicator tree
@@ -662,7 +819,7 @@ class _Reader:
         m = self.match
         places = []
         for slot in self.layout.slots:
-            listed = slot.section == "list" and slot.kind == "input"
+            listed = slot.section in OPEN_LISTS and slot.kind == "input"
             spots = self.items.get(slot.name, []) if listed else [self.spots.get(slot.name)]
             for i, spot in enumerate(spots):
                 if spot is None:
@@ -680,11 +837,16 @@ class _Reader:
 # --------------------------------------------------------------------------- helpers
 
 
-def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int):
+def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int, rows_named):
+    """The row of ``areas`` naming most of a table's column groups (at least ``need``), the first
+    of equals; with the row above or below when the header is written over two rows."""
     best = None
+    wanted = _group_index(tuple(groups))
     for area in areas:
         page = area.page
-        for r in area.rows:
+        named = rows_named(page)
+        rows = sorted({r for k in wanted for r in named.get(k, ()) if area.top <= r < area.bottom})
+        for r in rows:
             keys = page.keys[r]
             if len(keys) < need:
                 continue
@@ -705,13 +867,39 @@ def _best_header(areas: list[Area], groups: list[frozenset[str]], need: int):
 
 
 def _hits(keys: dict[int, str], groups: list[frozenset[str]]) -> dict[int, int]:
-    out = {}
-    for c, k in sorted(keys.items()):
-        for i, g in enumerate(groups):
-            if k in g and i not in out and c not in out.values():
+    """Which of a table's column groups a row's cells name: group index → the first column
+    naming it (each column naming one group, the first it matches that is not yet named)."""
+    where = _group_index(tuple(groups))
+    out: dict[int, int] = {}
+    for c in sorted(c for c, k in keys.items() if k in where):
+        for i in where[keys[c]]:
+            if i not in out:
                 out[i] = c
                 break
     return out
+
+
+@lru_cache(maxsize=256)
+def _group_index(groups: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
+    """Each key of a table's column groups → the groups it belongs to, in order."""
+    out: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        for k in g:
+            out.setdefault(k, []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _only_labels(page: Page, r: int) -> bool:
+    """Whether every filled cell of row ``r`` holds a label (no number, no value beside it)."""
+    keys = page.keys[r]
+    return all(c in keys for c, v in enumerate(page.rows[r]) if _filled(v))
+
+
+def _any_row(table: _Table, block: Block, profile: Profile) -> bool:
+    """Whether any row label of a grid stands in the rows under ``table``'s header."""
+    rows_by_key = _by_key(profile, block)
+    page = table.area.page
+    return any(k in rows_by_key for r in range(table.start, table.end) for k in page.keys[r].values())
 
 
 def _choose(candidates: list[Indicator], context: set[str], row_of: dict, profile: Profile) -> Indicator:
@@ -751,6 +939,12 @@ def _own_keys(profile: Profile, block: Block) -> frozenset[str]:
     return frozenset(k for t in block_terms(profile, block, "") for k in t.keys)
 
 
+@lru_cache(maxsize=256)
+def _foreign_keys(profile: Profile, block: Block) -> frozenset[str]:
+    """The labels of the profile that are not the block's own: another part of the form."""
+    return all_keys(profile) - _own_keys(profile, block)
+
+
 def _index(area: Area) -> dict[str, list[tuple[int, int, str]]]:
     """Where each key stands in ``area``: before a colon ('项目名称：XXX') or as the whole cell."""
     page, out = area.page, {}
@@ -777,6 +971,10 @@ def _stop_keys(profile: Profile) -> tuple[frozenset[str], tuple[str, ...]]:
 
 @lru_cache(maxsize=256)
 def _form_unit(profile: Profile, block: Block) -> str:
+    """The unit the form prints a table's amounts in: the block's ``unit``, else what its caption
+    or headers declare, else the profile's ``[labels] money_unit``."""
+    if block.unit:
+        return block.unit
     for text in (block.caption, *(c.label for c in block.columns), block.row_header):
         unit = declared_unit(text)
         if unit:
@@ -832,7 +1030,7 @@ def _differ(type_: str, a, b) -> bool:
 @lru_cache(maxsize=16)
 def _plan(layout) -> tuple:
     """Each slot with its index, whether it is an open list's column, and its parser."""
-    return tuple((i, s, s.section == "list" and s.kind == "input", PARSERS[s.type])
+    return tuple((i, s, s.section in OPEN_LISTS and s.kind == "input", PARSERS[s.type])
                  for i, s in enumerate(layout.slots))
 
 
@@ -852,8 +1050,8 @@ def _parsed(type_: str, parser, spot: Spot, printed: list[str]) -> Parsed:
                 return Parsed(got.value, got.status, raw, got.note)
     got = _parse(parser, raw)
     if spot.factor != 1.0 and type_ == "money" and got.status == "ok" and not any(u in got.note for u in _WAN):
-        value = float(Decimal(repr(got.value)) * Decimal(repr(spot.factor)))
-        return Parsed(value, "ok", got.raw, ", ".join(x for x in (got.note, "unit declared") if x))
+        value = float(Decimal(repr(got.value)) * Decimal(repr(spot.factor)))  # typed in 万元: in 元
+        return Parsed(value, "ok", got.raw, ", ".join(x for x in (got.note, "unit") if x))
     return got
 
 
@@ -862,6 +1060,11 @@ _NOT_FOUND = Parsed(None, MISSING, "")
 
 def _squeezed(raw: str, printed: list[str]) -> str:
     """A cell's text without whitespace and without what the form prints in it."""
+    return _squeeze(raw, tuple(printed)) if len(raw) <= 64 else _squeeze.__wrapped__(raw, tuple(printed))
+
+
+@lru_cache(maxsize=1 << 14)
+def _squeeze(raw: str, printed: tuple[str, ...]) -> str:
     out = "".join(raw.split())
     for mark in printed:
         out = out.replace("".join(mark.split()), "")

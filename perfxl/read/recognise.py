@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from perfxl.errors import NotAForm
@@ -89,6 +89,21 @@ def unit_factor(unit: str | None) -> float:
 # --------------------------------------------------------------------------- a sheet as text
 
 
+@lru_cache(maxsize=1 << 16)
+def _facts(text: str) -> tuple[str, str | None, tuple[str, str] | None]:
+    """What a text cell is to the reader, worked out once per text (the same labels recur in
+    every workbook): its label key, its heading key (short texts only) and, written
+    ``标签：值``, the key before the colon with the value after it."""
+    head = heading_key(text) if len(text) <= 40 else None
+    parts = split_colon(text) if ("：" in text or ":" in text) else None
+    colon = None
+    if parts:
+        before = label_key(parts[0])
+        if before:
+            colon = (before, parts[1])
+    return label_key(text), head, colon
+
+
 @dataclass(eq=False)
 class Page:
     """One worksheet as the reader sees it: its values, merged cells, and each text cell's key."""
@@ -115,18 +130,14 @@ class Page:
         keys, colons, heads = [], [], []
         for r, row in enumerate(rows):
             k, col = {}, {}
-            for c, v in enumerate(row):
-                if type(v) is str and v:
-                    key = label_key(v)
-                    if key:
-                        k[c] = key
-                    if len(v) <= 40:
-                        heads.append((r, c, heading_key(v)))
-                    parts = split_colon(v) if ("：" in v or ":" in v) else None
-                    if parts:
-                        before = label_key(parts[0])
-                        if before:
-                            col[c] = (before, parts[1])
+            for c, v in [(c, v) for c, v in enumerate(row) if type(v) is str and v]:  # most cells are blank
+                key, head, colon = _facts(v) if len(v) <= 200 else _facts.__wrapped__(v)
+                if key:
+                    k[c] = key
+                if head is not None:
+                    heads.append((r, c, head))
+                if colon is not None:
+                    col[c] = colon
             keys.append(k)
             colons.append(col)
         return cls(name, index, rows, merged, covered, keys, colons, heads)
@@ -185,11 +196,13 @@ class Term:
     pattern: Shape | None = None  # a label-less field found by its shape (the report's title)
     heading: str = ""  # a section heading, found by its heading_key
     rank: int = 1  # how telling its absence is: 0 headings and table headers, 1 fields, 2 rows
+    shapes: tuple[str, ...] = ()  # a field printed without its label: the texts it stands in ('（{value}年度）')
 
 
+@lru_cache(maxsize=4096)
 def spellings(profile: Profile, text: str) -> frozenset[str]:
     """The keys of a label: its own and those of the spellings the profile lists for it."""
-    return _synonyms(profile).get(label_key(text), frozenset()) | {label_key(text)} - {""}
+    return frozenset(_synonyms(profile).get(label_key(text), frozenset()) | {label_key(text)} - {""})
 
 
 @lru_cache(maxsize=16)
@@ -234,12 +247,16 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
         return []  # headings anchor sections: see section_terms
     if block.kind == "fields":
         out = []
+        unprinted = profile.by_labels.unprinted
         for f in block.fields:
             if block.labels:
-                texts.append((f.label, True))
+                texts.append((f.label, f.key not in unprinted))  # perfxl's own field: no proof of the form
             elif f.default and (pattern := shape(f.default)) is not None:
                 out.append(Term(f.label, frozenset(), section, True, pattern))
-        return out + [t for t in (term(x, s) for x, s in texts) if t]
+        shaped = {f.label: tuple(profile.by_labels.shapes[f.key]) for f in block.fields
+                  if f.key in profile.by_labels.shapes}
+        out += [t for t in (term(x, s) for x, s in texts) if t]
+        return [replace(t, shapes=shaped[t.text]) if t.text in shaped else t for t in out]
     if block.kind == "longtext":
         texts += [(block.caption, True)] if block.caption else []
         texts += [(f.label, True) for f in block.fields]
@@ -248,7 +265,10 @@ def block_terms(profile: Profile, block: Block, section: str) -> list[Term]:
         heads += [c.label for c in block.columns]
         texts += [(r.label, True) for r in block.rows]
     elif block.kind == "list":
-        heads += [x for x in (block.number_header, block.total) if x] + [c.label for c in block.columns]
+        heads += [x for x in (block.caption, block.number_header, block.total) if x] + [c.label for c in block.columns]
+    elif block.kind == "indicators":  # the unit's own list: its headers, 总分 and the grade
+        heads += [block.caption] if block.caption else []
+        heads += [c.label for c in block.columns] + [x for x in (block.total_label, block.grade_label) if x]
     elif block.kind == "tree":
         heads += list(block.headers) + [c.label for c in block.columns]
         texts += [(h, False) for h in block.rollup_headers]  # perfxl's own columns, not printed
@@ -367,16 +387,56 @@ def score(profile: Profile, pages: list[Page], present=None) -> tuple[float, lis
     """The share of the profile's labels found in the pages; the labels found and missing."""
     keys, whole, heads = present or _present(pages)
     found, missing = [], []
-    for term in sorted(scored_terms(profile), key=lambda t: t.rank):
+    for term in _ranked(profile):
         if term.heading:
             hit = term.heading in heads
         elif term.pattern is not None:
             hit = any(term.pattern.fullmatch(t) for t in whole)
         else:
-            hit = bool(term.keys & keys)
+            hit = not term.keys.isdisjoint(keys) or (bool(term.shapes) and _shaped(term.shapes, heads))
         (found if hit else missing).append(term.text)
     total = len(found) + len(missing)
     return (len(found) / total if total else 0.0), found, missing
+
+
+def _shaped(shapes: tuple[str, ...], heads: set[str]) -> bool:
+    """Whether a short text of the workbook has one of ``shapes`` ('（2025年度）' for '（{value}年度）')."""
+    for pattern, literal in _shape_literals(shapes):
+        for h in heads:
+            if literal in h and pattern.fullmatch(h.replace("(", "（").replace(")", "）")):
+                return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _shape_literals(shapes: tuple[str, ...]) -> tuple[tuple[re.Pattern, str], ...]:
+    """Each shape's pattern with the longest piece of text it holds, as heading keys hold it
+    (brackets ASCII): a cheap test before the pattern's."""
+    out = []
+    for text, pattern in zip(shapes, shape_patterns(shapes), strict=True):
+        pieces = [heading_key(p).replace("（", "(").replace("）", ")") for p in text.split("{value}")]
+        out.append((pattern, max(pieces, key=len)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _ranked(profile: Profile) -> tuple[Term, ...]:
+    return tuple(sorted(scored_terms(profile), key=lambda t: t.rank))
+
+
+@lru_cache(maxsize=64)
+def shape_patterns(shapes: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    """'（{value}年度）' as a pattern over a text as :func:`squash` gives it (or a heading key)."""
+    out = []
+    for text in shapes:
+        before, after = (re.escape(squash(part)) for part in text.split("{value}"))
+        out.append(re.compile(f"{before}(.{{1,30}}?){after}"))
+    return tuple(out)
+
+
+def squash(text: str) -> str:
+    """A text as a shape is compared: full width and spaces gone, brackets alike, lower case."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）").lower()
 
 
 def recognise(pages: list[Page], profiles: list[Profile]) -> Match:

@@ -275,8 +275,12 @@ def read_report(path: str | Path, profile: Profile | None = None, *,
             else:
                 profile, version, notes = found
                 if _typed_by_hand(profile, book, pkg):  # its marks or sheet names, not its layout
-                    profile, labels, records = _read_labels(book, pkg, profile)
-                    notes = [*notes, _labels_note(labels)]
+                    if pkg.props.get(PROFILE_NAME) or pkg.names.get(PROFILE_NAME):  # marked: that form
+                        profile, labels, records = _read_labels(book, pkg, profile)
+                        notes = [*notes, _labels_note(labels)]
+                    else:  # a sheet named as a template's is no proof of the form: its labels are
+                        profile, labels, records = _read_labels(book, pkg, None)
+                        notes = [_labels_note(labels)]
         else:  # a profile given by the caller (a draft, a file of the office's own)
             version, notes = pkg.props.get(VERSION_NAME), []
             if _typed_by_hand(profile, book, pkg):

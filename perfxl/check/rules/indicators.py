@@ -440,11 +440,17 @@ def weights_total(ctx: Context):
     sums: dict[str, float] = {}
     for row in indicator_rows(ctx):
         sums[row.workbook] = sums.get(row.workbook, 0.0) + (row.weight if is_number(row.weight) else 0.0)
-    workbooks = ctx.cells["workbook"].unique().tolist()
+    cells = ctx.cells
+    workbooks = cells["workbook"].unique().tolist()
     for wb in workbooks:
         sums.setdefault(wb, 0.0)
+    block = block_of(ctx)
+    weight = block.role("weight").key if block is not None and block.role("weight") else None
+    # a list whose 分值 column was not found (typed by hand: L001 says so) has no known sum, not 0
+    unknown = set(cells.loc[(cells["block"] == block.key) & (cells["column"] == weight)
+                            & (cells["status"] == "missing"), "workbook"].tolist()) if weight else set()
     bad = [wb for wb, total in sums.items()
-           if abs(total - scoring.weights_total) > ctx.settings.score_tolerance]
+           if wb not in unknown and abs(total - scoring.weights_total) > ctx.settings.score_tolerance]
     where = _weight_cell(ctx, bad)
     for wb in sorted(bad, key=str):
         if wb not in where:

@@ -13,6 +13,7 @@ WHAT = {  # what was not found, as a reviewer names it
     "field": ("栏目", "field"), "row": ("资金表的行", "row of the funds table"),
     "column": ("表格的列", "column"), "leaf": ("三级指标", "indicator"),
     "table": ("表格", "table"), "list": ("表格", "table"), "tree": ("指标表", "indicator table"),
+    "indicators": ("绩效指标表", "indicator list"),
 }
 
 
