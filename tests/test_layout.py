@@ -147,3 +147,12 @@ def test_the_readmes_library_example_runs(tmp_path, monkeypatch):
     (tmp_path / "samples").symlink_to(PACKAGE.parent / "samples")
     exec(compile(example, "README.md", "exec"), {})
     assert (tmp_path / "汇总.xlsx").stat().st_size > 0
+
+
+def test_every_room_names_each_of_its_modules():
+    """A room's docstring is its table of contents: a module added without a word there is missed."""
+    for room in ROOMS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / room / "__init__.py").read_text(encoding="utf-8")))
+        own = sorted(p.stem for p in (PACKAGE / room).glob("*.py") if p.stem != "__init__")
+        own += sorted(p.name for p in (PACKAGE / room).iterdir() if (p / "__init__.py").exists())
+        assert [m for m in own if f":mod:`.{m}`" not in doc] == [], room
