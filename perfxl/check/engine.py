@@ -9,6 +9,7 @@ hundreds of workbooks with one pass of pandas per rule rather than one per file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
@@ -58,13 +59,83 @@ class Context:
     rule: Rule | None = None
     _shared: dict = field(default_factory=dict, repr=False)
     readings: dict = field(default_factory=dict)  # workbook → its LabelReading, if typed by hand
+    _arrays: dict = field(default_factory=dict, repr=False)  # column → its values as an array
+    _masks: dict = field(default_factory=dict, repr=False)  # (column, values) → where the cells hold them
+
+    def __post_init__(self):
+        index = self.cells.index  # the cells are addressed by position: 0…n-1
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            self.cells = self.cells.reset_index(drop=True)
 
     def typed_by_hand(self) -> pd.Series:
         """Which cells are of workbooks typed by hand (read by their labels: no template, so no
         formulas to keep), as a mask over the cells."""
-        if not self.readings:
-            return pd.Series(False, index=self.cells.index)
-        return self.cells["workbook"].isin(list(self.readings))
+        return pd.Series(self.mask(workbook=list(self.readings)), index=self.cells.index)
+
+    # --- the cells as arrays -----------------------------------------------------------------
+    # Most rules start by picking cells (the derived scores, the money typed as text…).  Done
+    # with pandas (comparisons aligned on the index, ``loc``) that costs about a millisecond a
+    # rule whatever the number of cells, which for one workbook is most of its check; the cells
+    # do not change during a check, so each column is taken out once as a numpy array (a
+    # category's codes) and the masks the rules ask for are shared.
+    def mask(self, **where) -> np.ndarray:
+        """Which cells hold the given values, as a boolean array over the cells:
+        ``ctx.mask(kind="derived", type="score")``; a list, tuple or set for any of several:
+        ``ctx.mask(status=("blank", "na"))``."""
+        out = np.ones(len(self.cells), dtype=bool)
+        for column, wanted in where.items():
+            out &= self._holds(column, wanted)
+        return out
+
+    def _holds(self, column: str, wanted) -> np.ndarray:
+        many = isinstance(wanted, list | tuple | set | frozenset)
+        key = (column, frozenset(wanted) if many else wanted)
+        hit = self._masks.get(key)
+        if hit is None:
+            values = list(wanted) if many else [wanted]
+            series = self.cells[column]
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                codes = self._codes(column)
+                position = {v: i for i, v in enumerate(series.cat.categories.tolist())}
+                found = [position[v] for v in values if v in position]
+                hit = codes == found[0] if len(found) == 1 else np.isin(codes, found)
+            else:
+                array = self.array(column)
+                hit = np.zeros(len(array), dtype=bool)
+                for v in values:
+                    hit |= array == v
+            self._masks[key] = hit
+        return hit
+
+    def _codes(self, column: str) -> np.ndarray:
+        key = ("codes", column)
+        if key not in self._arrays:
+            self._arrays[key] = self.cells[column].cat.codes.to_numpy()
+        return self._arrays[key]
+
+    def array(self, column: str) -> np.ndarray:
+        """A column of the cells as a numpy array (texts, values and categories as objects; a
+        missing text NaN, as pandas has it)."""
+        got = self._arrays.get(column)
+        if got is None:
+            series = self.cells[column]
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                categories = np.array([*series.cat.categories.tolist(), math.nan], dtype=object)
+                got = categories[self._codes(column)]  # code -1 (missing): the NaN at the end
+            else:
+                got = series.to_numpy()
+            self._arrays[column] = got
+        return got
+
+    def numbers(self, column: str = "value") -> np.ndarray:
+        """The numbers of a column as floats; text, dates, blanks and booleans NaN (as
+        :func:`perfxl.check.rules.common.numeric`)."""
+        key = ("numbers", column)
+        got = self._arrays.get(key)
+        if got is None:
+            got = self._arrays[key] = np.array(
+                [v if type(v) in (float, int) else math.nan for v in self.array(column).tolist()], dtype=float)
+        return got
 
     # --- selecting cells ---------------------------------------------------------------------
     def shared(self, derive: Callable[[Context], object]):
@@ -75,9 +146,10 @@ class Context:
         return self._shared[derive]
 
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
-        """One named field's value (or other column) for each workbook."""
-        part = self.cells.loc[self.cells["name"] == name, ["workbook", column]]
-        return part.set_index("workbook")[column]
+        """One named field's value (or other column) for each workbook, indexed by workbook."""
+        at = np.flatnonzero(self.mask(name=name))
+        workbooks = pd.Index(self.array("workbook")[at], dtype=object, name="workbook")
+        return pd.Series(self.array(column)[at], index=workbooks, name=column)
 
     # --- making findings ---------------------------------------------------------------------
     def text(self, zh: str, en: str) -> str:

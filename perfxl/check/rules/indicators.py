@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from ..engine import Context
 
-pd = module("pandas")
+np = module("numpy")
 QUANTITATIVE = (POSITIVE, REVERSE, EQUAL)
 NATURE_WORDS = {POSITIVE: "正向", REVERSE: "反向", EQUAL: "等于", QUALITATIVE: "定性"}
 
@@ -85,13 +85,10 @@ def _read_rows(ctx: Context) -> list[Row]:
         return []
     scoring = ctx.profile.scoring
     role_of = {c.key: c.role for c in block.columns}
-    cells = ctx.cells
-    part = cells.loc[(cells["block"] == block.key) & (cells["item"] >= 0),
-                     ["workbook", "item", "column", "value", "status"]]
+    part = np.flatnonzero(ctx.mask(block=block.key) & (ctx.array("item") >= 0))
     rows: dict[tuple, Row] = {}
-    for at, wb, item, column, value, status in zip(part.index.tolist(), part["workbook"].tolist(),
-                                                   part["item"].tolist(), part["column"].tolist(),
-                                                   part["value"].tolist(), part["status"].tolist(), strict=True):
+    for at, wb, item, column, value, status in zip(part.tolist(), *(ctx.array(c)[part].tolist() for c in (
+            "workbook", "item", "column", "value", "status")), strict=True):
         row = rows.get((wb, item))
         if row is None:
             row = rows[(wb, item)] = Row(wb, item, {}, {}, {})
@@ -408,9 +405,7 @@ def _weight_cell(ctx: Context, workbooks) -> dict:
     """Each workbook's 总分（分值） cell, where weight totals are reported."""
     block = block_of(ctx)
     name = f"{block.key}_total_weight"
-    cells = ctx.cells
-    at = cells.index[(cells["name"] == name) & cells["workbook"].isin(list(workbooks))]
-    return {row["workbook"]: row for row in rows_at(ctx, at)}
+    return {row["workbook"]: row for row in rows_at(ctx, ctx.mask(name=name, workbook=list(workbooks)))}
 
 
 @rule("I006", "weights-total", "error", "各项绩效指标分值合计不等于表样规定的分数（全国表样为 90 分）")
@@ -540,9 +535,7 @@ def indicator_total_mismatch(ctx: Context):
 
     **How to fix.** Keep the template's sums; correct the rows.
     """
-    cells = ctx.cells
-    totals = (cells["section"] == "indicators") & (cells["kind"] == "derived") & (cells["type"] == "score")
-    at = recomputed_mismatch(ctx, totals)
+    at = recomputed_mismatch(ctx, ctx.mask(section="indicators", kind="derived", type="score"))
     yield from mismatch_findings(ctx, at, "应等于各项指标之和加预算执行率部分",
                                  "it must equal the rows' sum plus the execution rate's part")
 
@@ -611,12 +604,10 @@ def instruction_text_left(ctx: Context):
     if scoring is None or not scoring.instructions:
         return
     marks = {normalize(t).rstrip(":：") for t in scoring.instructions}
-    cells = ctx.cells
-    texts = cells.loc[(cells["type"] == "text") & (cells["status"] == "ok"), ["value"]]
-    values = texts["value"].tolist()
+    texts = np.flatnonzero(ctx.mask(type="text", status="ok"))
+    values = ctx.array("value")[texts].tolist()
     seen = {v: normalize(str(v)).rstrip(":：") in marks for v in set(values)}
-    hits = texts.index[[seen[v] for v in values]]
-    for row in rows_at(ctx, hits):
+    for row in rows_at(ctx, texts[[seen[v] for v in values]]):
         name = row["name"] if row["item"] < 0 else f"{row['name']}#{row['item'] + 1}"
         yield ctx.finding(
             row, f"{row['label']}只填了模板的说明文字“{row['value']}”",
