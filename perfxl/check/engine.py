@@ -93,37 +93,45 @@ class Context:
         hit = self._masks.get(key)
         if hit is None:
             values = list(wanted) if many else [wanted]
-            series = self.cells[column]
-            if isinstance(series.dtype, pd.CategoricalDtype):
-                codes = self._codes(column)
-                position = {v: i for i, v in enumerate(series.cat.categories.tolist())}
+            array, categories = self.coded()[column]
+            if categories is not None:  # compared by the codes
+                position = self._positions(column, categories)
                 found = [position[v] for v in values if v in position]
-                hit = codes == found[0] if len(found) == 1 else np.isin(codes, found)
+                hit = array == found[0] if len(found) == 1 else np.isin(array, found)
             else:
-                array = self.array(column)
                 hit = np.zeros(len(array), dtype=bool)
                 for v in values:
                     hit |= array == v
             self._masks[key] = hit
         return hit
 
-    def _codes(self, column: str) -> np.ndarray:
-        key = ("codes", column)
+    def _positions(self, column: str, categories: list) -> dict:
+        key = ("positions", column)
         if key not in self._arrays:
-            self._arrays[key] = self.cells[column].cat.codes.to_numpy()
+            self._arrays[key] = {v: i for i, v in enumerate(categories)}
         return self._arrays[key]
+
+    def coded(self) -> dict[str, tuple[np.ndarray, list | None]]:
+        """Every column of the cells as an array: a category's codes (-1 where missing) with its
+        categories, else its values with None."""
+        got = self._arrays.get("coded")
+        if got is None:
+            got = self._arrays["coded"] = {}
+            for name, column in self.cells.items():
+                if isinstance(column.dtype, pd.CategoricalDtype):
+                    got[name] = (column.array.codes, column.array.categories.tolist())
+                else:
+                    got[name] = (column.to_numpy(), None)
+        return got
 
     def array(self, column: str) -> np.ndarray:
         """A column of the cells as a numpy array (texts, values and categories as objects; a
         missing text NaN, as pandas has it)."""
         got = self._arrays.get(column)
         if got is None:
-            series = self.cells[column]
-            if isinstance(series.dtype, pd.CategoricalDtype):
-                categories = np.array([*series.cat.categories.tolist(), math.nan], dtype=object)
-                got = categories[self._codes(column)]  # code -1 (missing): the NaN at the end
-            else:
-                got = series.to_numpy()
+            got, categories = self.coded()[column]
+            if categories is not None:  # code -1 (missing) takes the NaN put at the end
+                got = np.array([*categories, math.nan], dtype=object)[got]
             self._arrays[column] = got
         return got
 
@@ -144,6 +152,11 @@ class Context:
         if derive not in self._shared:
             self._shared[derive] = derive(self)
         return self._shared[derive]
+
+    def workbooks(self) -> list[str]:
+        """The workbooks being checked, by name (in order)."""
+        codes, names = self.coded()["workbook"]
+        return [names[code] for code in np.unique(codes).tolist() if code >= 0]
 
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
         """One named field's value (or other column) for each workbook, indexed by workbook."""
@@ -204,7 +217,7 @@ def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings,
         if not settings.enabled(r.code):
             continue
         severity = settings.severity.get(r.code, r.severity)
-        ctx.rule = replace(r, severity=severity)
+        ctx.rule = r if severity == r.severity else replace(r, severity=severity)
         yield from r.func(ctx)
 
 

@@ -55,32 +55,19 @@ def rows_at(ctx: Context, at) -> list[dict]:
     true), as :func:`rows_of` gives them: taken from each column's array rather than through
     ``loc``, which costs about a millisecond however few the rows (the findings of a rule are
     few)."""
-    names, columns = ctx.shared(_columns)
     at = np.asarray(at)
     if at.dtype == bool:
         at = np.flatnonzero(at)
     if not len(at):
         return []
+    at = at.astype(np.intp, copy=False)
+    columns = ctx.coded()
     values = []
-    for array, categories in columns:
-        taken = array.take(at.astype(np.intp, copy=False)).tolist()
+    for array, categories in columns.values():
+        taken = array.take(at).tolist()
         values.append(taken if categories is None else
                       [categories[code] if code >= 0 else math.nan for code in taken])
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
-
-
-def _columns(ctx: Context) -> tuple[list[str], list[tuple]]:
-    """Each column of the cells as :func:`_values` reads it: a categorical's codes with its
-    categories, else its values."""
-    cells = ctx.cells
-    columns = []
-    for name in cells.columns:
-        column = cells[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            columns.append((column.cat.codes.to_numpy(), column.cat.categories.tolist()))
-        else:
-            columns.append((column.to_numpy(), None))
-    return list(cells.columns), columns
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def show_cell(row: dict, value) -> str:

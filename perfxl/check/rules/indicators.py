@@ -435,8 +435,7 @@ def weights_total(ctx: Context):
     sums: dict[str, float] = {}
     for row in indicator_rows(ctx):
         sums[row.workbook] = sums.get(row.workbook, 0.0) + (row.weight if is_number(row.weight) else 0.0)
-    workbooks = ctx.cells["workbook"].unique().tolist()
-    for wb in workbooks:
+    for wb in ctx.workbooks():
         sums.setdefault(wb, 0.0)
     bad = [wb for wb, total in sums.items()
            if abs(total - scoring.weights_total) > ctx.settings.score_tolerance]
