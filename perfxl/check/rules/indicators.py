@@ -95,25 +95,30 @@ def _read_rows(ctx: Context) -> list[Row]:
         role = role_of.get(column, "")
         row.cells[role] = at
         row.status[role] = status
-        row.text[role] = _text(value) if status == "ok" else ""
-        if role in ("weight", "score") and status == "ok" and is_number(value):
+        if status != "ok":
+            row.text[role] = ""
+            continue
+        row.text[role] = value.strip() if type(value) is str else _text(value)
+        if role in ("weight", "score") and is_number(value):
             setattr(row, role, float(value))
     natures = {normalize(k): v for c in block.columns if c.role == "nature" for k, v in c.natures.items()}
     out = []
     last: dict[str, tuple] = {}
     for (wb, _), row in rows.items():  # in the cells' order: each workbook's items in turn
         previous = last.get(wb, ("", None, "", None))
-        if row.has("level1"):
+        status = row.status
+        if status.get("level1") == "ok":
             row.level1, row.level1_at = row.text["level1"], row.cells["level1"]
             row.level2, row.level2_at = "", None  # a new 一级 starts its own 二级
         else:
             row.level1, row.level1_at = previous[0], previous[1]
-        if row.has("level2"):
+        if status.get("level2") == "ok":
             row.level2, row.level2_at = row.text["level2"], row.cells["level2"]
-        elif not row.has("level1"):
+        elif status.get("level1") != "ok":
             row.level2, row.level2_at = previous[2], previous[3]
         last[wb] = (row.level1, row.level1_at, row.level2, row.level2_at)
-        if not any(row.has(r) for r in ("name", "target", "actual", "weight", "score")):
+        if "ok" not in (status.get("name"), status.get("target"), status.get("actual"), status.get("weight"),
+                        status.get("score")):
             continue  # a label row of the blank form, not an indicator
         _read_measures(row, natures, scoring)
         out.append(row)
