@@ -462,6 +462,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
     items: dict[str, dict[str, list]] = {}
     derived: list[int] = []  # where the derived cells are in ``records``
     texts: list[tuple] = []  # numeric inputs typed as text: (slot, item, the text)
+    listed: dict[tuple, list[int]] = {}  # an open list's item rows, found once for all its columns
     places, located_by_layout = _places(layout, pkg)
     for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
@@ -480,8 +481,10 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             records.append(record)
             continue
         column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
-        item_rows = _list_rows(rows, row, last if last is not None else row, area,
-                               col - area.columns[slot.column])
+        where = (sheet, row, last, slot.block, col - area.columns[slot.column])  # the same for all its columns
+        item_rows = listed.get(where)
+        if item_rows is None:
+            item_rows = listed[where] = _list_rows(rows, row, last if last is not None else row, area, where[-1])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
             text = numeric and type(raw) is str and raw != ""
