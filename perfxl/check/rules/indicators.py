@@ -10,12 +10,13 @@ weights are data.  :func:`indicator_rows` reads every workbook's rows once for a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from perfxl.lazy import module
 from perfxl.targets import (
+    BLANK,
     EQUAL,
     POSITIVE,
     QUALITATIVE,
@@ -55,8 +56,8 @@ class Row:
     level2: str = ""
     level1_at: int | None = None  # the cell the (filled-down) label was written in
     level2_at: int | None = None
-    target: Measure = field(default_factory=lambda: read_measure(None))
-    actual: Measure = field(default_factory=lambda: read_measure(None))
+    target: Measure = BLANK  # (immutable: shared)
+    actual: Measure = BLANK
     nature: str = ""
     weight: float = math.nan
     score: float = math.nan
@@ -86,25 +87,12 @@ def _read_rows(ctx: Context) -> list[Row]:
     scoring = ctx.profile.scoring
     role_of = {c.key: c.role for c in block.columns}
     part = np.flatnonzero(ctx.mask(block=block.key) & (ctx.array("item") >= 0))
-    rows: dict[tuple, Row] = {}
-    for at, wb, item, column, value, status in zip(part.tolist(), *(ctx.array(c)[part].tolist() for c in (
-            "workbook", "item", "column", "value", "status")), strict=True):
-        row = rows.get((wb, item))
-        if row is None:
-            row = rows[(wb, item)] = Row(wb, item, {}, {}, {})
-        role = role_of.get(column, "")
-        row.cells[role] = at
-        row.status[role] = status
-        if status != "ok":
-            row.text[role] = ""
-            continue
-        row.text[role] = value.strip() if type(value) is str else _text(value)
-        if role in ("weight", "score") and is_number(value):
-            setattr(row, role, float(value))
+    rows = _rows_by_cell(ctx, role_of, part)
     natures = {normalize(k): v for c in block.columns if c.role == "nature" for k, v in c.natures.items()}
     out = []
     last: dict[str, tuple] = {}
-    for (wb, _), row in rows.items():  # in the cells' order: each workbook's items in turn
+    for row in rows:  # in the cells' order: each workbook's items in turn
+        wb = row.workbook
         previous = last.get(wb, ("", None, "", None))
         status = row.status
         if status.get("level1") == "ok":
@@ -123,6 +111,27 @@ def _read_rows(ctx: Context) -> list[Row]:
         _read_measures(row, natures, scoring)
         out.append(row)
     return out
+
+
+def _rows_by_cell(ctx: Context, role_of: dict[str, str], part) -> list[Row]:
+    """The rows of the list (``part``: its cells' positions), cell by cell, in the order their
+    first cells come."""
+    rows: dict[tuple, Row] = {}
+    for at, wb, item, column, value, status in zip(part.tolist(), *(ctx.array(c)[part].tolist() for c in (
+            "workbook", "item", "column", "value", "status")), strict=True):
+        row = rows.get((wb, item))
+        if row is None:
+            row = rows[(wb, item)] = Row(wb, item, {}, {}, {})
+        role = role_of.get(column, "")
+        row.cells[role] = at
+        row.status[role] = status
+        if status != "ok":
+            row.text[role] = ""
+            continue
+        row.text[role] = value.strip() if type(value) is str else _text(value)
+        if role in ("weight", "score") and is_number(value):
+            setattr(row, role, float(value))
+    return list(rows.values())
 
 
 def _text(value) -> str:
