@@ -1,8 +1,9 @@
 """How long a command takes from the shell, against bare Python and against pandas' import.
 
 Each command is started as a user starts it (the installed ``perfxl`` script when it is a
-Python script, else ``python -m perfxl``), the runs of every line interleaved so that a busy
-moment of the machine weighs on all alike, and medians compared as ratios (issue 13):
+Python script that runs this checkout, else ``python -m perfxl`` from the checkout), the runs
+of every line interleaved so that a busy moment of the machine weighs on all alike, and medians
+compared as ratios (issue 13):
 
 - ``perfxl --help``, ``perfxl template --fields``, ``perfxl rules`` ≤ 5× ``python -c pass``;
 - ``perfxl validate SEED`` ≤ 1.5× ``python -c "import pandas, python_calamine"``.
@@ -51,14 +52,24 @@ def environment() -> tuple[dict[str, str], str]:
 
 def perfxl_command() -> list[str]:
     """The installed script run by this Python (a pyenv shim or a wrapper would add its own
-    start-up to every line), else the module."""
+    start-up to every line) when it runs this checkout's perfxl, else the module (run from the
+    checkout: a worktree's code, where the installed script would run another checkout's)."""
     script = shutil.which("perfxl")
-    if script:
+    if script and installed_here():
         with open(script, "rb") as fh:
             first = fh.readline()
         if first.startswith(b"#!") and b"python" in first:
             return [sys.executable, script]
     return [sys.executable, "-m", "perfxl"]
+
+
+def installed_here() -> bool:
+    """Whether the perfxl this Python imports from elsewhere (as the installed script does) is
+    this checkout's."""
+    done = subprocess.run([sys.executable, "-c", "import perfxl; print(perfxl.__file__)"],
+                          capture_output=True, text=True, cwd=tempfile.gettempdir())
+    found = done.stdout.strip()
+    return bool(found) and Path(found).resolve().parent == (ROOT / "perfxl").resolve()
 
 
 def lines() -> list[tuple[str, list[str], str]]:

@@ -20,6 +20,11 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def missing(value) -> bool:
+    """Whether a cell's value is none at all (None or NaN), as ``pandas.isna`` says of it."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 WAN = 10_000  # 元 in one 万元
 
 
@@ -89,11 +94,11 @@ def tolerance(ctx: Context, type_: str) -> float:
 
 def _tolerances(ctx: Context) -> np.ndarray:
     """Each cell's tolerance by its type: looked up once per type, not per cell."""
-    types = ctx.cells["type"]
-    if not isinstance(types.dtype, pd.CategoricalDtype):
+    types, categories = ctx.coded()["type"]
+    if categories is None:
         return np.array([tolerance(ctx, str(t)) for t in types.tolist()], dtype=float)
-    by_type = [tolerance(ctx, str(t)) for t in types.cat.categories] + [ctx.settings.money_tolerance]
-    return np.array(by_type, dtype=float)[types.cat.codes.to_numpy()]  # code -1 (no type): money's
+    by_type = [tolerance(ctx, str(t)) for t in categories] + [ctx.settings.money_tolerance]
+    return np.array(by_type, dtype=float)[types]  # code -1 (no type): money's
 
 
 def recomputed_mismatch(ctx: Context, derived) -> np.ndarray:
@@ -125,7 +130,7 @@ def typed_as_text(ctx: Context) -> dict[str, list[dict]]:
 
 
 def _texts(ctx: Context) -> dict[str, list[dict]]:
-    typed = ctx.mask(kind="input") & ~pd.isna(ctx.array("as_typed"))
+    typed = ctx.mask(kind="input") & np.array([not missing(v) for v in ctx.array("as_typed").tolist()], dtype=bool)
     out: dict[str, list[dict]] = {}
     for row in rows_at(ctx, typed):
         out.setdefault(row["workbook"], []).append(row)

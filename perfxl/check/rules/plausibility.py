@@ -12,13 +12,12 @@ from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
 from ..catalogue import rule
-from .common import WAN, is_number, numeric, rows_at, wan_pair
+from .common import WAN, is_number, rows_at, wan_pair
 
 if TYPE_CHECKING:
     from ..engine import Context
 
 np = module("numpy")
-pd = module("pandas")
 
 
 class _Cells:
@@ -340,7 +339,7 @@ def amount_in_text_disagrees(ctx: Context):
                 amounts.setdefault(wb, []).append(amount)
     by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
     spent_name = ctx.profile.figures.get("spent_total", "")
-    spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
+    spent = _by_workbook(ctx, spent_name) if spent_name else {}
     for row, found in named:
         for m in found:
             digits = m.group(2).replace(",", "")

@@ -9,13 +9,12 @@ from perfxl.lazy import module
 from perfxl.numbers import text_length
 
 from ..catalogue import rule
-from .common import rows_at
+from .common import missing, rows_at
 
 if TYPE_CHECKING:
     from ..engine import Context
 
 np = module("numpy")
-pd = module("pandas")
 
 
 @rule("T001", "required-missing", "error", "必填项未填写")
@@ -217,13 +216,14 @@ def copies_disagree(ctx: Context):
     for key, f in ctx.profile.fields.items():
         if not f.same_as:
             continue
-        mine = ctx.per_workbook(key)
-        theirs = ctx.per_workbook(f.same_as).reindex(mine.index)
-        bad = [a != b and a != "" and b != ""
-               for a, b in zip(map(_squeezed, mine.tolist()), map(_squeezed, theirs.tolist()), strict=True)]
-        if not any(bad):
+        workbooks, values = ctx.array("workbook"), ctx.array("value")
+        at, there = (np.flatnonzero(ctx.mask(name=name)) for name in (key, f.same_as))
+        theirs = dict(zip(workbooks[there].tolist(), values[there].tolist(), strict=True))
+        bad = [wb for wb, value in zip(workbooks[at].tolist(), values[at].tolist(), strict=True)
+               if (a := _squeezed(value)) != (b := _squeezed(theirs.get(wb))) and a != "" and b != ""]
+        if not bad:
             continue
-        for row in rows_at(ctx, ctx.mask(name=key, workbook=list(mine.index[bad]))):
+        for row in rows_at(ctx, ctx.mask(name=key, workbook=bad)):
             other = theirs[row["workbook"]]
             yield ctx.finding(row, f"{row['label']}“{row['value']}”与封面的“{other}”不一致",
                               f"{row['label']} {row['value']!r} differs from the cover's "
@@ -257,7 +257,7 @@ def malformed_postcode(ctx: Context):
 
 def _squeezed(value) -> str:
     """A value as two copies are compared: its text without any whitespace ("" when blank)."""
-    return "" if value is None or pd.isna(value) else _SPACE.sub("", str(value))
+    return "" if missing(value) else _SPACE.sub("", str(value))
 
 
 _SPACE = re.compile(r"\s")
