@@ -140,6 +140,12 @@ def test_validate_imports_no_workbook_writer():
     assert loaded_after("validate", str(seed)) & {"xlsxwriter", "openpyxl"} == set()
 
 
+@pytest.mark.parametrize("folder", ["seed", "national", "typed"])
+def test_validating_a_folder_checks_it_without_pandas(folder):
+    # the rules read the cells as arrays: a clerk's validate waits for no pandas import
+    assert loaded_after("validate", "--format", "json", str(PACKAGE.parent / "samples" / folder)) & {"pandas"} == set()
+
+
 def test_the_readmes_library_example_runs(tmp_path, monkeypatch):
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
     example = readme.split("## Library", 1)[1].split("```python", 1)[1].split("```", 1)[0]

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
-
 from perfxl.check.engine import Settings, check
 from perfxl.errors import NotAForm, UnreadableWorkbook
 from perfxl.findings import Finding, explain
@@ -214,7 +212,7 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
 
 def plain(v):
     """A value as JSON can hold it: NaN and NA → None, dates → ISO text, numpy → Python."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+    if v is None or _is_na(v) or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, dt.date | dt.time):
         return v.isoformat()
@@ -223,3 +221,9 @@ def plain(v):
     if isinstance(v, dict):
         return {k: plain(x) for k, x in v.items()}
     return v
+
+
+def _is_na(value) -> bool:
+    """Whether ``value`` is pandas' NA, told without importing pandas (validating never does)."""
+    kind = type(value)
+    return kind.__name__ == "NAType" and kind.__module__.startswith("pandas")

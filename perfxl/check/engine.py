@@ -2,24 +2,34 @@
 
 Rules live in :mod:`perfxl.check.rules`, one small function each, registered with
 :func:`perfxl.check.catalogue.rule`; the docstring is the rule's page (what it checks, why it
-matters, how to fix it).  A rule receives a :class:`Context` whose ``cells`` frame holds every
-cell of every workbook being checked (one profile at a time), so the county summary checks
-hundreds of workbooks with one pass of pandas per rule rather than one per file.
+matters, how to fix it).  A rule receives a :class:`Context` that holds every cell of every
+workbook being checked (one profile at a time), so the county summary checks hundreds of
+workbooks with one pass per rule rather than one per file.  Rules pick their cells with
+:meth:`Context.mask` (``ctx.mask(kind="derived", type="score")``) and read them with
+:meth:`Context.array`, :meth:`Context.numbers` and ``rules.common.rows_at``: the cells' columns
+are arrays made once per check and shared (:class:`Cells`), so a rule with nothing to do costs
+microseconds and one workbook alone is checked in a few milliseconds, not the fifty that a
+pandas comparison, ``loc`` and ``groupby`` in each of sixty rules cost.  ``ctx.cells`` is the same
+cells as a pandas frame, made (and pandas imported) only if a rule asks for it: validating
+imports no pandas.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-import pandas as pd
 
 from perfxl.findings import Finding, show, sort_findings  # noqa: F401 (show: the rules' view)
 from perfxl.form.profile import Profile
-from perfxl.read.workbook import RECORD_COLUMNS, Report, cells_frame
+from perfxl.lazy import module
+from perfxl.read.workbook import RECORD_COLUMNS, Report, cell_arrays, cells_frame
 
 from .catalogue import GROUPS, REGISTRY, Rule, catalogue, rule  # noqa: F401 (the engine's API)
+
+pd = module("pandas")  # only for a frame a caller gives or a rule asks for
 
 
 @dataclass
@@ -48,23 +58,146 @@ class Settings:
         return chosen and not any(code.startswith(p) for p in self.ignore)
 
 
-@dataclass
-class Context:
-    """What a rule sees: the profile, the settings, and every cell of every workbook."""
+class Cells:
+    """Every cell of some workbooks of one profile, as the reader gives them (RECORD_COLUMNS, the
+    workbooks' cells one after another): as arrays for the rules (:func:`cell_arrays`), and as
+    a pandas frame (CELL_COLUMNS + ``workbook``, :func:`cells_frame`) when that is asked for."""
 
-    profile: Profile
-    settings: Settings
-    cells: pd.DataFrame  # read.CELL_COLUMNS + "workbook"
-    rule: Rule | None = None
-    _shared: dict = field(default_factory=dict, repr=False)
-    readings: dict = field(default_factory=dict)  # workbook → its LabelReading, if typed by hand
+    def __init__(self, profile: Profile, columns: list[list], paths: list[str], counts: list[int]):
+        self.profile, self.columns = profile, columns
+        names = sorted(set(paths))
+        code = {p: i for i, p in enumerate(names)}
+        self.workbook = (np.repeat(np.array([code[p] for p in paths], dtype=np.int64), counts), names)
+        self._arrays: dict | None = None
+        self._frame = None
+
+    def __len__(self) -> int:
+        return len(self.workbook[0])
+
+    @property
+    def arrays(self) -> dict[str, tuple[np.ndarray, list | None]]:
+        if self._arrays is None:
+            self._arrays = cell_arrays(self.profile, self.columns, self.workbook)
+        return self._arrays
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            codes, names = self.workbook
+            self._frame = cells_frame(self.profile, self.columns, pd.Categorical.from_codes(codes, pd.Index(names)))
+        return self._frame
+
+
+class Context:
+    """What a rule sees: the profile, the settings, and every cell of every workbook (``cells``:
+    :class:`Cells`, or a pandas frame of CELL_COLUMNS + ``workbook``)."""
+
+    def __init__(self, profile: Profile, settings: Settings, cells, running: Rule | None = None,
+                 readings: dict | None = None):
+        self.profile, self.settings = profile, settings
+        self.rule = running  # the rule running now
+        self.readings = readings or {}  # workbook → its LabelReading, if typed by hand
+        self._source = cells
+        self._shared: dict = {}
+        self._arrays: dict = {}  # column → its values as an array
+        self._masks: dict = {}  # (column, values) → where the cells hold them
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The cells as a pandas frame (CELL_COLUMNS + ``workbook``), indexed 0…n-1."""
+        got = self._arrays.get("frame")
+        if got is None:
+            got = self._source.frame if isinstance(self._source, Cells) else self._source
+            index = got.index  # the cells are addressed by position
+            if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+                got = got.reset_index(drop=True)
+            self._arrays["frame"] = got
+        return got
+
+    def __len__(self) -> int:
+        return len(self._source)
 
     def typed_by_hand(self) -> pd.Series:
         """Which cells are of workbooks typed by hand (read by their labels: no template, so no
         formulas to keep), as a mask over the cells."""
-        if not self.readings:
-            return pd.Series(False, index=self.cells.index)
-        return self.cells["workbook"].isin(list(self.readings))
+        return pd.Series(self.mask(workbook=list(self.readings)), index=self.cells.index)
+
+    # --- the cells as arrays -----------------------------------------------------------------
+    # Most rules start by picking cells (the derived scores, the money typed as text…).  Done
+    # with pandas (comparisons aligned on the index, ``loc``) that costs about a millisecond a
+    # rule whatever the number of cells, which for one workbook is most of its check; the cells
+    # do not change during a check, so each column is taken out once as a numpy array (a
+    # category's codes) and the masks the rules ask for are shared.
+    def mask(self, **where) -> np.ndarray:
+        """Which cells hold the given values, as a boolean array over the cells:
+        ``ctx.mask(kind="derived", type="score")``; a list, tuple or set for any of several:
+        ``ctx.mask(status=("blank", "na"))``."""
+        out = np.ones(len(self), dtype=bool)
+        for column, wanted in where.items():
+            out &= self._holds(column, wanted)
+        return out
+
+    def _holds(self, column: str, wanted) -> np.ndarray:
+        many = isinstance(wanted, list | tuple | set | frozenset)
+        key = (column, frozenset(wanted) if many else wanted)
+        hit = self._masks.get(key)
+        if hit is None:
+            values = list(wanted) if many else [wanted]
+            array, categories = self.coded()[column]
+            if categories is not None:  # compared by the codes
+                position = self._positions(column, categories)
+                found = [position[v] for v in values if v in position]
+                hit = array == found[0] if len(found) == 1 else np.isin(array, found)
+            else:
+                hit = np.zeros(len(array), dtype=bool)
+                for v in values:
+                    hit |= array == v
+            self._masks[key] = hit
+        return hit
+
+    def _positions(self, column: str, categories: list) -> dict:
+        key = ("positions", column)
+        if key not in self._arrays:
+            self._arrays[key] = {v: i for i, v in enumerate(categories)}
+        return self._arrays[key]
+
+    def coded(self) -> dict[str, tuple[np.ndarray, list | None]]:
+        """Every column of the cells as an array: a category's codes (-1 where missing) with its
+        categories, else its values with None."""
+        got = self._arrays.get("coded")
+        if got is None:
+            if isinstance(self._source, Cells):
+                got = self._source.arrays
+            else:  # a frame: its columns taken out
+                got = {}
+                for name, column in self.cells.items():
+                    if isinstance(column.dtype, pd.CategoricalDtype):
+                        got[name] = (column.array.codes, column.array.categories.tolist())
+                    else:
+                        got[name] = (column.to_numpy(), None)
+            self._arrays["coded"] = got
+        return got
+
+    def array(self, column: str) -> np.ndarray:
+        """A column of the cells as a numpy array (texts, values and categories as objects; a
+        missing text NaN, as pandas has it)."""
+        got = self._arrays.get(column)
+        if got is None:
+            got, categories = self.coded()[column]
+            if categories is not None:  # code -1 (missing) takes the NaN put at the end
+                got = np.array([*categories, math.nan], dtype=object)[got]
+            self._arrays[column] = got
+        return got
+
+    def numbers(self, column: str = "value") -> np.ndarray:
+        """The numbers of a column as floats; text, dates, blanks and booleans NaN (as
+        :func:`perfxl.check.rules.common.numeric`)."""
+        key = ("numbers", column)
+        got = self._arrays.get(key)
+        if got is None:
+            got = self._arrays[key] = np.array(
+                [v if type(v) in (float, int) else math.nan for v in self.array(column).tolist()], dtype=float)
+        return got
 
     # --- selecting cells ---------------------------------------------------------------------
     def shared(self, derive: Callable[[Context], object]):
@@ -74,10 +207,16 @@ class Context:
             self._shared[derive] = derive(self)
         return self._shared[derive]
 
+    def workbooks(self) -> list[str]:
+        """The workbooks being checked, by name (in order)."""
+        codes, names = self.coded()["workbook"]
+        return [names[code] for code in np.unique(codes).tolist() if code >= 0]
+
     def per_workbook(self, name: str, column: str = "value") -> pd.Series:
-        """One named field's value (or other column) for each workbook."""
-        part = self.cells.loc[self.cells["name"] == name, ["workbook", column]]
-        return part.set_index("workbook")[column]
+        """One named field's value (or other column) for each workbook, indexed by workbook."""
+        at = np.flatnonzero(self.mask(name=name))
+        workbooks = pd.Index(self.array("workbook")[at], dtype=object, name="workbook")
+        return pd.Series(self.array(column)[at], index=workbooks, name=column)
 
     # --- making findings ---------------------------------------------------------------------
     def text(self, zh: str, en: str) -> str:
@@ -96,8 +235,9 @@ class Context:
         )
 
 
-def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFrame]]:
-    """Every report's cells in one frame per profile, with a ``workbook`` column."""
+def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, Cells]]:
+    """Every report's cells, one :class:`Cells` per profile (its ``frame`` has a ``workbook``
+    column)."""
     groups: dict[str, list[Report]] = {}
     for report in reports:
         groups.setdefault(report.profile.id, []).append(report)
@@ -110,29 +250,21 @@ def batch_cells(reports: Iterable[Report]) -> dict[str, tuple[Profile, pd.DataFr
             for column, cells in zip(columns, report.columns, strict=True):
                 column[at:at + n] = cells
             at += n
-        profile = group[0].profile
-        out[pid] = (profile, cells_frame(profile, columns, _workbooks([r.path for r in group], counts)))
+        out[pid] = (group[0].profile, Cells(group[0].profile, columns, [r.path for r in group], counts))
     return out
 
 
-def _workbooks(paths: list[str], counts: list[int]) -> pd.Categorical:
-    """Each cell's workbook, the same categorical as of the paths repeated, made from the codes."""
-    names = sorted(set(paths))
-    code = {p: i for i, p in enumerate(names)}
-    codes = np.repeat(np.array([code[p] for p in paths], dtype=np.int64), counts)
-    return pd.Categorical.from_codes(codes, pd.Index(names))
-
-
-def run_rules(profile: Profile, cells: pd.DataFrame, settings: Settings,
+def run_rules(profile: Profile, cells, settings: Settings,
               readings: dict | None = None) -> Iterator[Finding]:
-    """Every enabled rule over ``cells``; ``readings`` maps each workbook typed by hand to how
-    it was read by its labels (:class:`perfxl.read.labels.LabelReading`)."""
+    """Every enabled rule over ``cells`` (:class:`Cells`, or a frame of CELL_COLUMNS +
+    ``workbook``); ``readings`` maps each workbook typed by hand to how it was read by its labels
+    (:class:`perfxl.read.labels.LabelReading`)."""
     ctx = Context(profile, settings, cells, readings=readings or {})
     for r in catalogue():
         if not settings.enabled(r.code):
             continue
         severity = settings.severity.get(r.code, r.severity)
-        ctx.rule = replace(r, severity=severity)
+        ctx.rule = r if severity == r.severity else replace(r, severity=severity)
         yield from r.func(ctx)
 
 

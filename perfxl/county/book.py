@@ -307,16 +307,25 @@ class _Book:
         hr, first = 2, 3
         for c, h in enumerate(headers):
             ws.write_string(hr, c, h, self.fmt("header"))
+        # What put() does with a text or a number (most cells), done inline.
+        texts, numbers = [kind != "link" for kind in kinds], [kind in NUM for kind in kinds]
+        formats, put, write_string, write_number = self.formats, self.put, ws.write_string, ws.write_number
         for i, row in enumerate(every):
             variant = "total" if i == len(rows) else variants[i] if variants else ""
             for c, value in enumerate(row):
-                self.put(ws, first + i, c, value, kinds[c],
-                         variant.get(c, "") if isinstance(variant, dict) else variant)
+                v = variant.get(c, "") if isinstance(variant, dict) else variant
+                kind = type(value)
+                if kind is str and value and texts[c]:
+                    write_string(first + i, c, value, formats.get((kinds[c], v)) or self.fmt(kinds[c], v))
+                elif (kind is float or kind is int) and numbers[c] and math.isfinite(value):
+                    write_number(first + i, c, float(value), formats.get((kinds[c], v)) or self.fmt(kinds[c], v))
+                else:
+                    put(ws, first + i, c, value, kinds[c], v)
         # rows are sized here: neither Excel nor LibreOffice grows a row for wrapped text on opening
         ws.set_row(hr, LINE * _lines(headers, kinds, widths, header=True) + 4)
         wrapped = [c for c, kind in enumerate(kinds[:printed]) if kind not in ("link", "plain", *NUM)]
-        for i, row in enumerate(every):
-            if (lines := _lines(row, kinds, widths, columns=wrapped)) > 1:
+        for i, lines in enumerate(_row_lines(every, wrapped, widths)):
+            if lines > 1:
                 ws.set_row(first + i, LINE * lines + 3)
         ws.freeze_panes(first, freeze_col)
         if filter_:
@@ -700,6 +709,32 @@ def _lines(row, kinds, widths, *, header: bool = False, columns: list[int] | Non
 
 
 _UNWRAPPED = ("link", *NUM)
+
+
+def _row_lines(rows, columns: list[int], widths) -> list[int]:
+    """:func:`_lines` of every row over ``columns`` (those that wrap), worked out column by
+    column: a county's detail sheet has thousands of rows and a few distinct widths of text."""
+    most = [1] * len(rows)
+    for c in columns:
+        room = max((widths[c] - 1) * 1.05, 1)
+        for i, row in enumerate(rows):
+            if c >= len(row):
+                continue
+            value = row[c]
+            if type(value) is str:
+                if not value:
+                    continue
+            elif isinstance(value, _F) or _blank(value):
+                continue
+            else:
+                value = str(value)
+            if "\n" not in value:  # one line (most cells)
+                lines = max(1, math.ceil(_text_width(value) / room))
+            else:
+                lines = sum(max(1, math.ceil(_width(line) / room)) for line in value.split("\n"))
+            if lines > most[i]:
+                most[i] = lines
+    return most
 
 
 def _cell_width(value, kind: str) -> int:

@@ -472,8 +472,9 @@ def _details(batches: dict, counted: pd.DataFrame) -> dict[str, pd.DataFrame]:
     and 二级 labels carried down from the merged cells above, label-only rows left out."""
     out = {}
     where = counted.set_index("path")[["department", "project"]]
-    for profile, cells in batches.values():
+    for profile, batch in batches.values():
         for block in profile.blocks("indicators"):
+            cells = batch.frame
             part = cells.loc[(cells["block"] == block.key) & (cells["item"] >= 0),
                              ["workbook", "item", "column", "value", "status"]]
             part = part[part["workbook"].isin(where.index).to_numpy()]

@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from perfxl.errors import NotAForm, UnreadableWorkbook
@@ -27,10 +26,13 @@ from perfxl.form.derive import derive, derive_as_typed, formula_inputs
 from perfxl.form.formula import SheetError
 from perfxl.form.layout import OPEN_LISTS, PROFILE_NAME, VERSION_NAME, layout_for
 from perfxl.form.profile import Profile, available_profiles, load_profile
+from perfxl.lazy import module
 from perfxl.numbers import PARSERS, Parsed, money_parser
 from perfxl.ooxml.cells import cell_name
 
 from .package import Package, read_package, resolve
+
+pd = module("pandas")  # the frames (Report.cells, a county's): checking alone needs no pandas
 
 CELL_COLUMNS = [
     "name", "section", "block", "sheet", "cell", "row", "col", "label", "kind", "type", "max",
@@ -384,6 +386,59 @@ def cells_frame(profile: Profile, columns: Sequence[Sequence],
     return pd.DataFrame({c: given[c] for c in [*CELL_COLUMNS, *(["workbook"] if workbook is not None else [])]})
 
 
+def cell_arrays(profile: Profile, columns: Sequence[Sequence],
+                workbook: tuple[np.ndarray, list[str]] | None = None) -> dict[str, tuple[np.ndarray, list | None]]:
+    """The cells of :func:`cells_frame`, column by column, without pandas: what the rules read
+    (:meth:`perfxl.check.engine.Context.coded`).  A column the frame holds as categories is its
+    codes (-1 where there is none) and its categories; any other column the array of its values.
+    ``workbook``: each cell's workbook as codes into the names."""
+    given = dict(zip(RECORD_COLUMNS, columns, strict=True))
+    n = len(given["slot"])
+    out: dict[str, tuple[np.ndarray, list | None]] = {}
+    for c in _INTEGERS:
+        out[c] = (np.array(given[c], dtype=np.int64), None)
+    distinct, codes = _distinct(out["row"][0] * 16384 + out["col"][0])
+    out["cell"] = (codes, [_cell_name(int(k) // 16384, int(k) % 16384) for k in distinct.tolist()])
+    table, slots = _slot_arrays(profile), out["slot"][0]
+    for c in SLOT_COLUMNS:  # what the profile fixes, taken by each cell's slot
+        values, categories = table[c]
+        out[c] = (values.take(slots), categories)
+    for c in _CATEGORIES:
+        out[c] = _coded(given[c])
+    for c in ("raw", "value", "has_formula", "expected", "as_typed"):
+        values = np.fromiter(given[c], dtype=object, count=n)
+        if c == "has_formula" and all(type(v) is bool for v in given[c]):
+            values = values.astype(bool)  # as pandas makes it: a column of booleans only
+        out[c] = (values, None)
+    if workbook is not None:
+        out["workbook"] = workbook
+    return {c: out[c] for c in [*CELL_COLUMNS, *(["workbook"] if workbook is not None else [])]}
+
+
+@lru_cache(maxsize=16)
+def _slot_arrays(profile: Profile) -> dict[str, tuple[np.ndarray, list | None]]:
+    """:func:`slot_table` as arrays: a text column as codes into its sorted categories, the
+    numbers as floats (NaN where none), ``required`` as booleans."""
+    slots = layout_for(profile).slots
+    out = {}
+    for c in SLOT_COLUMNS:
+        values = [getattr(s, c) for s in slots]
+        if c in ("max", "max_length"):
+            out[c] = (np.array([math.nan if v is None else float(v) for v in values], dtype=float), None)
+        elif c == "required":
+            out[c] = (np.array(values, dtype=bool), None)
+        else:
+            out[c] = _coded(values)
+    return out
+
+
+def _coded(texts: Sequence) -> tuple[np.ndarray, list]:
+    """Texts as codes into their sorted distinct values (-1 for None), as a category has them."""
+    categories = sorted({t for t in texts if t is not None})
+    position = {t: i for i, t in enumerate(categories)}
+    return np.fromiter((position.get(t, -1) for t in texts), dtype=np.int64, count=len(texts)), categories
+
+
 def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(key, return_inverse=True)``; for the small keys of a form's cells by marking
     them in a table rather than sorting them all."""
@@ -466,6 +521,7 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
     items: dict[str, dict[str, list]] = {}
     derived: list[int] = []  # where the derived cells are in ``records``
     texts: list[tuple] = []  # numeric inputs typed as text: (slot, item, the text)
+    listed: dict[tuple, list[int]] = {}  # an open list's item rows, found once for all its columns
     places, located_by_layout = _places(layout, pkg)
     for index, slot, parser, sheet, row, col, last, cell, area in places:
         rows = grids.get(sheet) or grid(sheet)
@@ -484,8 +540,10 @@ def _read_cells(profile: Profile, book, pkg: Package, notes: list[str]) -> list[
             records.append(record)
             continue
         column = items.setdefault(slot.block, {}).setdefault(slot.column, [])
-        item_rows = _list_rows(rows, row, last if last is not None else row, area,
-                               col - area.columns[slot.column])
+        where = (sheet, row, last, slot.block, col - area.columns[slot.column])  # the same for all its columns
+        item_rows = listed.get(where)
+        if item_rows is None:
+            item_rows = listed[where] = _list_rows(rows, row, last if last is not None else row, area, where[-1])
         for i, r in enumerate(item_rows):
             raw = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
             text = numeric and type(raw) is str and raw != ""

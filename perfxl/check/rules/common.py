@@ -20,6 +20,11 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def missing(value) -> bool:
+    """Whether a cell's value is none at all (None or NaN), as ``pandas.isna`` says of it."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 WAN = 10_000  # 元 in one 万元
 
 
@@ -50,42 +55,24 @@ def _values(column: pd.Series) -> list:
     return column.tolist()
 
 
-def rows_at(ctx: Context, labels) -> list[dict]:
-    """The rows of the cells at these index labels (or where a mask over the cells is true), as
-    :func:`rows_of` gives them: taken from each column's array rather than through ``loc``,
-    which costs about a millisecond however few the rows (the findings of a rule are few)."""
-    got = ctx.shared(_columns)
-    if got is None:  # cells not indexed 0…n-1: as loc has them
-        return rows_of(ctx.cells.loc[labels])
-    names, columns = got
-    at = np.asarray(labels)
+def rows_at(ctx: Context, at) -> list[dict]:
+    """The rows of the cells at these positions (or where a boolean mask over the cells is
+    true), as :func:`rows_of` gives them: taken from each column's array rather than through
+    ``loc``, which costs about a millisecond however few the rows (the findings of a rule are
+    few)."""
+    at = np.asarray(at)
     if at.dtype == bool:
         at = np.flatnonzero(at)
     if not len(at):
         return []
+    at = at.astype(np.intp, copy=False)
+    columns = ctx.coded()
     values = []
-    for array, categories in columns:
-        taken = array.take(at.astype(np.intp, copy=False)).tolist()
+    for array, categories in columns.values():
+        taken = array.take(at).tolist()
         values.append(taken if categories is None else
                       [categories[code] if code >= 0 else math.nan for code in taken])
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
-
-
-def _columns(ctx: Context) -> tuple[list[str], list[tuple]] | None:
-    """Each column of the cells as :func:`_values` reads it: a categorical's codes with its
-    categories, else its values; None when the cells' labels are not their positions."""
-    cells = ctx.cells
-    index = cells.index
-    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
-        return None
-    columns = []
-    for name in cells.columns:
-        column = cells[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            columns.append((column.cat.codes.to_numpy(), column.cat.categories.tolist()))
-        else:
-            columns.append((column.to_numpy(), None))
-    return list(cells.columns), columns
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def show_cell(row: dict, value) -> str:
@@ -105,34 +92,36 @@ def tolerance(ctx: Context, type_: str) -> float:
     return {"rate": s.rate_tolerance, "score": s.score_tolerance}.get(type_, s.money_tolerance)
 
 
-def _tolerances(ctx: Context, types: pd.Series) -> pd.Series:
-    """Each cell's tolerance by its type (categorical): looked up once per type, not per cell."""
-    if not isinstance(types.dtype, pd.CategoricalDtype):
-        return types.astype(str).map(lambda t: tolerance(ctx, t)).astype(float)
-    by_type = [tolerance(ctx, str(t)) for t in types.cat.categories]
-    codes = types.cat.codes.to_numpy()
-    tol = np.array(by_type, dtype=float)[codes] if by_type else np.zeros(len(codes))
-    return pd.Series(np.where(codes >= 0, tol, ctx.settings.money_tolerance), index=types.index)
+def _tolerances(ctx: Context) -> np.ndarray:
+    """Each cell's tolerance by its type: looked up once per type, not per cell."""
+    types, categories = ctx.coded()["type"]
+    if categories is None:
+        return np.array([tolerance(ctx, str(t)) for t in types.tolist()], dtype=float)
+    by_type = [tolerance(ctx, str(t)) for t in categories] + [ctx.settings.money_tolerance]
+    return np.array(by_type, dtype=float)[types]  # code -1 (no type): money's
 
 
-def recomputed_mismatch(ctx: Context, derived: pd.Series) -> pd.Index:
+def recomputed_mismatch(ctx: Context, derived) -> np.ndarray:
     """The derived cells (``derived``: a mask over the cells) whose number differs from the
-    recomputed one beyond the shown precision, as labels of the cells.
+    recomputed one beyond the shown precision, as positions of the cells.
 
     A blank cached value is not a mismatch (Excel and WPS recompute on opening); a blank
     recomputed value (a rate over a zero base) with a number in the cell is.
     """
-    part = ctx.cells.loc[derived, ["value", "expected", "type", "status", "as_typed"]]  # only what is compared
-    value, expected = numeric(part["value"]), numeric(part["expected"])
-    differs = (value - expected).abs() >= _tolerances(ctx, part["type"]) - 1e-12
+    at = np.flatnonzero(np.asarray(derived))
+    if not len(at):
+        return at
+    value, expected = ctx.numbers("value")[at], ctx.numbers("expected")[at]
+    has_value, has_expected = ~np.isnan(value), ~np.isnan(expected)
+    differs = np.abs(value - expected) >= ctx.shared(_tolerances)[at] - 1e-12
     # A blank recomputation (None) is a rate over a zero base; NaN means an input is unreadable,
     # which V002/V003 report — nothing to compare then.
-    is_none = pd.Series([v is None for v in part["expected"].tolist()], index=part.index, dtype=bool)
-    blank_expected = value.notna() & is_none & (part["status"] == "ok")
+    is_none = np.array([v is None for v in ctx.array("expected")[at].tolist()], dtype=bool)
+    blank_expected = has_value & is_none & ctx.mask(status="ok")[at]
     # A blank the form's own formula shows (a rate over a number typed as text) is a mismatch too.
-    blank_shown = pd.Series([v == "" for v in part["as_typed"].tolist()], index=part.index, dtype=bool)
-    blank_shown &= value.isna() & expected.notna() & (part["status"] != "error")
-    return part.index[(value.notna() & expected.notna() & differs) | blank_expected | blank_shown]
+    blank_shown = np.array([v == "" for v in ctx.array("as_typed")[at].tolist()], dtype=bool)
+    blank_shown &= ~has_value & has_expected & ~ctx.mask(status="error")[at]
+    return at[(has_value & has_expected & differs) | blank_expected | blank_shown]
 
 
 def typed_as_text(ctx: Context) -> dict[str, list[dict]]:
@@ -141,8 +130,7 @@ def typed_as_text(ctx: Context) -> dict[str, list[dict]]:
 
 
 def _texts(ctx: Context) -> dict[str, list[dict]]:
-    cells = ctx.cells
-    typed = (cells["kind"] == "input") & cells["as_typed"].notna().to_numpy()
+    typed = ctx.mask(kind="input") & np.array([not missing(v) for v in ctx.array("as_typed").tolist()], dtype=bool)
     out: dict[str, list[dict]] = {}
     for row in rows_at(ctx, typed):
         out.setdefault(row["workbook"], []).append(row)
@@ -166,7 +154,7 @@ def text_cause(ctx: Context, row: dict) -> tuple[str, str] | None:
             f" ({en}: the form's formulas do not count text as a number)")
 
 
-def mismatch_findings(ctx: Context, at: pd.Index, what_zh: str, what_en: str):
+def mismatch_findings(ctx: Context, at, what_zh: str, what_en: str):
     for row in rows_at(ctx, at):
         formula = row["has_formula"] is True
         zh_tail = "（公式的缓存值与重新计算的结果不符，文件可能未重新计算）" if formula else ""

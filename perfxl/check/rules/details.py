@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
+from perfxl.lazy import module
 
 from ..catalogue import rule
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, tolerance, wan_pair
+from .common import mismatch_findings, recomputed_mismatch, rows_at, tolerance, wan_pair
 
 if TYPE_CHECKING:
     from ..engine import Context
+
+np = module("numpy")
 
 
 @rule("D001", "detail-total-mismatch", "error", "支出明细各行之和不等于合计行")
@@ -38,8 +41,7 @@ def detail_total_mismatch(ctx: Context):
 
     **How to fix.** Insert rows inside the list (not below it) so the 合计 formula covers them.
     """
-    cells = ctx.cells
-    at = recomputed_mismatch(ctx, (cells["section"] == "list") & (cells["kind"] == "derived"))
+    at = recomputed_mismatch(ctx, ctx.mask(section="list", kind="derived"))
     yield from mismatch_findings(ctx, at, "合计应等于各明细行之和",
                                  "the total must equal the sum of the rows")
 
@@ -67,32 +69,27 @@ def detail_funds_disagree(ctx: Context):
 
     **How to fix.** Make the detail rows cover all of the spending in (4), or correct (4).
     """
+    expected, workbooks = ctx.numbers("expected"), ctx.array("workbook")
     for pair in ctx.profile.checks.get("equal", []):
-        left = ctx.cells.loc[ctx.cells["name"] == pair["left"], ["workbook", "expected", "type"]]
-        right = ctx.cells.loc[ctx.cells["name"] == pair["right"], ["workbook", "expected"]]
-        a = numeric(left.set_index("workbook")["expected"])
-        b = numeric(right.set_index("workbook")["expected"]).reindex(a.index)
-        tol = tolerance(ctx, left["type"].iloc[0]) if len(left) else 0
-        bad = a.notna() & b.notna() & ((a - b).abs() >= tol)
-        if not bad.any():
-            continue
-        flagged = a.index[bad]
-        rows = {row["workbook"]: row for row in rows_at(ctx, left.index[bad.to_numpy()])}
-        others = {row["workbook"]: row
-                  for row in rows_at(ctx, right.index[right["workbook"].isin(flagged).to_numpy()])}
-        for wb in flagged:
-            row, other = rows[wb], others[wb]
-            wan = wan_pair(float(a[wb]), float(b[wb]))  # one of them typed in 万元
+        left, right = (np.flatnonzero(ctx.mask(name=pair[side])) for side in ("left", "right"))
+        theirs = dict(zip(workbooks[right].tolist(), right.tolist(), strict=True))
+        tol = tolerance(ctx, ctx.array("type")[left[0]]) if len(left) else 0
+        pairs = [(i, theirs[wb]) for i, wb in zip(left.tolist(), workbooks[left].tolist(), strict=True)
+                 if wb in theirs and abs(expected[i] - expected[theirs[wb]]) >= tol]  # False for NaN
+        for i, j in pairs:
+            row, other = rows_at(ctx, [i, j])
+            a, b = float(expected[i]), float(expected[j])
+            wan = wan_pair(a, b)  # one of them typed in 万元
             yield ctx.finding(
                 row,
-                f"{row['label']} {show(a[wb], row['type'])} 与{other['label']}"
-                f"（{other['sheet']}!{other['cell']}）{show(b[wb], other['type'])} 不一致，"
-                f"相差 {show(a[wb] - b[wb], row['type'])}"
-                + (f"，{'前者' if abs(a[wb]) < abs(b[wb]) else '后者'}疑似以万元填写" if wan else ""),
-                f"{row['label']} {show(a[wb], row['type'])} differs from {other['label']} "
-                f"({other['sheet']}!{other['cell']}) {show(b[wb], other['type'])}"
+                f"{row['label']} {show(a, row['type'])} 与{other['label']}"
+                f"（{other['sheet']}!{other['cell']}）{show(b, other['type'])} 不一致，"
+                f"相差 {show(a - b, row['type'])}"
+                + (f"，{'前者' if abs(a) < abs(b) else '后者'}疑似以万元填写" if wan else ""),
+                f"{row['label']} {show(a, row['type'])} differs from {other['label']} "
+                f"({other['sheet']}!{other['cell']}) {show(b, other['type'])}"
                 + ("; one of them looks typed in 万元" if wan else ""),
-                expected=show(b[wb], other["type"]), actual=show(a[wb], row["type"]),
+                expected=show(b, other["type"]), actual=show(a, row["type"]),
                 hint_zh="明细应完整列出全部实际支出。",
                 hint_en="The detail must break down all of the spending.",
             )

@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
+from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
 from ..catalogue import rule
@@ -19,17 +20,17 @@ from .common import is_number, rows_at
 if TYPE_CHECKING:
     from ..engine import Context
 
+np = module("numpy")
+
 
 def _figures(ctx: Context, names: dict[str, str]) -> list[dict]:
     """One dict per workbook: each named figure (the recomputed value of a derived cell, the
     value of an input), with ``<key>_raw``, ``<key>_status`` and ``<key>_at`` (where it is)."""
-    cells = ctx.cells
-    part = cells.loc[cells["name"].isin(list(names.values())),
-                     ["workbook", "name", "value", "expected", "kind", "status", "raw"]]
+    where = np.flatnonzero(ctx.mask(name=list(names.values())))
+    columns = [ctx.array(c)[where].tolist() for c in ("workbook", "name", "value", "expected", "kind", "status", "raw")]
     key_of = {name: key for key, name in names.items()}
     out: dict[str, dict] = {}
-    for at, wb, name, value, expected, kind, status, raw in zip(
-            part.index.tolist(), *(part[c].tolist() for c in part.columns), strict=True):
+    for at, wb, name, value, expected, kind, status, raw in zip(where.tolist(), *columns, strict=True):
         row = out.setdefault(wb, {})
         key = key_of[name]
         if key in row:  # a name twice in one workbook: the first counts

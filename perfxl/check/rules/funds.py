@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
 from perfxl.lazy import module
 
 from ..catalogue import rule
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at
+from .common import mismatch_findings, recomputed_mismatch, rows_at
 
 if TYPE_CHECKING:
     from ..engine import Context
 
-pd = module("pandas")
+np = module("numpy")
 
 
-def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:
+def _grid_derived(ctx: Context, by_row_formula: bool) -> np.ndarray:
     """Which cells are the grid's derived ones of one kind (a mask over the cells)."""
     profile = ctx.profile
     keys = set()
@@ -28,7 +29,7 @@ def _grid_derived(ctx: Context, by_row_formula: bool) -> pd.Series:
                 by_column = rule is not None and rule.formula is c.formula and rule.axis == "row"
                 if rule is not None and not rule.blank and by_column != by_row_formula:
                     keys.add(f"{block.key}_{r.key}_{c.key}")
-    return ctx.cells["name"].isin(keys)
+    return ctx.mask(name=keys)
 
 
 @rule("F001", "funds-derived-mismatch", "error", "资金结余、到位率等派生数与投入数推算结果不符")
@@ -111,9 +112,8 @@ def negative_amount(ctx: Context):
 
     **How to fix.** Type the amount without a sign; explain refunds in the text.
     """
-    cells = ctx.cells
-    value = numeric(cells.loc[(cells["kind"] == "input") & (cells["type"] == "money"), "value"])
-    for row in rows_at(ctx, value.index[value < 0]):
+    negative = ctx.mask(kind="input", type="money") & (ctx.numbers("value") < 0)
+    for row in rows_at(ctx, negative):
         amount = show(row["value"], "money", row.get("unit") or "")
         yield ctx.finding(
             row, f"{row['label']}为负数 {amount}",
@@ -129,30 +129,22 @@ def _over(ctx: Context, check: str) -> list[tuple[dict, float, float, dict]]:
     found = []
     tol = ctx.settings.money_tolerance
     for pair in ctx.profile.checks.get(check, []):
-        amount, at = _figure(ctx, pair["amount"])
-        limit, limit_at = _figure(ctx, pair["limit"])
-        limit = limit.reindex(amount.index)
-        bad = amount.notna() & limit.notna() & (amount - limit >= tol - 1e-12)
-        if not bad.any():
-            continue
-        flagged = amount.index[bad]
-        others = {r["workbook"]: r for r in rows_at(ctx, limit_at[limit_at.index.isin(flagged)].to_numpy())}
-        for row in rows_at(ctx, at[bad.to_numpy()].to_numpy()):
-            wb = row["workbook"]
-            found.append((row, float(amount[wb]), float(limit[wb]), others[wb]))
+        limits = _figure(ctx, pair["limit"])
+        for wb, (amount, at) in _figure(ctx, pair["amount"]).items():
+            limit, limit_at = limits.get(wb, (math.nan, None))
+            if amount - limit >= tol - 1e-12:  # False where either is unknown (NaN)
+                row, other = rows_at(ctx, [at, limit_at])
+                found.append((row, amount, limit, other))
     return found
 
 
-def _figure(ctx: Context, name: str) -> tuple[pd.Series, pd.Series]:
-    """One named figure per workbook as the form defines it (a derived one recomputed), and
-    where its cell is among the cells, both indexed by workbook."""
-    part = ctx.cells.loc[ctx.cells["name"] == name, ["workbook", "value", "expected", "kind"]]
-    derived = (part["kind"] == "derived").to_numpy()
-    value = numeric(part["value"]).to_numpy().copy()
-    value[derived] = numeric(part["expected"]).to_numpy()[derived]
-    workbooks = part["workbook"].astype(str).to_numpy()
-    return (pd.Series(value, index=workbooks, dtype=float),
-            pd.Series(part.index.to_numpy(), index=workbooks))
+def _figure(ctx: Context, name: str) -> dict[str, tuple[float, int]]:
+    """One named figure per workbook as the form defines it (a derived one recomputed, NaN when
+    it is no number), with where its cell is among the cells."""
+    at = np.flatnonzero(ctx.mask(name=name))
+    value = np.where(ctx.mask(kind="derived")[at], ctx.numbers("expected")[at], ctx.numbers("value")[at])
+    return {wb: (v, i) for wb, v, i in zip(ctx.array("workbook")[at].tolist(), value.tolist(), at.tolist(),
+                                            strict=True)}
 
 
 def _exceeds(ctx: Context, check: str, zh: str, en: str, hint_zh: str, hint_en: str, skip=frozenset()):

@@ -10,12 +10,13 @@ weights are data.  :func:`indicator_rows` reads every workbook's rows once for a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from perfxl.lazy import module
 from perfxl.targets import (
+    BLANK,
     EQUAL,
     POSITIVE,
     QUALITATIVE,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from ..engine import Context
 
-pd = module("pandas")
+np = module("numpy")
 QUANTITATIVE = (POSITIVE, REVERSE, EQUAL)
 NATURE_WORDS = {POSITIVE: "正向", REVERSE: "反向", EQUAL: "等于", QUALITATIVE: "定性"}
 
@@ -55,8 +56,8 @@ class Row:
     level2: str = ""
     level1_at: int | None = None  # the cell the (filled-down) label was written in
     level2_at: int | None = None
-    target: Measure = field(default_factory=lambda: read_measure(None))
-    actual: Measure = field(default_factory=lambda: read_measure(None))
+    target: Measure = BLANK  # (immutable: shared)
+    actual: Measure = BLANK
     nature: str = ""
     weight: float = math.nan
     score: float = math.nan
@@ -85,42 +86,52 @@ def _read_rows(ctx: Context) -> list[Row]:
         return []
     scoring = ctx.profile.scoring
     role_of = {c.key: c.role for c in block.columns}
-    cells = ctx.cells
-    part = cells.loc[(cells["block"] == block.key) & (cells["item"] >= 0),
-                     ["workbook", "item", "column", "value", "status"]]
+    part = np.flatnonzero(ctx.mask(block=block.key) & (ctx.array("item") >= 0))
+    rows = _rows_by_cell(ctx, role_of, part)
+    natures = {normalize(k): v for c in block.columns if c.role == "nature" for k, v in c.natures.items()}
+    out = []
+    last: dict[str, tuple] = {}
+    for row in rows:  # in the cells' order: each workbook's items in turn
+        wb = row.workbook
+        previous = last.get(wb, ("", None, "", None))
+        status = row.status
+        if status.get("level1") == "ok":
+            row.level1, row.level1_at = row.text["level1"], row.cells["level1"]
+            row.level2, row.level2_at = "", None  # a new 一级 starts its own 二级
+        else:
+            row.level1, row.level1_at = previous[0], previous[1]
+        if status.get("level2") == "ok":
+            row.level2, row.level2_at = row.text["level2"], row.cells["level2"]
+        elif status.get("level1") != "ok":
+            row.level2, row.level2_at = previous[2], previous[3]
+        last[wb] = (row.level1, row.level1_at, row.level2, row.level2_at)
+        if "ok" not in (status.get("name"), status.get("target"), status.get("actual"), status.get("weight"),
+                        status.get("score")):
+            continue  # a label row of the blank form, not an indicator
+        _read_measures(row, natures, scoring)
+        out.append(row)
+    return out
+
+
+def _rows_by_cell(ctx: Context, role_of: dict[str, str], part) -> list[Row]:
+    """The rows of the list (``part``: its cells' positions), cell by cell, in the order their
+    first cells come."""
     rows: dict[tuple, Row] = {}
-    for at, wb, item, column, value, status in zip(part.index.tolist(), part["workbook"].tolist(),
-                                                   part["item"].tolist(), part["column"].tolist(),
-                                                   part["value"].tolist(), part["status"].tolist(), strict=True):
+    for at, wb, item, column, value, status in zip(part.tolist(), *(ctx.array(c)[part].tolist() for c in (
+            "workbook", "item", "column", "value", "status")), strict=True):
         row = rows.get((wb, item))
         if row is None:
             row = rows[(wb, item)] = Row(wb, item, {}, {}, {})
         role = role_of.get(column, "")
         row.cells[role] = at
         row.status[role] = status
-        row.text[role] = _text(value) if status == "ok" else ""
-        if role in ("weight", "score") and status == "ok" and is_number(value):
+        if status != "ok":
+            row.text[role] = ""
+            continue
+        row.text[role] = value.strip() if type(value) is str else _text(value)
+        if role in ("weight", "score") and is_number(value):
             setattr(row, role, float(value))
-    natures = {normalize(k): v for c in block.columns if c.role == "nature" for k, v in c.natures.items()}
-    out = []
-    last: dict[str, tuple] = {}
-    for (wb, _), row in rows.items():  # in the cells' order: each workbook's items in turn
-        previous = last.get(wb, ("", None, "", None))
-        if row.has("level1"):
-            row.level1, row.level1_at = row.text["level1"], row.cells["level1"]
-            row.level2, row.level2_at = "", None  # a new 一级 starts its own 二级
-        else:
-            row.level1, row.level1_at = previous[0], previous[1]
-        if row.has("level2"):
-            row.level2, row.level2_at = row.text["level2"], row.cells["level2"]
-        elif not row.has("level1"):
-            row.level2, row.level2_at = previous[2], previous[3]
-        last[wb] = (row.level1, row.level1_at, row.level2, row.level2_at)
-        if not any(row.has(r) for r in ("name", "target", "actual", "weight", "score")):
-            continue  # a label row of the blank form, not an indicator
-        _read_measures(row, natures, scoring)
-        out.append(row)
-    return out
+    return list(rows.values())
 
 
 def _text(value) -> str:
@@ -408,9 +419,7 @@ def _weight_cell(ctx: Context, workbooks) -> dict:
     """Each workbook's 总分（分值） cell, where weight totals are reported."""
     block = block_of(ctx)
     name = f"{block.key}_total_weight"
-    cells = ctx.cells
-    at = cells.index[(cells["name"] == name) & cells["workbook"].isin(list(workbooks))]
-    return {row["workbook"]: row for row in rows_at(ctx, at)}
+    return {row["workbook"]: row for row in rows_at(ctx, ctx.mask(name=name, workbook=list(workbooks)))}
 
 
 @rule("I006", "weights-total", "error", "各项绩效指标分值合计不等于表样规定的分数（全国表样为 90 分）")
@@ -440,15 +449,13 @@ def weights_total(ctx: Context):
     sums: dict[str, float] = {}
     for row in indicator_rows(ctx):
         sums[row.workbook] = sums.get(row.workbook, 0.0) + (row.weight if is_number(row.weight) else 0.0)
-    cells = ctx.cells
-    workbooks = cells["workbook"].unique().tolist()
-    for wb in workbooks:
+    for wb in ctx.workbooks():
         sums.setdefault(wb, 0.0)
     block = block_of(ctx)
     weight = block.role("weight").key if block is not None and block.role("weight") else None
     # a list whose 分值 column was not found (typed by hand: L001 says so) has no known sum, not 0
-    unknown = set(cells.loc[(cells["block"] == block.key) & (cells["column"] == weight)
-                            & (cells["status"] == "missing"), "workbook"].tolist()) if weight else set()
+    unknown = set(ctx.array("workbook")[ctx.mask(block=block.key, column=weight, status="missing")].tolist()
+                  ) if weight else set()
     bad = [wb for wb, total in sums.items()
            if wb not in unknown and abs(total - scoring.weights_total) > ctx.settings.score_tolerance]
     where = _weight_cell(ctx, bad)
@@ -546,9 +553,7 @@ def indicator_total_mismatch(ctx: Context):
 
     **How to fix.** Keep the template's sums; correct the rows.
     """
-    cells = ctx.cells
-    totals = (cells["section"] == "indicators") & (cells["kind"] == "derived") & (cells["type"] == "score")
-    at = recomputed_mismatch(ctx, totals)
+    at = recomputed_mismatch(ctx, ctx.mask(section="indicators", kind="derived", type="score"))
     yield from mismatch_findings(ctx, at, "应等于各项指标之和加预算执行率部分",
                                  "it must equal the rows' sum plus the execution rate's part")
 
@@ -617,12 +622,10 @@ def instruction_text_left(ctx: Context):
     if scoring is None or not scoring.instructions:
         return
     marks = {normalize(t).rstrip(":：") for t in scoring.instructions}
-    cells = ctx.cells
-    texts = cells.loc[(cells["type"] == "text") & (cells["status"] == "ok"), ["value"]]
-    values = texts["value"].tolist()
+    texts = np.flatnonzero(ctx.mask(type="text", status="ok"))
+    values = ctx.array("value")[texts].tolist()
     seen = {v: normalize(str(v)).rstrip(":：") in marks for v in set(values)}
-    hits = texts.index[[seen[v] for v in values]]
-    for row in rows_at(ctx, hits):
+    for row in rows_at(ctx, texts[[seen[v] for v in values]]):
         name = row["name"] if row["item"] < 0 else f"{row['name']}#{row['item'] + 1}"
         yield ctx.finding(
             row, f"{row['label']}只填了模板的说明文字“{row['value']}”",

@@ -12,105 +12,75 @@ from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 
 from ..catalogue import rule
-from .common import WAN, is_number, numeric, rows_at, wan_pair
+from .common import WAN, is_number, rows_at, wan_pair
 
 if TYPE_CHECKING:
     from ..engine import Context
 
 np = module("numpy")
-pd = module("pandas")
 
 
-def _leaves(ctx: Context) -> pd.DataFrame:
-    """Leaf scores with their explanation beside them (one row per leaf per workbook): workbook,
-    max, status, value, the note's status and the score as a number; indexed as the cells."""
+class _Cells:
+    """Some of the cells (``at``: their positions among the cells) with a few of their columns
+    as arrays, one entry per cell."""
+
+    def __init__(self, ctx: Context, at, **columns):
+        self.at = at
+        self.workbook = ctx.array("workbook")[at]
+        for name, values in columns.items():
+            setattr(self, name, values)
+
+
+def _leaves(ctx: Context) -> _Cells:
+    """Leaf scores with their explanation beside them (one per leaf per workbook): workbook,
+    max, status, the score as a number and the note's status (NaN where there is none)."""
     return ctx.shared(_leaf_scores)
 
 
-def _leaf_scores(ctx: Context) -> pd.DataFrame:
-    cells = ctx.cells
-    if not ctx.profile.has_tree:  # a form whose units list their own indicators: the I rules
-        return cells.loc[cells.index[:0], ["workbook", "indicator", "max", "status", "value"]].assign(
-            note_status=pd.Series(dtype=object), score=pd.Series(dtype=float))
-    tree = ctx.profile.tree
-    part = (cells["section"] == "tree") & (cells["kind"] == "input")
-    scores = cells.loc[part & (cells["column"] == tree.score_column.key),
-                       ["workbook", "indicator", "max", "status", "value"]]
-    explains = [c.key for c in tree.columns if c.explains]
-    if explains:
-        notes = cells.loc[part & (cells["column"] == explains[0]), ["workbook", "indicator", "status"]]
-        note_status = _looked_up(scores, notes)
-        if note_status is None:  # as pandas has it for repeated keys
-            notes = notes.set_index(["workbook", "indicator"])
-            key = pd.MultiIndex.from_arrays([scores["workbook"], scores["indicator"]])
-            note_status = notes["status"].reindex(key).to_numpy()
-        scores = scores.assign(note_status=note_status)
-    else:
-        scores["note_status"] = "ok"
-    scores["score"] = numeric(scores["value"])
-    return scores
+def _leaf_scores(ctx: Context) -> _Cells:
+    tree = ctx.profile.tree if ctx.profile.has_tree else None  # else the units list their own: I rules
+    at = np.flatnonzero(ctx.mask(section="tree", kind="input", column=tree.score_column.key)) if tree \
+        else np.zeros(0, dtype=np.intp)
+    leaves = _Cells(ctx, at, max=ctx.array("max")[at], status=ctx.array("status")[at],
+                    score=ctx.numbers("value")[at], note_status=np.full(len(at), "ok", dtype=object))
+    explains = [c.key for c in tree.columns if c.explains] if tree else []
+    if explains:  # each score's note, found by workbook and indicator
+        notes = np.flatnonzero(ctx.mask(section="tree", kind="input", column=explains[0]))
+        indicator = ctx.array("indicator")
+        status_of: dict[tuple, str] = {}
+        for wb, key, status in zip(ctx.array("workbook")[notes].tolist(), indicator[notes].tolist(),
+                                   ctx.array("status")[notes].tolist(), strict=True):
+            status_of.setdefault((wb, key), status)
+        leaves.note_status = np.array([status_of.get(key, math.nan) for key in zip(
+            leaves.workbook.tolist(), indicator[at].tolist(), strict=True)], dtype=object)
+    return leaves
 
 
-def _looked_up(scores: pd.DataFrame, notes: pd.DataFrame) -> np.ndarray | None:
-    """Each score's note's status, the note found by workbook and indicator (NaN where there is
-    none); None when a workbook has two notes for one indicator."""
-    wanted, have = _codes(scores), _codes(notes)
-    if wanted is not None and have is not None:  # rows of the same cells: the codes make the keys
-        order = np.argsort(have, kind="stable")
-        have = have[order]
-        if len(have) > 1 and (have[1:] == have[:-1]).any():
-            return None
-        if not len(have):
-            return np.array([math.nan] * len(wanted), dtype=object)
-        at = np.minimum(np.searchsorted(have, wanted), len(have) - 1)
-        statuses = notes["status"].cat.categories.tolist()
-        status = notes["status"].cat.codes.to_numpy()[order][at].tolist()
-        return np.array([statuses[c] if hit else math.nan
-                         for c, hit in zip(status, (have[at] == wanted).tolist(), strict=True)], dtype=object)
-    keys = list(zip(notes["workbook"].tolist(), notes["indicator"].tolist(), strict=True))
-    status_of = dict(zip(keys, notes["status"].tolist(), strict=True))
-    if len(status_of) != len(keys):
-        return None
-    wanted = zip(scores["workbook"].tolist(), scores["indicator"].tolist(), strict=True)
-    return np.array([status_of.get(k, math.nan) for k in wanted], dtype=object)
-
-
-def _codes(frame: pd.DataFrame) -> np.ndarray | None:
-    """Each row's (workbook, indicator) as one number, from the categories' codes; None unless
-    both are categorical and known (a missing indicator is looked up by value)."""
-    columns = frame["workbook"], frame["indicator"]
-    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
-        return None
-    workbook, indicator = (c.cat.codes.to_numpy(np.int64) for c in columns)
-    if (workbook < 0).any() or (indicator < 0).any():
-        return None
-    return workbook * len(columns[1].cat.categories) + indicator
-
-
-def _problem_rows(ctx: Context) -> pd.DataFrame:
+def _problem_rows(ctx: Context) -> _Cells:
     """The cells of the list where the unit writes its problems (the list that `explains`):
-    workbook, item, col, status and raw, indexed as the cells."""
+    workbook, item, col, status and raw."""
     return ctx.shared(_problem_cells)
 
 
-def _problem_cells(ctx: Context) -> pd.DataFrame:
+def _problem_cells(ctx: Context) -> _Cells:
     keys = [b.key for b in ctx.profile.blocks("list") if b.explains]
-    cells = ctx.cells
-    return cells.loc[cells["block"].isin(keys) & (cells["item"] >= 0), ["workbook", "item", "col", "status", "raw"]]
+    at = np.flatnonzero(ctx.mask(block=keys) & (ctx.array("item") >= 0))
+    return _Cells(ctx, at, item=ctx.array("item")[at], col=ctx.array("col")[at],
+                  status=ctx.array("status")[at], raw=ctx.array("raw")[at])
 
 
-def _is_placeholder(ctx: Context) -> pd.Series:
+def _is_placeholder(ctx: Context) -> np.ndarray:
     """Which of the problem rows (:func:`_problem_rows`) hold only 无, / or the like."""
     return ctx.shared(_placeholders)
 
 
-def _placeholders(ctx: Context) -> pd.Series:
+def _placeholders(ctx: Context) -> np.ndarray:
     rows = _problem_rows(ctx)
     marks = {normalize_text(p) for p in ctx.settings.placeholders}
     # The same few texts recur across a county's workbooks: each distinct one is looked at once.
-    raw = rows["raw"].tolist()
+    raw = rows.raw.tolist()
     marked = {v: normalize_text(str(v)).strip("。.，, ") in marks for v in set(raw)}
-    return (rows["status"] == "na") | pd.Series([marked[v] for v in raw], index=rows.index, dtype=bool)
+    return (rows.status == "na") | np.array([marked[v] for v in raw], dtype=bool)
 
 
 @rule("P001", "problems-missing", "warning", "有失分但“存在问题及改进意见”未填写")
@@ -139,21 +109,20 @@ def problems_missing(ctx: Context):
     **How to fix.** Write the main problems behind the deductions and the improvement plan.
     """
     leaves = _leaves(ctx)
-    lost = (leaves["max"].astype(float) - leaves["score"].fillna(0)).groupby(
-        leaves["workbook"]).sum()
+    points: dict[str, list[float]] = {}  # each workbook's points not awarded, leaf by leaf
+    for wb, top, score in zip(leaves.workbook.tolist(), leaves.max.tolist(), leaves.score.tolist(), strict=True):
+        points.setdefault(wb, []).append(top - (0.0 if math.isnan(score) else score))
+    lost = {wb: math.fsum(p for p in lost if not math.isnan(p)) for wb, lost in points.items()}
     rows = _problem_rows(ctx)
-    real = rows[(rows["status"] == "ok") & ~_is_placeholder(ctx)]
-    # (not real.groupby(...).size().reindex(lost.index): pandas 3 fails to reindex a categorical
-    # index of more than 127 workbooks by one built from fewer codes, e.g. when none wrote a problem)
-    written = set(real["workbook"].tolist())
-    has_problem = pd.Series([wb in written for wb in lost.index.tolist()], index=lost.index, dtype=bool)
-    flagged = lost.index[(lost > ctx.settings.score_tolerance) & ~has_problem]
-    firsts = rows[rows["workbook"].isin(flagged)].sort_values(["item", "col"]).groupby("workbook").head(1)
-    first = {row["workbook"]: row for row in rows_at(ctx, firsts.index)}  # where it goes
-    for wb in flagged:
-        if wb not in first:
+    written = set(rows.workbook[(rows.status == "ok") & ~_is_placeholder(ctx)].tolist())
+    first: dict[str, tuple] = {}  # where it goes: each workbook's first problem cell, (item, col, position)
+    for wb, *place in zip(rows.workbook.tolist(), rows.item.tolist(), rows.col.tolist(), rows.at.tolist(),
+                          strict=True):
+        first[wb] = min(first.get(wb, tuple(place)), tuple(place))
+    for wb in sorted(lost):
+        if lost[wb] <= ctx.settings.score_tolerance or wb in written or wb not in first:
             continue
-        row = first[wb]
+        row = rows_at(ctx, [first[wb][2]])[0]
         yield ctx.finding(
             row, f"共有 {lost[wb]:g} 分未得，但“存在问题及改进意见”未填写任何问题",
             f"{lost[wb]:g} points were not awarded but no problem is written",
@@ -188,11 +157,11 @@ def deduction_unexplained(ctx: Context):
     **How to fix.** Explain the score, or write why the indicator does not apply.
     """
     leaves = _leaves(ctx)
-    silent = leaves["note_status"].isin(["blank", "na"])
-    blank = leaves["score"].isna() & (leaves["status"] == "blank")
-    short = leaves["score"] < leaves["max"].astype(float) - ctx.settings.score_tolerance
-    flagged = leaves[silent & (blank | short)]
-    for row, score in zip(rows_at(ctx, flagged.index), flagged["score"].tolist(), strict=True):
+    silent = np.array([s in ("blank", "na") for s in leaves.note_status.tolist()], dtype=bool)
+    blank = np.isnan(leaves.score) & (leaves.status == "blank")
+    short = leaves.score < leaves.max - ctx.settings.score_tolerance
+    flagged = silent & (blank | short)
+    for row, score in zip(rows_at(ctx, leaves.at[flagged]), leaves.score[flagged].tolist(), strict=True):
         row["score"] = score
         if is_number(row["score"]):
             zh = f"{row['label'].split('（')[0]}得 {row['score']:g} 分（满分 {row['max']:g}），未说明扣分原因"
@@ -233,24 +202,23 @@ def full_marks_low_rate(ctx: Context):
     **How to fix.** Deduct points, or explain why the rate does not reflect a shortfall.
     """
     seen = set()  # (workbook, score): one finding a score, the first link that flags it
+    workbooks, value, expected, top = ctx.array("workbook"), ctx.numbers("value"), ctx.numbers("expected"), \
+        ctx.array("max")
     for link in ctx.profile.checks.get("full_marks", []):
-        cells = ctx.cells.loc[ctx.cells["name"] == link["score"], ["workbook", "value", "max"]]
-        score = cells.set_index("workbook")
-        rate = numeric(ctx.per_workbook(link["rate"], "expected")).reindex(score.index)
-        full = numeric(score["value"]) >= score["max"].astype(float) - 1e-9
-        never = pd.Series(False, index=rate.index)
-        low = rate < ctx.settings.full_marks_rate if link.get("below", True) else never
-        above = link.get("above")
-        high = rate > float(above) + ctx.settings.rate_tolerance if above is not None else never
-        rate_label = ctx.cells.loc[ctx.cells["name"] == link["rate"], "label"].iloc[0]
-        flagged = (full & (low | high)).to_numpy()
-        for row in rows_at(ctx, cells.index[flagged]):
-            wb = row["workbook"]
-            if (wb, link["score"]) in seen:
+        at, rate_at = (np.flatnonzero(ctx.mask(name=link[key])) for key in ("score", "rate"))
+        rates = dict(zip(workbooks[rate_at].tolist(), expected[rate_at].tolist(), strict=True))
+        below, above = link.get("below", True), link.get("above")
+        rate_label = ctx.array("label")[rate_at[0]]
+        for i in at[value[at] >= top[at] - 1e-9].tolist():  # full marks
+            wb = workbooks[i]
+            rate = rates.get(wb, math.nan)
+            high = above is not None and rate > float(above) + ctx.settings.rate_tolerance
+            if not (high or (below and rate < ctx.settings.full_marks_rate)) or (wb, link["score"]) in seen:
                 continue
             seen.add((wb, link["score"]))
-            shown = show(rate[wb], "rate")
-            how = f"为 {shown}，超过了 {show(float(above), 'rate')}" if high[wb] else f"只有 {shown}"
+            row = rows_at(ctx, [i])[0]
+            shown = show(rate, "rate")
+            how = f"为 {shown}，超过了 {show(float(above), 'rate')}" if high else f"只有 {shown}"
             yield ctx.finding(
                 row, f"{row['label']}给了满分，但{rate_label}{how}",
                 f"full marks on {row['label']} while {rate_label} is {shown}",
@@ -281,10 +249,8 @@ def perfect_score(ctx: Context):
 
     **How to fix.** Re-examine each indicator; attach evidence for full marks.
     """
-    cells = ctx.cells
-    totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["max", "expected"]]
-    top = totals["max"].astype(float)
-    for row in rows_at(ctx, totals.index[numeric(totals["expected"]) >= top - 1e-9]):
+    perfect = ctx.mask(indicator="total", type="score") & (ctx.numbers("expected") >= ctx.array("max") - 1e-9)
+    for row in rows_at(ctx, perfect):
         yield ctx.finding(row, "自评满分（每项指标均为满分），请核实是否流于形式",
                           "a perfect score: every indicator at full marks",
                           expected="< 100 或附佐证材料", actual=show(row["expected"]),
@@ -313,8 +279,11 @@ def placeholder_problem(ctx: Context):
     **How to fix.** Write the real problems, or leave the rows empty and explain why.
     """
     rows = _problem_rows(ctx)
-    marked = rows[_is_placeholder(ctx)].sort_values(["col"])
-    for row in rows_at(ctx, marked.groupby(["workbook", "item"]).head(1).index):
+    first: dict[tuple, tuple] = {}  # each problem row's first cell holding a placeholder: (col, position)
+    for wb, item, *place in zip(*(c[_is_placeholder(ctx)].tolist() for c in (rows.workbook, rows.item, rows.col,
+                                                                             rows.at)), strict=True):
+        first[(wb, item)] = min(first.get((wb, item), tuple(place)), tuple(place))
+    for row in rows_at(ctx, [at for _, at in sorted(first.values())]):
         yield ctx.finding(row, f"{row['label'].split('（')[0]}只填了“{row['raw']}”",
                           f"{row['label']} holds only the placeholder {row['raw']!r}",
                           expected="具体问题或留空并说明", actual=row["raw"],
@@ -351,10 +320,8 @@ def amount_in_text_disagrees(ctx: Context):
 
     **How to fix.** Make the text and the table agree.
     """
-    cells = ctx.cells
-    texts = (cells["type"] == "text") & (cells["status"] == "ok") & cells["section"].isin(["tree", "list"])
-    texts = texts.to_numpy(copy=True)
-    texts[texts] = ["元" in raw or "万" in raw for raw in cells["raw"][texts].tolist()]  # only texts naming money
+    texts = ctx.mask(type="text", status="ok", section=("tree", "list"))
+    texts[texts] = ["元" in raw or "万" in raw for raw in ctx.array("raw")[texts].tolist()]  # only texts naming money
     named = []  # (row, the amounts it names)
     for row in rows_at(ctx, texts):
         found = list(_AMOUNT.finditer(normalize_text(str(row["value"]))))
@@ -363,17 +330,16 @@ def amount_in_text_disagrees(ctx: Context):
     if not named:
         return
     # Every amount of the tables, of the workbooks whose texts name one.
-    money = cells.loc[(cells["type"] == "money") & cells["workbook"].isin({row["workbook"] for row, _ in named}),
-                      ["workbook", "value", "expected"]]
+    money = ctx.mask(type="money", workbook={row["workbook"] for row, _ in named})
     amounts: dict[str, list] = {}
     for column in ("value", "expected"):
-        for wb, amount in zip(money["workbook"].tolist(), money[column].tolist(), strict=True):
+        for wb, amount in zip(ctx.array("workbook")[money].tolist(), ctx.array(column)[money].tolist(), strict=True):
             kind = type(amount)  # is_number, with the common cases first
             if amount == amount if kind is float else kind is int or (kind is not str and is_number(amount)):
                 amounts.setdefault(wb, []).append(amount)
     by_wb = {wb: sorted(set(found)) for wb, found in amounts.items()}
     spent_name = ctx.profile.figures.get("spent_total", "")
-    spent = numeric(ctx.per_workbook(spent_name, "expected")) if spent_name else pd.Series(dtype=float)
+    spent = _by_workbook(ctx, spent_name) if spent_name else {}
     for row, found in named:
         for m in found:
             digits = m.group(2).replace(",", "")
@@ -402,11 +368,11 @@ def _beside_year(ctx: Context, role: str):
     key, year_key = ctx.profile.roles.get(role), ctx.profile.roles.get("year")
     if not key or not year_key:
         return
-    year_rows = ctx.cells.loc[ctx.cells["name"] == year_key, ["workbook", "value"]]
-    years = dict(zip(year_rows["workbook"].tolist(), year_rows["value"].tolist(), strict=True))
-    rows = ctx.cells.loc[ctx.cells["name"] == key, ["workbook", "value"]]
-    for at, wb, value in zip(rows.index.tolist(), rows["workbook"].tolist(), rows["value"].tolist(),
-                             strict=True):
+    workbooks, values = ctx.array("workbook"), ctx.array("value")
+    year_rows = ctx.mask(name=year_key)
+    years = dict(zip(workbooks[year_rows].tolist(), values[year_rows].tolist(), strict=True))
+    rows = np.flatnonzero(ctx.mask(name=key))
+    for at, wb, value in zip(rows.tolist(), workbooks[rows].tolist(), values[rows].tolist(), strict=True):
         year = years.get(wb)
         if is_number(year):
             yield at, value, int(year)
@@ -507,19 +473,19 @@ def amounts_in_wan(ctx: Context):
     **How to fix.** Type the amounts in 元 (2700000 for 270 万元).
     """
     units = ctx.profile.checks.get("units", {})
-    cells = ctx.cells
     in_yuan = [b.key for b in ctx.profile.blocks() if b.unit == "元"]
     below = units.get("wan_below")
     flagged = set()
     if below is not None and in_yuan:
-        money = cells.loc[(cells["kind"] == "input") & (cells["type"] == "money") & cells["block"].isin(in_yuan),
-                          ["workbook", "value"]]
-        amount = numeric(money["value"])
-        typed = amount.notna() & (amount != 0)
-        largest = amount.abs()[typed].groupby(money["workbook"][typed], observed=True).max()
-        small = largest.index[largest < float(below)]
-        firsts = money[typed & money["workbook"].isin(small)].groupby("workbook", observed=True).head(1)
-        for row in rows_at(ctx, firsts.index):
+        amount = ctx.numbers("value")
+        typed = np.flatnonzero(ctx.mask(kind="input", type="money", block=in_yuan) & ~np.isnan(amount) & (amount != 0))
+        largest: dict[str, float] = {}
+        first: dict[str, int] = {}  # each workbook's first amount typed
+        for wb, at, value in zip(ctx.array("workbook")[typed].tolist(), typed.tolist(),
+                                 np.abs(amount[typed]).tolist(), strict=True):
+            largest[wb] = max(largest.get(wb, value), value)
+            first.setdefault(wb, at)
+        for row in rows_at(ctx, [at for wb, at in first.items() if largest[wb] < float(below)]):
             flagged.add(row["workbook"])
             yield ctx.finding(
                 row, f"本项目的金额都小于 {float(below):,.0f} 元（如{row['label']}为 "
@@ -531,14 +497,13 @@ def amounts_in_wan(ctx: Context):
                 hint_en="Type amounts in yuan: 2700000 for 270 万元.",
             )
     for left, right in units.get("scaled", []):
-        a, b = (numeric(ctx.per_workbook(name, "expected")) for name in (left, right))
-        b = b.reindex(a.index)
-        pairs = [wb for wb in a.index[a.notna() & b.notna()]
-                 if wb not in flagged and wan_pair(float(a[wb]), float(b[wb]))]
+        a, b = (_by_workbook(ctx, name) for name in (left, right))
+        pairs = [wb for wb, x in a.items() if not math.isnan(x) and not math.isnan(b.get(wb, math.nan))
+                 and wb not in flagged and wan_pair(x, b[wb])]
         if not pairs:
             continue
-        labels = {r["workbook"]: r for r in rows_at(ctx, (cells["name"] == right) & cells["workbook"].isin(pairs))}
-        for row in rows_at(ctx, (cells["name"] == left) & cells["workbook"].isin(pairs)):
+        labels = {r["workbook"]: r for r in rows_at(ctx, ctx.mask(name=right, workbook=pairs))}
+        for row in rows_at(ctx, ctx.mask(name=left, workbook=pairs)):
             wb, other = row["workbook"], labels[row["workbook"]]
             small_is_left = abs(a[wb]) < abs(b[wb])
             at = row if small_is_left else other
@@ -552,3 +517,9 @@ def amounts_in_wan(ctx: Context):
                 hint_zh="以元为单位填写金额，如 270 万元填 2700000。",
                 hint_en="Type amounts in yuan: 2700000 for 270 万元.",
             )
+
+
+def _by_workbook(ctx: Context, name: str) -> dict[str, float]:
+    """A named figure's recomputed value in each workbook (NaN when it is no number)."""
+    at = ctx.mask(name=name)
+    return dict(zip(ctx.array("workbook")[at].tolist(), ctx.numbers("expected")[at].tolist(), strict=True))

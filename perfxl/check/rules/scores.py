@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from perfxl.findings import show
 
 from ..catalogue import rule
-from .common import mismatch_findings, numeric, recomputed_mismatch, rows_at, text_cause
+from .common import mismatch_findings, recomputed_mismatch, rows_at, text_cause
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -35,11 +36,9 @@ def score_out_of_range(ctx: Context):
 
     **How to fix.** Score within the printed maximum.
     """
-    cells = ctx.cells
-    leaves = cells.loc[(cells["type"] == "score") & (cells["kind"] == "input"), ["value", "max"]]
-    value = numeric(leaves["value"])
-    bad = (value < 0) | (value > leaves["max"].astype(float) + 1e-9)
-    for row in rows_at(ctx, leaves.index[bad]):
+    value = ctx.numbers("value")
+    bad = ctx.mask(type="score", kind="input") & ((value < 0) | (value > ctx.array("max") + 1e-9))
+    for row in rows_at(ctx, bad):
         yield ctx.finding(
             row,
             f"{row['label']}得分 {show(row['value'])} 超出 0–{row['max']:g} 分",
@@ -70,9 +69,7 @@ def score_sum_mismatch(ctx: Context):
 
     **How to fix.** Keep the roll-up formulas; correct the leaf scores.
     """
-    cells = ctx.cells
-    rollups = (cells["section"] == "tree") & (cells["kind"] == "derived") & (cells["type"] == "score")
-    at = recomputed_mismatch(ctx, rollups)
+    at = recomputed_mismatch(ctx, ctx.mask(section="tree", kind="derived", type="score"))
     yield from mismatch_findings(ctx, at, "应等于下级指标得分之和",
                                  "it must equal the sum of the scores under it")
 
@@ -99,16 +96,15 @@ def grade_mismatch(ctx: Context):
 
     **How to fix.** Keep the grade formula; it follows the total.
     """
-    cells = ctx.cells
-    grades = cells.loc[cells["type"] == "grade", ["value", "expected", "has_formula", "raw"]]
-    shown = grades["value"].fillna("").astype(str).str.replace(" ", "", regex=False)
-    expected = grades["expected"].fillna("").astype(str)
-    bad = (shown != expected) & (expected != "") & (shown != "")
-    # Legacy .xls: calamine gives a text formula's cached result as 0, and whether the cell
-    # still holds its formula cannot be told; only a text shown there is compared.
-    legacy_number = grades["has_formula"].isna() & grades["raw"].astype(str).str.fullmatch(r"-?\d+(\.\d+)?")
-    bad &= ~legacy_number
-    for row in rows_at(ctx, grades.index[bad]):
+    grades = rows_at(ctx, ctx.mask(type="grade"))
+    for row in grades:
+        shown, expected = _text(row["value"]).replace(" ", ""), _text(row["expected"])
+        if shown == expected or not expected or not shown:
+            continue
+        # Legacy .xls: calamine gives a text formula's cached result as 0, and whether the cell
+        # still holds its formula cannot be told; only a text shown there is compared.
+        if _missing(row["has_formula"]) and _NUMBER.fullmatch(str(row["raw"])):
+            continue
         cause = text_cause(ctx, row) or ("", "")
         yield ctx.finding(
             row, f"自评等次应为“{row['expected']}”，表中为“{row['value']}”{cause[0]}",
@@ -116,3 +112,15 @@ def grade_mismatch(ctx: Context):
             expected=row["expected"], actual=row["value"],
             hint_zh="等次按合计分数确定。", hint_en="The grade follows the total.",
         )
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _missing(value) -> bool:
+    return value is None or (type(value) is float and value != value)
+
+
+def _text(value) -> str:
+    """A value as ``fillna("").astype(str)`` makes it: "" when missing."""
+    return "" if _missing(value) else str(value)

@@ -9,12 +9,12 @@ from perfxl.lazy import module
 from perfxl.numbers import text_length
 
 from ..catalogue import rule
-from .common import rows_at
+from .common import missing, rows_at
 
 if TYPE_CHECKING:
     from ..engine import Context
 
-pd = module("pandas")
+np = module("numpy")
 
 
 @rule("T001", "required-missing", "error", "必填项未填写")
@@ -38,9 +38,7 @@ def required_missing(ctx: Context):
 
     **How to fix.** Fill the field.
     """
-    cells = ctx.cells
-    missing = (cells["required"] == True) & cells["status"].isin(["blank", "na"])  # noqa: E712
-    for row in rows_at(ctx, missing):
+    for row in rows_at(ctx, ctx.mask(required=True, status=("blank", "na"))):
         yield ctx.finding(row, f"必填项“{row['label']}”未填写",
                           f"the required field {row['label']} is empty",
                           actual=row["raw"] or "（空）", hint_zh="请填写。", hint_en="Fill it in.")
@@ -49,8 +47,7 @@ def required_missing(ctx: Context):
 def _invalid(ctx: Context, type_: str, zh: str, en: str, hint_zh: str, hint_en: str,
              expected: tuple[str, str] = ("", "")):
     """The cells of ``type_`` that do not parse; ``expected``: what is accepted (zh, en)."""
-    cells = ctx.cells
-    for row in rows_at(ctx, (cells["type"] == type_) & (cells["status"] == "invalid")):
+    for row in rows_at(ctx, ctx.mask(type=type_, status="invalid")):
         yield ctx.finding(row, f"{row['label']}“{row['raw']}”{zh}",
                           f"{row['label']} {row['raw']!r} {en}", actual=row["raw"],
                           expected=ctx.text(*expected), hint_zh=hint_zh, hint_en=hint_en)
@@ -140,15 +137,14 @@ def text_too_long(ctx: Context):
 
     **How to fix.** Shorten it; put the detail in an attached note (可另附详细补充说明).
     """
-    cells = ctx.cells
-    limited = cells["max_length"].notna() & (cells["status"] == "ok")
+    limits = ctx.array("max_length")
+    limited = np.flatnonzero(~np.isnan(limits) & ctx.mask(status="ok"))
     # Counted characters never exceed the text's length, so only texts longer than their
     # limit are counted (a county has tens of thousands of texts, a handful too long).
-    values, limits = cells["value"][limited], cells["max_length"][limited]
-    longer = [len(str(v)) > m for v, m in zip(values.tolist(), limits.tolist(), strict=True)]
-    lengths = values[longer].map(lambda v: text_length(str(v)))
-    over = lengths > limits[longer]
-    for row, n in zip(rows_at(ctx, over.index[over]), lengths[over], strict=True):
+    over = [(at, n) for at, v, m in zip(limited.tolist(), ctx.array("value")[limited].tolist(),
+                                        limits[limited].tolist(), strict=True)
+            if len(str(v)) > m and (n := text_length(str(v))) > m]
+    for row, (_, n) in zip(rows_at(ctx, [at for at, _ in over]), over, strict=True):
         limit = int(row["max_length"])
         yield ctx.finding(row, f"{row['label']}共 {n} 字，超过 {limit} 字的限制",
                           f"{row['label']} has {n} characters, over the limit of {limit}",
@@ -180,21 +176,19 @@ def too_many_rows(ctx: Context):
     for block in ctx.profile.blocks("list"):
         if block.max_rows is None:
             continue
-        part = ctx.cells.loc[(ctx.cells["block"] == block.key) & (ctx.cells["item"] >= 0),
-                             ["workbook", "item", "col", "status"]]
-        filled_rows = part[part["status"] == "ok"]
-        filled = filled_rows.groupby("workbook")["item"].nunique()
-        over = filled.index[filled > block.max_rows]
-        if not len(over):
-            continue
-        firsts = filled_rows[filled_rows["workbook"].isin(over)].sort_values(["item", "col"])
-        first = {row["workbook"]: row for row in rows_at(ctx, firsts.groupby("workbook").head(1).index)}
-        for wb in over:
-            row = first[wb]  # the first filled cell of the list
+        at = np.flatnonzero(ctx.mask(block=block.key, status="ok") & (ctx.array("item") >= 0))
+        filled: dict[str, set] = {}  # each workbook's filled items
+        first: dict[str, tuple] = {}  # and its first filled cell of the list: (item, col, where)
+        for wb, item, col, i in zip(ctx.array("workbook")[at].tolist(), ctx.array("item")[at].tolist(),
+                                    ctx.array("col")[at].tolist(), at.tolist(), strict=True):
+            filled.setdefault(wb, set()).add(item)
+            first[wb] = min(first.get(wb, (item, col, i)), (item, col, i))
+        for wb in sorted(wb for wb, items in filled.items() if len(items) > block.max_rows):
+            row, n = rows_at(ctx, [first[wb][2]])[0], len(filled[wb])
             yield ctx.finding(
-                row, f"填写了 {filled[wb]} 条，超过 {block.max_rows} 条的限制",
-                f"{filled[wb]} rows filled, over the limit of {block.max_rows}",
-                expected=f"≤ {block.max_rows} 条", actual=f"{filled[wb]} 条",
+                row, f"填写了 {n} 条，超过 {block.max_rows} 条的限制",
+                f"{n} rows filled, over the limit of {block.max_rows}",
+                expected=f"≤ {block.max_rows} 条", actual=f"{n} 条",
                 hint_zh="只列主要问题。", hint_en="List the main ones only.",
             )
 
@@ -222,13 +216,14 @@ def copies_disagree(ctx: Context):
     for key, f in ctx.profile.fields.items():
         if not f.same_as:
             continue
-        mine = ctx.per_workbook(key)
-        theirs = ctx.per_workbook(f.same_as).reindex(mine.index)
-        bad = [a != b and a != "" and b != ""
-               for a, b in zip(map(_squeezed, mine.tolist()), map(_squeezed, theirs.tolist()), strict=True)]
-        if not any(bad):
+        workbooks, values = ctx.array("workbook"), ctx.array("value")
+        at, there = (np.flatnonzero(ctx.mask(name=name)) for name in (key, f.same_as))
+        theirs = dict(zip(workbooks[there].tolist(), values[there].tolist(), strict=True))
+        bad = [wb for wb, value in zip(workbooks[at].tolist(), values[at].tolist(), strict=True)
+               if (a := _squeezed(value)) != (b := _squeezed(theirs.get(wb))) and a != "" and b != ""]
+        if not bad:
             continue
-        for row in rows_at(ctx, (ctx.cells["name"] == key) & ctx.cells["workbook"].isin(mine.index[bad])):
+        for row in rows_at(ctx, ctx.mask(name=key, workbook=bad)):
             other = theirs[row["workbook"]]
             yield ctx.finding(row, f"{row['label']}“{row['value']}”与封面的“{other}”不一致",
                               f"{row['label']} {row['value']!r} differs from the cover's "
@@ -262,7 +257,7 @@ def malformed_postcode(ctx: Context):
 
 def _squeezed(value) -> str:
     """A value as two copies are compared: its text without any whitespace ("" when blank)."""
-    return "" if value is None or pd.isna(value) else _SPACE.sub("", str(value))
+    return "" if missing(value) else _SPACE.sub("", str(value))
 
 
 _SPACE = re.compile(r"\s")

@@ -113,9 +113,9 @@ def _typed_over(ctx: Context) -> list[tuple[dict, bool]]:
 
 
 def _typed_over_cells(ctx: Context) -> list[tuple[dict, bool]]:
-    cells = ctx.cells
-    no_formula = (cells["kind"] == "derived") & (cells["has_formula"] == False)  # noqa: E712
-    no_formula &= ~ctx.typed_by_hand()  # typed by hand: there never was a formula (F, D, S check the figure)
+    no_formula = ctx.mask(kind="derived", has_formula=False)
+    # Typed by hand: there never was a formula (F, D, S check the figure).
+    no_formula &= ~ctx.mask(workbook=list(ctx.readings))
     return [(row, _same(ctx, row)) for row in rows_at(ctx, no_formula)]
 
 
@@ -154,9 +154,7 @@ def unparseable_number(ctx: Context):
 
     **How to fix.** Type the number alone, in 元 (or with 万元), e.g. `2700000`.
     """
-    cells = ctx.cells
-    invalid = (cells["status"] == "invalid") & cells["type"].isin(NUMERIC_TYPES)
-    for row in rows_at(ctx, invalid):
+    for row in rows_at(ctx, ctx.mask(status="invalid", type=NUMERIC_TYPES)):
         guess, why_zh, why_en = _guess(row["type"], row["raw"], row.get("unit") or "")
         maybe_zh = f"，可能是 {show_cell(row, guess)}{why_zh}" if guess is not None else ""
         maybe_en = f"; perhaps {show_cell(row, guess)}{why_en}" if guess is not None else ""
@@ -222,7 +220,7 @@ def error_value(ctx: Context):
 
     **How to fix.** Restore the formula from a fresh template, or type the missing input.
     """
-    for row in rows_at(ctx, ctx.cells["status"] == "error"):
+    for row in rows_at(ctx, ctx.mask(status="error")):
         shown = row["raw"] or (row["as_typed"] if str(row["as_typed"]).startswith("#") else "错误值")
         cause = text_cause(ctx, row) if row["kind"] == "derived" else None
         yield ctx.finding(
@@ -271,12 +269,10 @@ def number_stored_as_text(ctx: Context):
     texts = typed_as_text(ctx)
     if not texts:
         return
-    cells = ctx.cells
-    holding = cells.loc[(cells["kind"] == "derived") & (cells["has_formula"] == True)  # noqa: E712
-                        & cells["workbook"].isin(list(texts)), ["workbook", "name"]]
+    holding = ctx.mask(kind="derived", has_formula=True, workbook=list(texts))
     sources = formula_sources(ctx.profile)
     used: dict[str, set[str]] = {}
-    for wb, name in zip(holding["workbook"].tolist(), holding["name"].tolist(), strict=True):
+    for wb, name in zip(ctx.array("workbook")[holding].tolist(), ctx.array("name")[holding].tolist(), strict=True):
         used.setdefault(wb, set()).update(sources.get(name, ()))
     for wb, rows in texts.items():
         for row in rows:
@@ -328,8 +324,7 @@ def cached_result_unknown(ctx: Context):
 
     **How to fix.** Open the file in Excel or WPS and save it as .xlsx.
     """
-    cells = ctx.cells
-    skipped = (cells["kind"] == "derived") & (cells["status"] == "blank") & (cells["raw"] != "")
+    skipped = ctx.mask(kind="derived", status="blank") & (ctx.array("raw") != "")
     for row in rows_at(ctx, skipped):
         yield ctx.finding(
             row, f"{row['label']}在 .xls 中存为 {row['raw']}，而公式结果应为文字“{row['expected']}”："

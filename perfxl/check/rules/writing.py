@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from perfxl.lazy import module
 from perfxl.numbers import normalize_text
 from perfxl.targets import read_measure
 
@@ -16,6 +17,8 @@ from .common import is_number, rows_at
 
 if TYPE_CHECKING:
     from ..engine import Context
+
+np = module("numpy")
 
 
 @rule("T010", "goal-bare-number", "warning", "年度总体目标只写了一个数字")
@@ -42,11 +45,10 @@ def goal_bare_number(ctx: Context):
     names = ctx.profile.checks.get("descriptions", [])
     if not names:
         return
-    cells = ctx.cells
-    part = cells.loc[cells["name"].isin(names) & (cells["status"] == "ok"), ["value"]]
-    values = part["value"].tolist()
+    at = np.flatnonzero(ctx.mask(name=names, status="ok"))
+    values = ctx.array("value")[at].tolist()
     bare = {v: read_measure(v).kind == "number" for v in set(values)}
-    for row in rows_at(ctx, part.index[[bare[v] for v in values]]):
+    for row in rows_at(ctx, at[[bare[v] for v in values]]):
         yield ctx.finding(
             row, f"{row['label']}只写了“{row['value']}”，没有说明目标内容",
             f"{row['label']} is only the figure {row['value']!r}",
@@ -79,16 +81,16 @@ def points_lost_no_problems(ctx: Context):
     names = ctx.profile.checks.get("problems", [])
     if not names:
         return
-    cells = ctx.cells
-    totals = cells.loc[(cells["indicator"] == "total") & (cells["type"] == "score"), ["workbook", "expected", "max"]]
+    totals = ctx.mask(indicator="total", type="score")
     lost = {wb: float(top) - float(total) for wb, total, top in
-            zip(totals["workbook"].tolist(), totals["expected"].tolist(), totals["max"].tolist(), strict=True)
+            zip(ctx.array("workbook")[totals].tolist(), ctx.array("expected")[totals].tolist(),
+                ctx.array("max")[totals].tolist(), strict=True)
             if is_number(total) and float(top) - float(total) > ctx.settings.score_tolerance}
     marks = {normalize_text(p) for p in ctx.settings.placeholders}
-    part = cells.loc[cells["name"].isin(names) & cells["workbook"].isin(list(lost)), ["raw", "status"]]
+    at = np.flatnonzero(ctx.mask(name=names, workbook=list(lost)))
     empty = [status in ("blank", "na") or normalize_text(str(raw)).strip("。.，, ") in marks
-             for raw, status in zip(part["raw"].tolist(), part["status"].tolist(), strict=True)]
-    for row in rows_at(ctx, part.index[empty]):
+             for raw, status in zip(ctx.array("raw")[at].tolist(), ctx.array("status")[at].tolist(), strict=True)]
+    for row in rows_at(ctx, at[empty]):
         points = lost[row["workbook"]]
         said = f"只写了“{row['raw']}”" if row["raw"] else "未填写"
         yield ctx.finding(
