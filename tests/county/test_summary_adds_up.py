@@ -245,3 +245,12 @@ def test_workbooks_of_another_county_or_year_are_named_never_added(make):
     assert county.totals["projects"] == 3
     assert [(g["county"], g["year"], g["workbooks"], g["counted"]) for g in county.groups] == [
         ("示例县", 2023, 3, True), ("和平县", 2023, 1, False), ("示例县", 2022, 1, False)]
+
+
+def test_the_readme_quotes_what_the_quick_start_prints(quick_start):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"（`(共 \d+ 个文件[^`]*)`）", readme).group(1)
+    printed = quick_start[0].splitlines()[0]
+    assert printed.startswith(quoted), (quoted, printed)
