@@ -277,18 +277,27 @@ def _drop_title(pkg: Package, name: str) -> None:
     pkg.write(rel.target, patch.apply()[0])
 
 
+def _style_list(pkg: Package, book: Book, holder_name: str, item_name: str):
+    """One list of styles.xml (``dxfs`` of ``dxf``, ``cellXfs`` of ``xf``): the part's name and
+    bytes, the root's children, the list and its items; None when there is no such list."""
+    found = styles(pkg, book)
+    if found is None:
+        return None
+    part, data, _top, kids = found
+    holder = xs.find(kids, holder_name)
+    if holder is None:
+        return None
+    return part, data, kids, holder, [x for x in xs.kids(data, holder) if x.name == item_name]
+
+
 def _drop_dxfs(pkg: Package, book: Book, ours: set) -> bool:
     """Remove perfxl's differential formats that nothing else uses.  A program that re-saved
     the workbook may have put them before the unit's own (LibreOffice does), so every
     reference to a later one is renumbered."""
-    found = styles(pkg, book)
+    found = _style_list(pkg, book, "dxfs", "dxf")
     if found is None:
         return False
-    part, data, _top, kids = found
-    holder = xs.find(kids, "dxfs")
-    if holder is None:
-        return False
-    items = [d for d in xs.kids(data, holder) if d.name == "dxf"]
+    part, data, kids, holder, items = found
     styles_refs = xs.find(kids, "tableStyles")  # the only place in styles.xml using dxf ids
     others = [n for n in pkg.parts() if n.startswith("xl/") and n.endswith(".xml")
               and n != part.lower() and "sharedstrings" not in n]
@@ -319,14 +328,10 @@ def _drop_xfs(pkg: Package, book: Book, ours: set) -> bool:
     """Remove the results sheet's wrapped-text cell format (the cell formats its cells used that
     wrap text and that no other sheet uses), renumbering the cells that use a later one."""
     book.styles = None  # styles.xml may have changed since it was last taken apart
-    found = styles(pkg, book)
+    found = _style_list(pkg, book, "cellXfs", "xf")
     if found is None:
         return False
-    part, data, _top, kids = found
-    holder = xs.find(kids, "cellXfs")
-    if holder is None:
-        return False
-    items = [x for x in xs.kids(data, holder) if x.name == "xf"]
+    part, data, _kids, holder, items = found
     sheets = [s.part for s in book.sheets if s.part and pkg.has(s.part)]
     used = {int(m[1]) for name in sheets for m in _XF_REF.findall(pkg.read(name))}
     gone = sorted(i for i in ours if 0 < i < len(items) and i not in used
