@@ -21,6 +21,7 @@ CLICK_ZH = {
     # help pages
     "Usage:": "用法：",
     "Options": "选项",
+    "Positional arguments": "参数",  # click ≥ 8.5, where an argument has help
     "Commands": "命令",
     "Show this message and exit.": "显示本帮助并退出。",
     "Show the version and exit.": "显示版本并退出。",

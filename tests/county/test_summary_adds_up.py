@@ -251,6 +251,6 @@ def test_the_readme_quotes_what_the_quick_start_prints(quick_start):
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    quoted = re.search(r"（`(共 \d+ 个文件[^`]*)`）", readme).group(1)
-    printed = quick_start[0].splitlines()[0]
+    quoted = re.search(r"\(`(共 \d+ 个文件[^`]*)`\)", readme).group(1)
+    printed = next(line for line in quick_start[0].splitlines() if line.startswith("共 "))
     assert printed.startswith(quoted), (quoted, printed)
