@@ -196,6 +196,7 @@ def _row_heights(sl, fill: Fill) -> dict[int, float]:
     form's 100-character explanations), a list's text for two lines or what was typed — and
     never less than the height the layout asks for."""
     widths = sl.sheet.widths
+    blocks = {block.key: block for block, _first, _after in sl.blocks}
     heights: dict[int, float] = {}
 
     def need(row: int, col: int, span: int, text: str, size: int = 10, at_least: float | None = None):
@@ -211,7 +212,7 @@ def _row_heights(sl, fill: Fill) -> dict[int, float]:
     for slot in sl.slots:
         rows = range(slot.row, (slot.last_row if slot.last_row is not None else slot.row) + 1)
         for i, row in enumerate(rows):
-            typed = _typed(slot, fill, i)
+            typed = _typed(slot, fill, i, blocks)
             if slot.type == "text" and slot.max_length:
                 room = "中" * slot.max_length  # room for the longest text the form allows
             elif slot.type == "text" and slot.section == "list":
@@ -224,10 +225,18 @@ def _row_heights(sl, fill: Fill) -> dict[int, float]:
     return {r: round(h, 1) for r, h in heights.items() if h > 15.0 or r in heights}
 
 
-def _typed(slot, fill: Fill, i: int) -> str:
+def _typed(slot, fill: Fill, i: int, blocks: dict) -> str:
     if slot.section == "list":
         items = fill.items.get(slot.block, [])
         value = items[i].get(slot.column) if i < len(items) else None
+    elif slot.section == "indicators" and slot.kind == "input":  # the unit's rows, or the skeleton
+        block = blocks[slot.block]
+        items = fill.items[block.key] if block.key in fill.items else skeleton_rows(block)
+        value = items[i].get(slot.column) if i < len(items) else None
+        role = next(c.role for c in block.columns if c.key == slot.column)
+        near = [items[j].get(slot.column) for j in (i - 1, i + 1) if 0 <= j < len(items)]
+        if role in ("level1", "level2") and block.merge_levels and fill.merge and value in near:
+            value = None  # merged down its run (as written): the run's rows share its height
     else:
         value = fill.values.get(slot.name)
     return "" if value is None or isinstance(value, (int, float, dt.date)) else str(value)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from perfxl.check.engine import check
@@ -105,6 +106,30 @@ def test_the_blank_form_prints_the_indicator_skeleton_merged_as_printed(tmp_path
     assert ws["G24"].value == "=SUM(G13:G23)+10" and ws["H24"].value == "=SUM(H13:H23)+N(funds_total_score)"
     assert ws["I6"].value == "=MIN((N(H6)*G6),G6)"  # the rate is blank until there is a budget
     assert not ws["D13"].protection.locked and ws["G24"].protection.locked
+
+
+@pytest.mark.parametrize("pid", ["cz-2020", "sc-2025"])
+def test_a_long_deviation_reason_prints_whole(tmp_path, pid, printed):
+    """A 偏差原因 of 100 characters on an indicator row is on the paper to its last character, and
+    the row is tall enough for Excel, which does not grow a row for its text on opening."""
+    profile = load_profile(pid)
+    fill = national_fill() if pid == "cz-2020" else sichuan_fill()
+    block = profile.blocks("indicators")[0]
+    reason = block.role("reason").key
+    long = ("受汛期连续降雨影响危桥改造推迟开工" * 6)[:97] + "尾号止"
+    fill.items[block.key][1][reason] = long
+    path = write_workbook(profile, tmp_path / f"{pid}.xlsx", fill=fill)
+    slot = next(s for s in layout_for(profile, {block.key: len(fill.items[block.key])}).slots
+                if s.section == "indicators" and s.column == reason)
+    ws = load_workbook(path).worksheets[0]
+    px = sum(7 * ws.column_dimensions[get_column_letter(c + 1)].width + 5
+             for c in range(slot.col, slot.col + slot.span))
+    lines = -(-100 * 13.4 // (px - 8))
+    assert ws.row_dimensions[slot.row + 2].height >= lines * 13.5
+    short = ws.row_dimensions[slot.row + 3].height  # a row with a short reason stays short
+    assert short < ws.row_dimensions[slot.row + 2].height
+    raw = "".join("".join(p.raw.split()) for p in printed(path))
+    assert long in raw
 
 
 def test_amounts_typed_in_wan_yuan_are_read_in_yuan(tmp_path):
