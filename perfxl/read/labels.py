@@ -609,6 +609,8 @@ class _Reader:
         rows: list[int] = []
         total_at = grade_at = None
         ends = total_keys | grade_keys
+        names = [col_of[c.key] for c in map(block.role, ("name", "level2", "level1"))  # where a
+                 if c is not None and col_of[c.key] is not None]                      # subtotal says so
         for r in range(table.start, table.end):
             keys = page.keys[r]
             if keys:
@@ -623,8 +625,12 @@ class _Reader:
                     break  # another part of the form (评价结论 …): the list has ended
                 if len(keys) >= 3 and len(_hits(keys, groups)) >= 3:
                     continue  # the header again (a page break typed in)
+            if any(k in foreign for k, _v in page.colons[r].values()):
+                break  # '填表人：…  填报日期：…' under the list: no 总分 row was typed
             cells = page.rows[r]
             if any(c < len(cells) and _filled(cells[c]) for c in placed):
+                if _subtotal(cells, names):
+                    continue  # '产出指标小计': the unit's own subtotal, not an indicator
                 rows.append(r)
         if not rows:  # where the first indicator would be typed: a gap the rules can point at
             rows = [table.start]
@@ -653,6 +659,8 @@ class _Reader:
                     return Spot(*here)
                 return Spot(page, r, col, page.value(r, col) if col in typed else "", "column", total_at)
 
+            if not typed:  # the row printed, its figures left blank: perfxl's recomputation stands
+                self._blank_total(block, page, r, s if s is not None else c)
             if s in typed or len(typed) != 1:  # Σ分值 and 总分 under their columns (or not typed)
                 self.spots[score_total], self.spots[weight_total] = at(s), at(w)
             else:  # one figure on the row: the total, wherever the unit put it
@@ -666,12 +674,22 @@ class _Reader:
         else:  # no 总分 row typed: the totals are perfxl's recomputation (as for the tree)
             self.spots[score_total] = Spot(*here)
             self.spots[weight_total] = Spot(*here)
+            if block.total_label:  # said where the row would be: under the last indicator
+                self._missing("field", score_total, block.total_label, False,
+                              (page, rows[-1] + 1, min(placed)))
         if block.grade_label:
             self.spots["grade"] = self._right(page, *grade_at) if grade_at else Spot(*here)
+            if grade_at is None:
+                self._missing("field", "grade", block.grade_label, False, (page, rows[-1] + 1, min(placed)))
         heads = {k for g in groups for k in g} | own
         for c, key in page.keys[table.header].items():
             if key not in heads:
                 self.unmatched.append((page, table.header, c))
+
+    def _blank_total(self, block: Block, page: Page, r: int, c: int) -> None:
+        """The 总分 row printed with nothing typed on it: said at its cell (a warning)."""
+        self.issues.append(Issue("missing", tree_name(block.role("score"), "total"), block.total_label, (),
+                                 False, page.name, cell_name(r, c), what="blank"))
 
     # ------------------------------------------------------------------ the indicator tree
     def _tree(self, block: Block, area: Area | None, section: str) -> None:
@@ -985,6 +1003,14 @@ def _form_unit(profile: Profile, block: Block) -> str:
 def _label_col(page: Page, r: int, first_data: int) -> int:
     cols = [c for c in page.keys[r] if c < first_data]
     return cols[0] if cols else 0
+
+
+def _subtotal(cells: list, columns: list[int]) -> bool:
+    """Whether a row of an indicator list is a subtotal the unit typed ('小计', '产出指标合计'):
+    its first label among the name, 二级 and 一级 columns ends so."""
+    text = next((cells[c] for c in columns if c < len(cells) and type(cells[c]) is str and cells[c].strip()), "")
+    text = "".join(text.split())
+    return text.endswith(("小计", "合计"))
 
 
 def _blank(block: Block, row, column) -> bool:

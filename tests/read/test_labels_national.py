@@ -5,6 +5,7 @@ each value at the cell it was typed in, each mistake found there — the indicat
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -395,5 +396,75 @@ def test_a_caption_row_of_its_own_over_the_indicator_headers_is_no_goal(national
     wb.save(made.path)
     report = read_report(made.path)
     assert len(report.items("goals")) == 1
+    assert report.figures() == read_report(template).figures()
+    assert check([report]) == []
+
+
+# ------------------------------------------------------- the 总分 and 自评等级 rows left out, 小计 rows
+
+
+def _clear_rows(ws, rows: set[int]) -> None:
+    for rng in [r for r in ws.merged_cells.ranges if r.min_row in rows]:
+        ws.unmerge_cells(str(rng))
+    for r in rows:
+        for cell in ws[r]:
+            cell.value = None
+
+
+def test_a_form_without_its_总分_and_自评等级_rows_says_so_where_they_belong(national):
+    made, template = national("cz-2020", Style("printed", as_printed=True))
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    total_row = ws[made.placed[("score_total", -1)].split("!")[1]].row
+    grade_row = ws[made.placed[("grade", -1)].split("!")[1]].row
+    _clear_rows(ws, {total_row, grade_row})
+    ws.cell(grade_row, 1, "填表人：周敏")  # the signature line typed where the rows were
+    ws.cell(grade_row, 8, "填报日期：2026年2月20日")
+    wb.save(made.path)
+    report = read_report(made.path)
+    figures = read_report(template).figures() | {"fill_date": dt.date(2026, 2, 20)}  # read off the line
+    assert report.figures() == figures  # the totals and grade: perfxl's recomputation
+    found = [(f.code, f.severity, f.cell, f.expected) for f in check([report])]
+    first_col = made.placed[("indicators_level1", 0)].split("!")[1].rstrip("0123456789")
+    assert found == [("L002", "warning", f"{first_col}{total_row}", "总分"),
+                     ("L002", "warning", f"{first_col}{total_row}", "自评等级")]
+
+
+def test_a_总分_row_left_blank_is_a_warning_at_its_cell(national):
+    made, template = national("cz-2020", Style("printed", as_printed=True))
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    for name in ("score_total", "indicators_total_weight"):
+        ws[made.placed[(name, -1)].split("!")[1]].value = None
+    wb.save(made.path)
+    report = read_report(made.path)
+    assert report.figures() == read_report(template).figures()
+    found = [(f.code, f"{f.sheet}!{f.cell}") for f in check([report])]
+    assert found == [("L002", made.placed[("score_total", -1)])]
+    assert "未填写" in check([report])[0].message
+
+
+def test_a_subtotal_row_typed_in_the_list_is_no_indicator(national):
+    made, template = national("cz-2020", Style("every-row", as_printed=True, merged=False, levels="every"))
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    after = ws[made.placed[("indicators_name", 4)].split("!")[1]].row + 1  # under the 产出 indicators
+    below = [r for r in ws.merged_cells.ranges if r.min_row >= after]
+    for rng in below:
+        ws.unmerge_cells(str(rng))
+    ws.insert_rows(after)
+    for rng in below:
+        rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
+    weight_col, score_col = (ws[made.placed[(f"indicators_{k}", 0)].split("!")[1]].column for k in ("weight", "score"))
+    name_col = ws[made.placed[("indicators_name", 0)].split("!")[1]].column
+    ws.cell(after, name_col - 2, "产出指标")
+    ws.cell(after, name_col, "产出指标小计")
+    ws.cell(after, weight_col, 50)
+    ws.cell(after, score_col, 48)
+    wb.save(made.path)
+    report = read_report(made.path)
+    names = [r["name"] for r in fill_of("cz-2020").items["indicators"]]
+    assert report.items("indicators")["name"].tolist() == names
     assert report.figures() == read_report(template).figures()
     assert check([report]) == []

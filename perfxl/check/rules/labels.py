@@ -15,6 +15,7 @@ WHAT = {  # what was not found, as a reviewer names it
     "table": ("表格", "table"), "list": ("表格", "table"), "tree": ("指标表", "indicator table"),
     "indicators": ("绩效指标表", "indicator list"),
 }
+BLANK = "blank"  # a line the form prints (总分) found with nothing typed on it
 
 
 def _issues(ctx: Context, kind: str, required: bool | None = None):
@@ -30,6 +31,13 @@ def _issues(ctx: Context, kind: str, required: bool | None = None):
 
 def _not_found(ctx: Context, required: bool):
     for row, issue in _issues(ctx, "missing", required):
+        if issue.what == BLANK:
+            yield ctx.finding(
+                row, f"“{issue.label}”一栏未填写，perfxl 按各项得分计算",
+                f"{issue.label!r} is left blank; perfxl computes it from the rows",
+                expected=f"{issue.label}（按表样填写）", actual="（空）",
+                hint_zh=f"填写“{issue.label}”（与各项得分之和一致）。", hint_en=f"Fill in {issue.label!r}.")
+            continue
         what_zh, what_en = WHAT.get(issue.what, WHAT["field"])
         also_zh = f"（也按“{'”“'.join(issue.spellings)}”找过）" if issue.spellings else ""
         also_en = f" (also searched as {', '.join(issue.spellings)})" if issue.spellings else ""
@@ -77,7 +85,8 @@ def optional_label_not_found(ctx: Context):
     """按标签读取手工填写的工作簿时，没有找到表样上的非必填栏目（如手机、邮编）。
 
     **检查什么。** 表样中未标为必填的栏目（如联系人、手机、邮编、项目概况中的第二处项目名称），
-    在工作簿中找不到它的标签。
+    在工作簿中找不到它的标签；绩效指标表下没有“总分”“自评等级”行，或“总分”行印了却未填数
+    （此时总分与等级按各项得分计算）。
     **为什么重要。** 单位可能删去了这一栏，也可能写法与表样差得太远，审核时应知道少了什么。
     **如何改正。** 按表样补上该栏；如确无此项，在结果表的“说明”栏写明。
 
@@ -86,7 +95,9 @@ def optional_label_not_found(ctx: Context):
     Reading a workbook typed by hand by its labels, an optional field was not found.
 
     **What it checks.** Fields the profile does not mark required (联系人, 手机, 邮编, the second
-    项目名称 in 项目概况…) whose label is not in the workbook.
+    项目名称 in 项目概况…) whose label is not in the workbook; an indicator list with no 总分 or
+    自评等级 row under it, or a 总分 row with nothing typed on it (the total and the grade are then
+    perfxl's, from the rows).
     **Why it matters.** The unit may have dropped the line, or spelt its label too far from the
     form's; a reviewer wants to know what is missing.
     **How to fix.** Add the field as printed; if it does not apply, say so in the results sheet.
