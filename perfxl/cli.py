@@ -935,7 +935,7 @@ def _say_other_groups(county) -> None:
         items = "；".join(f"{p}（{g['county']}{g['year'] or ''}年度）" for g in others for p in g["paths"])
         _say(f"注意：{n} 份自评表不属于{ours['county']}{ours['year'] or ''}年度，未计入汇总：{items}", fg="yellow")
     else:
-        items = "; ".join(f"{p} ({g['county']} {g['year'] or ''})".replace(" )", ")")
+        items = "; ".join(f"{p} ({' '.join(str(v) for v in (g['county'], g['year']) if v)})"
                           for g in others for p in g["paths"])
         _say(f"Note: {count(n, 'workbook')} not of {ours['county']} {ours['year'] or ''} and not counted: "
              f"{items}", fg="yellow")

@@ -254,3 +254,10 @@ def test_the_readme_quotes_what_the_quick_start_prints(quick_start):
     quoted = re.search(r"\(`(共 \d+ 个文件[^`]*)`\)", readme).group(1)
     printed = next(line for line in quick_start[0].splitlines() if line.startswith("共 "))
     assert printed.startswith(quoted), (quoted, printed)
+
+
+def test_in_english_the_workbooks_left_out_are_named_with_their_county_and_year(tmp_path):
+    result = CliRunner().invoke(main, ["--lang", "en", "summarize", str(SAMPLES), "-o", str(tmp_path / "s.xlsx")])
+    line = next(t for t in result.output.splitlines() if t.startswith("Note: 9 workbooks not of 示例县 2023"))
+    assert "和平县电子政务外网网络畅通服务项目.xlsx (和平县 2020)" in line
+    assert "特困人员救助供养项目.xlsx (2025)" in line and "( " not in line  # the Sichuan form names no county
