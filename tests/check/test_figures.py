@@ -220,6 +220,7 @@ def test_270万元_typed_into_实际到位_is_an_error_at_its_cell_and_the_form_
     total = next(f for f in found if f.cell == "D11")
     assert (total.code, total.actual, total.expected) == ("V003", "#VALUE!", "2,900,000.00")
     assert "因 项目概况!F11 填写的“190万元”是文本" in total.message
+    assert "文本改为数字" in total.hint  # the fix is at the typed cell, not in the formula
     rate = next(f for f in found if f.cell == "F15")  # IF(N(F11)=0,"",…): N() of a text is 0
     assert (rate.code, rate.actual) == ("F001", "（空）") and "项目概况!F11" in rate.message
     assert not [f for f in found if "未重新计算" in f.message]

@@ -228,8 +228,11 @@ def error_value(ctx: Context):
             f"{row['label']}显示错误值 {shown}{cause[0] if cause else ''}",
             f"{row['label']} shows the error value {shown}{cause[1] if cause else ''}",
             expected=show_cell(row, row["expected"]) if row["kind"] == "derived" else "",
-            actual=shown, hint_zh="检查公式引用是否被删除，或重新填写。",
-            hint_en="A reference was probably deleted: restore the formula or the input.",
+            actual=shown,
+            hint_zh="把括号中所列单元格的文本改为数字，此处即恢复正常。" if cause
+            else "检查公式引用是否被删除，或重新填写。",
+            hint_en="Type the cell named in brackets as a number; this one then recovers." if cause
+            else "A reference was probably deleted: restore the formula or the input.",
         )
 
 
