@@ -659,8 +659,12 @@ def _counted(value) -> bool:
 
 def _sum(col: str, first: int, last: int, excluded: list[int], value: float):
     """=SUM over the rows less the excluded ones, or the constant when there is nothing to sum."""
+    gone = set(excluded)
+    while last >= first and last in gone:  # rows listed after the counted ones stay out of the range
+        last -= 1
     if last < first:
         return value
+    excluded = [r for r in excluded if r <= last]
     formula = f"=SUM({col}{first + 1}:{col}{last + 1})" + "".join(f"-{col}{r + 1}" for r in excluded)
     return _F(formula, value) if len(formula) < 8000 else value
 

@@ -168,10 +168,12 @@ def build_county(reports: list[Report], failures: list[Failure], settings: Setti
     projects = _projects(reports, findings, mtimes or {})
     # The one set every figure is computed over: each project left out says why.
     groups, main = _groups(projects)
-    _leave_out_other_groups(projects, main)
+    projects["_other"] = _leave_out_other_groups(projects, main) or False
     _mark_duplicates(projects)
     _leave_out_unreadable(projects, read)
-    projects = projects.drop(columns="_mtime").sort_values(["department", "project", "path"], ignore_index=True)
+    # the county's own projects first; another county's or year's after them, listed only
+    projects = projects.sort_values(["_other", "department", "project", "path"], ignore_index=True) \
+        .drop(columns=["_mtime", "_other"])
     counted = projects[projects["counted"]]
     # The forms of the counted projects (a form only left-out workbooks used has no figure here).
     # One form: its own rate formulas and bands, as always.  Several: what every form has.
@@ -245,10 +247,12 @@ def _groups(projects: pd.DataFrame) -> tuple[list[dict], tuple[str, int | None]]
     return groups, main
 
 
-def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -> None:
-    """A workbook of another county or year is listed, never added to this one's figures."""
+def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -> list[bool]:
+    """A workbook of another county or year is listed, never added to this one's figures; which
+    rows are such workbooks."""
     if frame.empty:
-        return
+        return []
+    other = [False] * len(frame)
     county, year = main
     key = name_key(county)
     excluded, excluded_en, counted = frame["excluded"].tolist(), frame["excluded_en"].tolist(), \
@@ -263,7 +267,9 @@ def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -
             excluded_en[at] = f"belongs to {theirs} {their_year or ''}".rstrip() + \
                 f", not to this summary's {county} {year or ''}".rstrip()
             counted[at] = False
+            other[at] = True
     frame["excluded"], frame["excluded_en"], frame["counted"] = excluded, excluded_en, counted
+    return other
 
 
 def _of_year(year: int | None) -> str:

@@ -261,3 +261,26 @@ def test_in_english_the_workbooks_left_out_are_named_with_their_county_and_year(
     line = next(t for t in result.output.splitlines() if t.startswith("Note: 9 workbooks not of 示例县 2023"))
     assert "和平县电子政务外网网络畅通服务项目.xlsx (和平县 2020)" in line
     assert "特困人员救助供养项目.xlsx (2025)" in line and "( " not in line  # the Sichuan form names no county
+
+
+def test_another_countys_or_years_projects_are_listed_after_the_countys_own(quick_start):
+    """The director reads 示例县's projects first; the workbooks of 和平县 2020 and of 2025 come
+    after them, in grey, and the 合计 row's formulas do not reach over them."""
+    _, doc, path = quick_start
+    ws = openpyxl.load_workbook(path)["汇总表"]
+    head = [c.value for c in ws[3]]
+    remark, dept = head.index("备注"), head.index("部门")
+    lines = []
+    for r in range(4, ws.max_row + 1):
+        line = [c.value for c in ws[r]]
+        if line[dept] == "合计":
+            total_row = line
+            break
+        lines.append((r, line))
+    other = [r for r, line in lines if "本汇总为示例县2023年度" in str(line[remark] or "")]
+    assert len(other) == 9 and other == [r for r, _ in lines[-9:]]  # all at the end
+    assert all(ws.cell(r, 2).font.i for r in other)
+    budget = total_row[head.index("预算数")]
+    assert re.match(rf"=SUM\(E4:E{other[0] - 1}\)", budget) and not any(f"E{r}" in budget for r in other)
+    own = [p for p in doc["projects"] if "本汇总为" not in (p.get("excluded") or "")]
+    assert doc["projects"][:len(own)] == own  # the JSON lists them in the same order
