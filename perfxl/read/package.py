@@ -135,7 +135,16 @@ def read_package(path: Path, zf: zipfile.ZipFile | None = None,
             if len(_META_CACHE) > 256:
                 _META_CACHE.clear()
             _META_CACHE[key] = meta
-    except (KeyError, zipfile.BadZipFile, OSError) as exc:
+    except KeyError as exc:  # a part where every Excel file has it is missing (or named otherwise)
+        part = exc.args[0] if exc.args else ""
+        missing = re.search(r"named '([^']+)'", str(part))
+        part = missing.group(1) if missing else part
+        raise UnreadableWorkbook(
+            f"工作簿结构不完整：缺少 {part}（文件可能已损坏，或由不标准的程序导出），"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送",
+            message_en=f"broken package: {part} is missing (a damaged file, or one written by a "
+                       "non-standard program); open it in Excel or WPS and save it again as .xlsx") from exc
+    except (zipfile.BadZipFile, OSError) as exc:
         raise UnreadableWorkbook(f"工作簿结构不完整：{exc}", message_en=f"broken package: {exc}") \
             from exc
     pkg.names, pkg.sheet_parts, pkg.props = (dict(m) for m in meta)

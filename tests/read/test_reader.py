@@ -137,3 +137,21 @@ def test_fill_the_blank_template_by_its_defined_names_then_read(tmp_path, profil
         assert got == (value.date() if isinstance(value, dt.datetime) else value), name
     assert report.figures()["score_total"] == 100
 
+
+
+def test_a_package_without_xl_workbook_xml_says_which_part_is_missing_in_chinese(make, tmp_path):
+    """Some exporting programs put the workbook elsewhere (or spell the paths with backslashes):
+    the message names the missing part and what to do, in the user's language, not Python's."""
+    from perfxl.errors import UnreadableWorkbook
+
+    src = make()
+    odd = tmp_path / "导出.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(odd, "w") as zout:
+        for info in zin.infolist():
+            name = info.filename.replace("/", "\\") if info.filename.startswith("xl/") else info.filename
+            zout.writestr(name, zin.read(info.filename))
+    with pytest.raises(UnreadableWorkbook) as caught:
+        read_report(odd)
+    message = str(caught.value)
+    assert "缺少 xl/workbook.xml" in message and "另存为 .xlsx" in message
+    assert "There is no item" not in message
