@@ -660,7 +660,7 @@ class _Reader:
                 return Spot(page, r, col, page.value(r, col) if col in typed else "", "column", total_at)
 
             if not typed:  # the row printed, its figures left blank: perfxl's recomputation stands
-                self._blank_total(block, page, r, s if s is not None else c)
+                self._blank_total(score_total, block.total_label, page, r, s if s is not None else c)
             if s in typed or len(typed) != 1:  # Σ分值 and 总分 under their columns (or not typed)
                 self.spots[score_total], self.spots[weight_total] = at(s), at(w)
             else:  # one figure on the row: the total, wherever the unit put it
@@ -674,22 +674,26 @@ class _Reader:
         else:  # no 总分 row typed: the totals are perfxl's recomputation (as for the tree)
             self.spots[score_total] = Spot(*here)
             self.spots[weight_total] = Spot(*here)
-            if block.total_label:  # said where the row would be: under the last indicator
-                self._missing("field", score_total, block.total_label, False,
-                              (page, rows[-1] + 1, min(placed)))
+        if total_at is None or grade_at is None:  # said where the rows would be: under the last indicator
+            self._no_total(block, score_total if total_at is None else "", grade_at is not None,
+                           (page, rows[-1] + 1, min(placed)))
         if block.grade_label:
             self.spots["grade"] = self._right(page, *grade_at) if grade_at else Spot(*here)
-            if grade_at is None:
-                self._missing("field", "grade", block.grade_label, False, (page, rows[-1] + 1, min(placed)))
         heads = {k for g in groups for k in g} | own
         for c, key in page.keys[table.header].items():
             if key not in heads:
                 self.unmatched.append((page, table.header, c))
 
-    def _blank_total(self, block: Block, page: Page, r: int, c: int) -> None:
-        """The 总分 row printed with nothing typed on it: said at its cell (a warning)."""
-        self.issues.append(Issue("missing", tree_name(block.role("score"), "total"), block.total_label, (),
-                                 False, page.name, cell_name(r, c), what="blank"))
+    def _blank_total(self, name: str, label: str, page: Page, r: int, c: int) -> None:
+        """The 总分 (合计) row printed with nothing typed on it: said at its cell (a warning)."""
+        self.issues.append(Issue("missing", name, label, (), False, page.name, cell_name(r, c), what="blank"))
+
+    def _no_total(self, block: Block, name: str, grade_found: bool, at: tuple[Page, int, int]) -> None:
+        """No 总分 (合计) or 自评等级 row under the list (or tree): said where it belongs (warnings)."""
+        if block.total_label and name:
+            self._missing("field", name, block.total_label, False, at)
+        if block.grade_label and not grade_found:
+            self._missing("field", "grade", block.grade_label, False, at)
 
     # ------------------------------------------------------------------ the indicator tree
     def _tree(self, block: Block, area: Area | None, section: str) -> None:
@@ -792,8 +796,15 @@ class _Reader:
                 self.spots[total] = Spot(page, r, under, page.value(r, under), "right", total_at)
             else:
                 self.spots[total] = self._right(page, r, c)
+            spot = self.spots[total]
+            if spot.how != MISSING and not _filled(spot.raw):
+                self._blank_total(total, block.total_label, page, spot.row, spot.col)
         else:
             self.spots[total] = Spot(*here)
+        if total_at is None or grade_at is None:
+            below = max(row_of.values(), default=table.header) + 1
+            self._no_total(block, total if total_at is None else "", grade_at is not None,
+                           (page, below, min(table.cols.values())))
         if block.grade_label:
             self.spots["grade"] = self._right(page, *grade_at) if grade_at else Spot(*here)
 

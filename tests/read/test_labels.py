@@ -331,3 +331,38 @@ def test_a_profile_can_say_values_stand_below_their_labels(typed, profile):
         **dataclasses.asdict(profile.by_labels), "places": ["colon", "right", "below"]}))
     assert read_report(made.path, profile=below).value("filler") == "财务股经办人"
     assert read_report(made.path).value("filler") is None  # gd-2020 looks right of the label only
+
+
+# ------------------------------------------------------- the 合计 row of the scores left out or blank
+
+
+def test_a_scores_table_without_its_合计_row_says_so_and_the_total_is_perfxls(typed, template_report):
+    import openpyxl
+
+    made = typed(style=Style("printed"))
+    wb = openpyxl.load_workbook(made.path)
+    ws = wb.active
+    row = ws[made.placed[("score_total", -1)].split("!")[1]].row
+    for rng in [r for r in ws.merged_cells.ranges if r.min_row == row]:
+        ws.unmerge_cells(str(rng))
+    for cell in ws[row]:
+        cell.value = None
+    wb.save(made.path)
+    report = read_report(made.path)
+    assert report.figures() == template_report.figures()
+    found = [(f.code, f.severity, f.expected) for f in check([report]) if f.code.startswith("L")]
+    assert found == [("L002", "warning", "合计"), ("L002", "warning", "自评等次")]
+
+
+def test_a_合计_left_blank_is_a_warning_at_its_cell(typed, template_report):
+    import openpyxl
+
+    made = typed(style=Style("printed"))
+    at = made.placed[("score_total", -1)]
+    wb = openpyxl.load_workbook(made.path)
+    wb.active[at.split("!")[1]].value = None
+    wb.save(made.path)
+    report = read_report(made.path)
+    assert report.figures() == template_report.figures()
+    found = [(f.code, f"{f.sheet}!{f.cell}") for f in check([report]) if f.code.startswith("L")]
+    assert found == [("L002", at)]
