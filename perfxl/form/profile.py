@@ -145,6 +145,7 @@ class Scoring:
     cost_level2: list[str] = field(default_factory=list)  # 二级 labels of cost indicators
     satisfaction_level1: list[str] = field(default_factory=list)
     hearsay: list[str] = field(default_factory=list)  # "no complaints" is not a survey
+    far_beyond: float | None = None  # a result this share past its target wants a 偏差原因 (0.3: 30 %)
 
 @dataclass(eq=False)  # hashed by identity: derived facts are cached per block
 class Block:
@@ -423,7 +424,8 @@ def _build(data: dict, source: str) -> Profile:
 
 def _scoring(spec: dict) -> Scoring:
     known = {"weights_total", "level1_weights", "levels", "bare", "below", "equal_below", "over",
-             "decimals", "bands", "instructions", "cost_level2", "satisfaction_level1", "hearsay"}
+             "decimals", "bands", "instructions", "cost_level2", "satisfaction_level1", "hearsay",
+             "far_beyond"}
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"scoring 中有未知的键 {sorted(unknown)}")
@@ -443,6 +445,7 @@ def _scoring(spec: dict) -> Scoring:
         cost_level2=list(spec.get("cost_level2", [])),
         satisfaction_level1=list(spec.get("satisfaction_level1", [])),
         hearsay=list(spec.get("hearsay", [])),
+        far_beyond=float(spec["far_beyond"]) if "far_beyond" in spec else None,
     )
 
 

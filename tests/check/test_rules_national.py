@@ -84,8 +84,10 @@ def test_every_new_rule_has_a_failing_case_here():
     row(6, actual="明显改善"),  # the result restates a qualitative target: 达成
     row(2, score=7.9),  # below the most a short result earns is allowed
     goals(expected="新建农村公路120公里。"),
+    row(1, actual="200公里", reason="年中追加两条通村公路，已据此调高下年指标值。"),  # far past, explained
+    row(1, actual="150公里"),  # 25 % past: within the form's 30 %
 ], ids=["fraction", "fullwidth", "spelt-out", "spelt-out-2", "wan-and-yuan", "yishang", "restated",
-        "lower-score", "goal-sentence"])
+        "lower-score", "goal-sentence", "far-past-explained", "past-within-share"])
 def test_what_a_reviewer_accepts_is_not_flagged(make_form, change):
     assert findings(make_form("cz-2020", change)) == []
 

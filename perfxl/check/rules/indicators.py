@@ -596,6 +596,75 @@ def deviation_unexplained(ctx: Context):
         )
 
 
+def _beyond(row: Row, share: float) -> float | None:
+    """How far past its target a quantitative result lies, as a share of the target, when it is
+    more than ``share`` beyond it in the direction the indicator counts as better; else None."""
+    if row.nature not in QUANTITATIVE or row.target.kind != "number" or row.actual.kind != "number":
+        return None
+    if not same_unit(row.target, row.actual) or not row.target.value or row.target.value < 0:
+        return None
+    past = (row.actual.value - row.target.value) / row.target.value
+    if row.nature == REVERSE:
+        past = -past
+    return past if past > share + 1e-9 else None
+
+
+@rule("I015", "result-far-beyond-target", "warning", "实际完成值大幅超过年度指标值，未写偏差原因")
+def result_far_beyond_target(ctx: Context):
+    """定量指标的实际完成值远超年度指标值（正向超出、反向低于指标值的幅度大于表样规定的比例，
+    全国表样为 30%），偏差原因分析及改进措施却是空白。
+
+    **检查什么。** 正向（≥）和等于（=）指标：实际完成值超过年度指标值的部分大于指标值的
+    `[scoring] far_beyond`（全国表样、四川表样为 0.3，即 30%）；反向（≤）指标：低于指标值的
+    部分大于该比例。单位须相同；得分不论。
+
+    **为什么重要。** 偏离绩效目标较大的，应说明原因。大幅超额完成往往说明年度指标值定得过低
+    （“目标保守”），评审时会被追问，下一年度的目标也应据此调整。
+
+    **如何改正。** 在偏差原因分析及改进措施中写明超额的原因（如追加任务、指标值偏保守），
+    以及下一年度指标值如何调整；完成值填错的，改正完成值。
+
+    ---
+
+    A quantitative result far beyond its target, with no deviation reason.
+
+    **What it checks.** Positive (≥) and equal (=) indicators whose result exceeds the target by
+    more than the profile's `[scoring] far_beyond` share of it (0.3 on the national and Sichuan
+    forms); reverse (≤) indicators whose result is that far below it. Same unit only; whatever
+    the score.
+
+    **Why it matters.** A large deviation from a performance target must be explained; a target
+    beaten by far was usually set too low, which a review asks about and next year's target
+    should correct.
+
+    **How to fix.** Give the reason in 偏差原因分析及改进措施 (extra tasks, a cautious target) and
+    how next year's target will change, or correct the result.
+    """
+    scoring = ctx.profile.scoring
+    if scoring is None or scoring.far_beyond is None:
+        return
+    marks = {normalize(p) for p in ctx.settings.placeholders}
+    for row in indicator_rows(ctx):
+        past = _beyond(row, scoring.far_beyond)
+        if past is None:
+            continue
+        reason = normalize(row.text.get("reason", "")).strip("。.，,")
+        if reason and reason not in marks and row.status.get("reason") == "ok":
+            continue
+        how = "低于" if row.nature == REVERSE else "超过"
+        yield finding_at(
+            ctx, row, "reason",
+            f"“{row.name}”实际完成 {show_measure(row.actual)}，{how}年度指标值 {row.target.text} 达 {past:.0%}，"
+            f"未写偏差原因（年度指标值是否定得过低？）",
+            f"{row.name!r}: result {show_measure(row.actual)} is {past:.0%} "
+            f"{'under' if row.nature == REVERSE else 'past'} its target {row.target.text}, with no reason given "
+            "(was the target set too low?)",
+            expected="偏差原因（超额原因及下年指标值调整）", actual=row.text.get("reason") or "（空）",
+            hint_zh="写明大幅超额的原因，以及下一年度指标值如何调整；完成值填错的予以改正。",
+            hint_en="Say why the target was beaten by so much and how next year's target changes.",
+        )
+
+
 @rule("I010", "instruction-text-left", "warning", "单元格中留有模板的填写说明文字（如“指标1：”“……”）")
 def instruction_text_left(ctx: Context):
     """单元格里只有模板的填写说明或占位文字（“指标1：”“……”“请填写”），没有真正的内容。
