@@ -126,6 +126,14 @@ def test_more_arrived_than_budgeted_is_a_warning_unless_spending_exceeds_it_too(
     assert not _found(overspent, "F006")  # F005 says it; the warning is not repeated
 
 
+def test_one_source_column_overspent_under_a_total_that_holds_is_found_at_that_column(make, findings_of):
+    # 上级 spent 1,100,000 of the 1,000,000 that arrived (and was budgeted); 本级 spent less: the
+    # 合计 holds, but the printed form shows 资金结余（上级财政资金） −100,000
+    found = findings_of(make(_set(funds_spent_upper=1_100_000, funds_spent_local=1_780_000)))
+    assert sorted((f.code, f.cell) for f in found if f.code.startswith("F")) == [("F004", "E12"), ("F005", "E12")]
+    assert "实际支出（上级财政资金） 1,100,000.00 超过实际到位（上级财政资金）" in _found(found, "F004")[0].message
+
+
 def test_the_seeds_rate_over_100_percent_in_place_is_the_forms_own_and_not_doubted():
     from perfxl.check.engine import check
     from perfxl.read.workbook import read_report

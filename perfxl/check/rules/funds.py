@@ -125,16 +125,27 @@ def negative_amount(ctx: Context):
 
 def _over(ctx: Context, check: str) -> list[tuple[dict, float, float, dict]]:
     """Where an amount exceeds its limit, for the pairs the profile lists under ``check``: (the
-    amount's cell, the amount, the limit, the limit's cell), figures as the form defines them."""
+    amount's cell, the amount, the limit, the limit's cell), figures as the form defines them.
+    A pair's ``parts`` (each source column's amount and limit) are checked where the pair holds:
+    a 合计 over is said once, at the 合计; a column over under a 合计 that holds, at the column."""
     found = []
     tol = ctx.settings.money_tolerance
-    for pair in ctx.profile.checks.get(check, []):
-        limits = _figure(ctx, pair["limit"])
-        for wb, (amount, at) in _figure(ctx, pair["amount"]).items():
+
+    def compare(amount_name: str, limit_name: str, skip: set) -> set:
+        fired = set()
+        limits = _figure(ctx, limit_name)
+        for wb, (amount, at) in _figure(ctx, amount_name).items():
             limit, limit_at = limits.get(wb, (math.nan, None))
-            if amount - limit >= tol - 1e-12:  # False where either is unknown (NaN)
+            if wb not in skip and amount - limit >= tol - 1e-12:  # False where either is unknown (NaN)
                 row, other = rows_at(ctx, [at, limit_at])
                 found.append((row, amount, limit, other))
+                fired.add(wb)
+        return fired
+
+    for pair in ctx.profile.checks.get(check, []):
+        whole = compare(pair["amount"], pair["limit"], set())
+        for amount_name, limit_name in pair.get("parts", []):
+            compare(amount_name, limit_name, whole)
     return found
 
 
@@ -168,7 +179,8 @@ def spent_over_in_place(ctx: Context):
     """实际支出超过实际到位资金，资金结余为负数。
 
     **检查什么。** 表样列出的每一对金额（gd-2020：实际支出 (4) 合计与实际到位 (3) 合计），
-    都按表内公式由填报数推算；支出多于到位即资金结余 (5) 为负。
+    都按表内公式由填报数推算；支出多于到位即资金结余 (5) 为负。合计不超时再逐列（上级、
+    本级财政资金）核对，合计已超的只在合计处报告一次。
 
     **为什么重要。** 项目只能花已经到位的钱：支出多于到位，要么支出或到位数填错了，要么动用了
     别的资金，这些数字不可能同时为真。审核人首先看的就是资金结余是否为负。
@@ -181,7 +193,8 @@ def spent_over_in_place(ctx: Context):
 
     **What it checks.** Each pair of amounts the profile lists (gd-2020: 实际支出 (4) 合计 against
     实际到位 (3) 合计), both as the form computes them from the inputs; more spent than arrived
-    is a negative 资金结余 (5).
+    is a negative 资金结余 (5). Where the 合计 holds, each source column (上级, 本级) is checked
+    too; a 合计 over is said once, at the 合计.
 
     **Why it matters.** A project can only spend the money that has arrived: either one of the
     two figures is wrong or other money was used. They cannot all be true, and a reviewer looks
