@@ -143,6 +143,10 @@ NATIONAL_CASES = [
     ("cz-2020", "T010", goals(expected="120"), "B11", "目标的文字说明"),
     ("cz-2020", "P016", set_values(funds_current_initial=1200, funds_current_executed=900), "E6",
      "说明预算调减的依据"),
+    ("cz-2020", "F005", set_values(funds_current_executed=950), "F6", "≤ 1,000.00 万元"),  # 执行率 105 %
+    ("cz-2020", "F005", set_values(funds_carryover_executed=120, funds_current_executed=835), "F8",
+     "≤ 100.00 万元"),  # the total holds (955), 上年结转 does not
+    ("sc-2025", "F005", set_values(funds_fiscal_executed=520), "G7", "≤ 500.00 万元"),
     ("sc-2025", "I002", row(1, actual="280"), "J15", "≤ 23.33"),  # 280 ÷ 300 × 25, 指标性质 ≥
     ("sc-2025", "I005", row(3, actual="97人"), "H17", "单位为 %"),
     ("sc-2025", "I013", row(5, nature="≥"), "E19", "≤ …"),

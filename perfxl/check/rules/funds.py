@@ -163,13 +163,15 @@ def _exceeds(ctx: Context, check: str, zh: str, en: str, hint_zh: str, hint_en: 
         if row["workbook"] in skip:
             continue
         where = f"{other['sheet']}!{other['cell']}"
+        unit = row.get("unit") if isinstance(row.get("unit"), str) else ""  # as the form prints it (万元)
+        said = {k: show(v, "money", unit) for k, v in (("amount", amount), ("limit", limit), ("more", amount - limit))}
         yield ctx.finding(
             row,
-            f"{row['label']} {show(amount, 'money')} 超过{other['label']}（{where}）"
-            f"{show(limit, 'money')}，多出 {show(amount - limit, 'money')}：{zh}",
-            f"{row['label']} {show(amount, 'money')} exceeds {other['label']} ({where}) "
-            f"{show(limit, 'money')} by {show(amount - limit, 'money')}: {en}",
-            expected=f"≤ {show(limit, 'money')}", actual=show(amount, "money"),
+            f"{row['label']} {said['amount']} 超过{other['label']}（{where}）{said['limit']}，"
+            f"多出 {said['more']}：{zh}",
+            f"{row['label']} {said['amount']} exceeds {other['label']} ({where}) {said['limit']} "
+            f"by {said['more']}: {en}",
+            expected=f"≤ {said['limit']}", actual=said["amount"],
             hint_zh=hint_zh, hint_en=hint_en,
         )
 
@@ -208,12 +210,13 @@ def spent_over_in_place(ctx: Context):
                         "Check the funds in place and the spending against the accounts.")
 
 
-@rule("F005", "spent-over-budget", "error", "实际支出大于预算安排（超预算支出）")
+@rule("F005", "spent-over-budget", "error", "支出大于预算（超预算支出）")
 def spent_over_budget(ctx: Context):
-    """实际支出超过预算安排。
+    """实际支出（执行数）超过预算安排（全年预算数）。
 
-    **检查什么。** 表样列出的每一对金额（gd-2020：实际支出 (4) 合计与预算安排 (1) 合计），
-    都按表内公式由填报数推算；即预算完成率 (8) 超过 100%。
+    **检查什么。** 表样列出的每一对金额（gd-2020：实际支出 (4) 合计与预算安排 (1) 合计，即预算
+    完成率 (8) 超过 100%；全国表样：全年执行数与全年预算数，即执行率超过 100%；四川表样：
+    预算执行数与调整后预算数），都按表内公式由填报数推算；合计不超时再逐列（逐行）核对各资金来源。
 
     **为什么重要。** 支出须以批准的预算为依据，超预算支出须经调整预算。多数情况是预算安排
     只填了年初预算、漏了年中追加；否则就是超预算支出，都要改正而不是说明。
@@ -225,7 +228,9 @@ def spent_over_budget(ctx: Context):
     Spending exceeds the budget.
 
     **What it checks.** Each pair of amounts the profile lists (gd-2020: 实际支出 (4) 合计 against
-    预算安排 (1) 合计), as the form computes them: a 预算完成率 (8) over 100%.
+    预算安排 (1) 合计, a 预算完成率 (8) over 100%; the national table: 全年执行数 against 全年预算数,
+    an 执行率 over 100%; Sichuan: 预算执行数 against 调整后预算数), as the form computes them; each
+    source of funds too where the total holds.
 
     **Why it matters.** Spending must follow an approved budget. Usually 预算安排 holds the
     initial budget and misses a mid-year addition; otherwise it is spending beyond the budget.
@@ -233,9 +238,9 @@ def spent_over_budget(ctx: Context):
 
     **How to fix.** Fill 预算安排 with the adjusted budget of the year; check the spending.
     """
-    yield from _exceeds(ctx, "spent_within_budget", "预算完成率超过 100%，支出不能超出预算",
-                        "a budget completion over 100%: spending cannot exceed the budget",
-                        "预算安排应为调整后的全年预算（含追加）；核对实际支出。",
+    yield from _exceeds(ctx, "spent_within_budget", "支出不能超出预算（完成率、执行率不能超过 100%）",
+                        "spending cannot exceed the budget (a rate over 100%)",
+                        "预算数应为调整后的全年预算（含追加）；核对支出数。",
                         "Fill in the adjusted budget (additions included); check the spending.")
 
 
