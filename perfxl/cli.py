@@ -589,8 +589,12 @@ def _write_notes(results, out_dir: Path | None, limits) -> None:
     from perfxl.batch.write import annotate_results
 
     for _, done in annotate_results(results, out_dir, checked_at(), _lang(), limits):
-        _say(f"已写入批注 → {done.path}（{done.comments} 处）" if _lang() == "zh"
-             else f"notes written → {done.path} ({count(done.comments, 'cell')})", err=True)
+        if done.comments:
+            _say(f"已写入批注 → {done.path}（{done.comments} 处）" if _lang() == "zh"
+                 else f"notes written → {done.path} ({count(done.comments, 'cell')})", err=True)
+        else:  # a clean workbook gets its results sheet: a receipt that it was checked
+            _say(f"已写入校验结果（未发现问题） → {done.path}" if _lang() == "zh"
+                 else f"results sheet written (no findings) → {done.path}", err=True)
 
 
 @main.command()

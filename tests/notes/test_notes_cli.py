@@ -60,6 +60,14 @@ def test_out_writes_copies_and_leaves_the_input_untouched(flagged, tmp_path):
     assert openpyxl.load_workbook(copy).sheetnames[0] == "校验结果"
 
 
+def test_a_clean_copy_is_said_to_carry_its_results_sheet_not_0_notes(make, tmp_path):
+    clean = make()
+    result = run("validate", "--out", tmp_path / "退回", clean)
+    assert result.exit_code == 0
+    assert f"已写入校验结果（未发现问题） → {tmp_path / '退回' / clean.name}" in result.output
+    assert "（0 处）" not in result.output
+
+
 def test_an_explained_warning_is_reported_as_explained(flagged):
     run("validate", "--annotate", flagged)
     wb = openpyxl.load_workbook(flagged)  # the unit opens its file and writes in 说明
