@@ -67,6 +67,7 @@ def _insert_sheet(book: Book, edits: ox.Edits, name: str, rid: str) -> None:
         for m in _LOCAL_ID.finditer(data, names.start, names.end):
             if data.rfind(b"<", 0, m.start()) > data.rfind(b">", 0, m.start()):  # in a tag
                 patch.replace(m.start(1), m.end(1), str(int(m.group(1)) + 1).encode())
+    _print_titles(book, patch, enc, holder.prefix.decode(), names, name)
     views = xs.find(book.kids, "bookViews")
     for view in xs.kids(data, views) if views else []:
         if view.name != "workbookView":
@@ -80,6 +81,23 @@ def _insert_sheet(book: Book, edits: ox.Edits, name: str, rid: str) -> None:
         span = xs.attr_value_span(data, view, "firstSheet")
         if span and int(data[span[0]:span[1]]):
             patch.replace(*span, str(int(data[span[0]:span[1]]) + 1).encode())
+
+
+def _print_titles(book: Book, patch, enc, prefix: str, names, name: str) -> None:
+    """The results table's heading row printed at the top of every page (Excel's
+    ``_xlnm.Print_Titles`` of the sheet, first: local sheet 0); ``definedNames`` made where the
+    workbook has none, in its place after ``sheets``. The run's record takes it out again."""
+    quoted = "'" + name.replace("'", "''") + "'"
+    title = (f'<{prefix}definedName name="_xlnm.Print_Titles" localSheetId="0">'
+             f"{xs.esc(quoted)}!${HEADER_ROW}:${HEADER_ROW}</{prefix}definedName>")
+    if names is not None and not names.empty:
+        patch.insert(names.open_end, enc(title))
+    elif names is not None:  # <definedNames/>
+        patch.replace(names.start, names.end, enc(f"<{prefix}definedNames>{title}</{prefix}definedNames>"))
+    else:
+        after = next(el for el in (xs.find(book.kids, k) for k in ("externalReferences", "functionGroups", "sheets"))
+                     if el is not None)
+        patch.insert(after.end, enc(f"<{prefix}definedNames>{title}</{prefix}definedNames>"))
 
 
 def _is_xlsm(book: Book) -> bool:

@@ -94,6 +94,12 @@ def without_perfxl(name: str, data: bytes, n_ours_dxf: int) -> bytes:
     elif name == "xl/workbook.xml":
         sheets = root.find("m:sheets", NS)
         sheets.remove(sheets[0])
+        names = root.find("m:definedNames", NS)  # the results table's heading row, printed on each page
+        ours = [dn for dn in names if dn.get("name") == "_xlnm.Print_Titles" and dn.get("localSheetId") == "0"]
+        assert [dn.text for dn in ours] == ["'校验结果'!$9:$9"]
+        names.remove(ours[0])
+        if not len(names):
+            root.remove(names)
         for dn in root.iterfind(".//m:definedName[@localSheetId]", NS):
             dn.set("localSheetId", str(int(dn.get("localSheetId")) - 1))
         for view in root.iterfind(".//m:workbookView", NS):

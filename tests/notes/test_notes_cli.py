@@ -214,3 +214,23 @@ def test_the_results_sheet_prints_on_a4_whole(make, printed, tmp_path):
     for f in doc["workbooks"][0]["findings"]:
         assert "".join(f["message"].split()) in text, f["message"]  # wrapped, never cut
         assert "".join(f["hint"].split()) in text, f["hint"]
+
+
+def test_the_results_table_headings_print_on_every_page_and_clean_takes_them_out(make, printed, tmp_path):
+    from builders import LEAF_SCORES
+
+    def every_score_too_high(fill):
+        for key in LEAF_SCORES:
+            fill.values[f"score_{key}"] = 99
+
+    path = make(every_score_too_high)
+    before = path.read_bytes()
+    assert run("validate", "--annotate", path).exit_code == 1
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml").decode()
+    assert "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'校验结果'!$9:$9</definedName>" in book
+    pages = [p for p in printed(path) if "规则" in p.raw and "状态" in p.raw]
+    assert len(pages) >= 2  # the results table runs over a page, and its headings with it
+    assert all("序号" in p.raw and "如何改正" in p.raw for p in pages)
+    run("clean", path)
+    assert path.read_bytes() == before
