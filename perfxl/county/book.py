@@ -390,7 +390,7 @@ class _Book:
         """The projects read but counted in no figure (of ``form`` only, when given): (name, reason)."""
         key = "excluded_en" if self.lang == "en" else "excluded"
         return [(_s(r.get("project")) or self.names.get(_s(r.get("path")), ""),
-                 _s(r.get(key)) or _s(r.get("excluded")) or _s(r.get("duplicate")))
+                 _s(r.get(key)) or _s(r.get("excluded")) or _duplicate(r, self.lang))
                 for r in self.project_records
                 if not _counted(r.get("counted")) and (form is None or r.get("profile") == form)]
 
@@ -425,7 +425,7 @@ class _Book:
         rows = []
         note_key = "excluded_en" if self.lang == "en" else "excluded"
         for i, rec in enumerate(records):
-            note = _s(rec.get(note_key)) or _s(rec.get("excluded")) or _s(rec.get("duplicate"))
+            note = _s(rec.get(note_key)) or _s(rec.get("excluded")) or _duplicate(rec, self.lang)
             rows.append([i + 1, _v(rec.get("department")), _v(rec.get("project")),
                          *(self.money(rec.get(k)) for k in ("budget_total", "in_place_total", "spent_total",
                                                             "balance_total")),
@@ -482,7 +482,7 @@ class _Book:
         first, end = 3, 3 + len(recs)
         n = end + 1
         s = {k: sum(_num(r.get(k)) for r in recs) for k in ("projects", "budget_total", "spent_total")}
-        rows = [[_v(r.get("grade")), _s(r.get("band")), _v(r.get("projects")),
+        rows = [[_v(r.get("grade")), _band(_s(r.get("band")), self.lang), _v(r.get("projects")),
                  _rate(f"C{first + 1 + i}", f"C${n}", _num(r.get("projects")), s["projects"]),
                  self.money(r.get("budget_total")), self.money(r.get("spent_total"))] for i, r in enumerate(recs)]
         money = {k: s[k] / self.per_unit for k in ("budget_total", "spent_total")}
@@ -651,6 +651,18 @@ def _num(value) -> float:
 
 def _s(value) -> str:
     return "" if _blank(value) else str(value)
+
+
+def _band(text: str, lang: str) -> str:
+    """A score band as summarize words it ("59 及以下", "≥ 85.5 且 < 90"), in the summary's language."""
+    if lang != "en":
+        return text
+    return text.replace(" 及以下", " and below").replace(" 且 ", " and ").replace("全部", "all")
+
+
+def _duplicate(rec: dict, lang: str) -> str:
+    """A project's note on its copies, in the summary's language."""
+    return (lang == "en" and _s(rec.get("duplicate_en"))) or _s(rec.get("duplicate"))
 
 
 def _counted(value) -> bool:

@@ -17,7 +17,7 @@ from perfxl.form.layout import layout_for
 from perfxl.form.profile import load_profile
 
 from .book import EN as BOOK_EN
-from .book import MUTED_NOTE, _counted, _num, _records, _s, _sum, _v
+from .book import MUTED_NOTE, _counted, _duplicate, _num, _records, _s, _sum, _v
 from .model import project_records
 
 EN = {
@@ -47,7 +47,7 @@ def projects(book) -> None:
     note_key = "excluded_en" if book.lang == "en" else "excluded"
     rows = []
     for i, rec in enumerate(records):
-        note = _s(rec.get(note_key)) or _s(rec.get("excluded")) or _s(rec.get("duplicate"))
+        note = _s(rec.get(note_key)) or _s(rec.get("excluded")) or _duplicate(rec, book.lang)
         rows.append([i + 1, _v(rec.get("department")), _v(rec.get("project")), _v(rec.get("profile")),
                      book.money(rec.get("budget_total")), book.money(rec.get("spent_total")),
                      *(_v(rec.get(k)) for k in ("execution_rate", "score_total", "grade")), note,

@@ -17,7 +17,7 @@ PROJECT_COLUMNS = [
     "department", "project", "path", "year", "fill_date", "budget_total", "in_place_total",
     "spent_total", "balance_total", "rate_in_place", "rate_spent", "rate_budget", "score_total",
     "grade", "errors", "warnings_open", "warnings_explained", "main_problem", "duplicate", "counted",
-    "excluded", "excluded_en", "county",
+    "excluded", "excluded_en", "county", "duplicate_en",
 ]
 DEPARTMENT_COLUMNS = [
     "department", "projects", "budget_total", "in_place_total", "spent_total", "balance_total",

@@ -119,7 +119,8 @@ def _facts(county, lang: str) -> dict:
         top = [(c, rule_title(c, n, lang), k, books[(c, n)]) for (c, n), k in counts.most_common()]
     departments = [(str(r.get("department")), _num(r.get("mean_score"))) for r in _records(county.departments)]
     left_out = [(_text(r.get("project")) or _name(_text(r.get("path"))),
-                 _text(r.get("excluded_en" if lang == "en" else "excluded")) or _text(r.get("duplicate")))
+                 _text(r.get("excluded_en" if lang == "en" else "excluded"))
+                 or (lang == "en" and _text(r.get("duplicate_en"))) or _text(r.get("duplicate")))
                 for r in rows if not _counted(r.get("counted"))]
     return {
         "received": len(rows) + len(county.failures),

@@ -264,12 +264,16 @@ def _leave_out_other_groups(frame: pd.DataFrame, main: tuple[str, int | None]) -
         if other_county or other_year:
             their_year = their_year or year  # a workbook naming no county is said as of its year
             excluded[at] = f"属于{theirs}{_of_year(their_year)}，本汇总为{county}{_of_year(year)}"
-            excluded_en[at] = f"belongs to {theirs} {their_year or ''}".rstrip() + \
-                f", not to this summary's {county} {year or ''}".rstrip()
+            excluded_en[at] = f"belongs to {_named(theirs, their_year)}, not to this summary's {_named(county, year)}"
             counted[at] = False
             other[at] = True
     frame["excluded"], frame["excluded_en"], frame["counted"] = excluded, excluded_en, counted
     return other
+
+
+def _named(county: str, year: int | None) -> str:
+    """'和平县 2020', '2025' (a form naming no county), '和平县'."""
+    return " ".join(str(v) for v in (county, year) if v)
 
 
 def _of_year(year: int | None) -> str:
@@ -325,6 +329,7 @@ def _projects(reports: list[Report], findings: list[Finding], mtimes: dict[str, 
             "warnings_explained": sum(f.severity == "warning" and bool(f.explained) for f in own),
             "main_problem": first,
             "duplicate": "",
+            "duplicate_en": "",
             "counted": True,
             "excluded": "",
             "excluded_en": "",
@@ -368,6 +373,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     paths, mtimes = frame["path"].tolist(), frame["_mtime"].tolist()
     years = [str(y) if isinstance(y, int) else "" for y in frame["year"].tolist()]
     duplicate, counted = frame["duplicate"].tolist(), frame["counted"].tolist()
+    duplicate_en = frame["duplicate_en"].tolist()
     excluded, excluded_en = frame["excluded"].tolist(), frame["excluded_en"].tolist()
     groups: dict[str, list[int]] = {}
     for at, (department, project) in enumerate(zip(frame["department"], frame["project"], strict=True)):
@@ -379,16 +385,19 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         ranked = sorted(same, key=lambda at: (dates[at], mtimes[at], paths[at]))
         for at in ranked:
             others = "、".join(Path(paths[other]).name for other in ranked if other != at)
+            others_en = ", ".join(Path(paths[other]).name for other in ranked if other != at)
             if at == ranked[-1]:
                 duplicate[at] = f"与 {others} 重复，以本表为准"
+                duplicate_en[at] = f"also submitted as {others_en}; this one counts"
             else:
                 duplicate[at] = f"与 {others} 重复，未计入汇总"
+                duplicate_en[at] = f"also submitted as {others_en}; not counted"
                 latest = Path(paths[ranked[-1]]).name
                 excluded[at] = f"重复报送，以 {latest} 为准"
                 excluded_en[at] = f"submitted twice; {latest} counts"
                 counted[at] = False
     if duplicate != frame["duplicate"].tolist():
-        frame["duplicate"], frame["counted"] = duplicate, counted
+        frame["duplicate"], frame["duplicate_en"], frame["counted"] = duplicate, duplicate_en, counted
         frame["excluded"], frame["excluded_en"] = excluded, excluded_en
 
 

@@ -284,3 +284,19 @@ def test_another_countys_or_years_projects_are_listed_after_the_countys_own(quic
     assert re.match(rf"=SUM\(E4:E{other[0] - 1}\)", budget) and not any(f"E{r}" in budget for r in other)
     own = [p for p in doc["projects"] if "本汇总为" not in (p.get("excluded") or "")]
     assert doc["projects"][:len(own)] == own  # the JSON lists them in the same order
+
+
+def test_in_english_the_summary_says_its_own_words_in_english(tmp_path):
+    """--lang en: the notes perfxl writes (copies, other counties, score bands) are English; the
+    departments', projects' and grades' names stay as the units wrote them."""
+    out = tmp_path / "en.xlsx"
+    CliRunner().invoke(main, ["--lang", "en", "summarize", str(SAMPLES), "-o", str(out)])
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Projects"]
+    head = [c.value for c in ws[3]]
+    notes = [r[head.index("Note")] for r in ws.iter_rows(min_row=4, values_only=True) if r[head.index("Note")]]
+    assert any(n.startswith("also submitted as ") and n.endswith("; this one counts") for n in notes)
+    assert "belongs to 2025, not to this summary's 示例县 2023" in notes
+    assert not [n for n in notes if "重复" in n or "属于" in n or "  " in n]
+    bands = [c.value for sheet in wb.sheetnames if sheet.startswith("Grades") for c in wb[sheet]["B"]]
+    assert "59 and below" in bands and not [b for b in bands if b and "及以下" in str(b)]
