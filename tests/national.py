@@ -140,6 +140,7 @@ NATIONAL_CASES = [
     ("cz-2020", "I014", row(8, actual="无投诉"), "F20", "满意度调查结果，如 95%"),
     ("cz-2020", "I015", row(1, actual="200公里"), "I13", "偏差原因（超额原因及下年指标值调整）"),  # 67 % past
     ("cz-2020", "I015", row(5, actual="50万元"), "I17", "偏差原因（超额原因及下年指标值调整）"),  # cost 37.5 % under
+    ("cz-2020", "I016", row(4, actual="≥95%"), "F16", "实际数值，如 95%"),  # the target copied over
     ("cz-2020", "T010", goals(expected="120"), "B11", "目标的文字说明"),
     ("cz-2020", "P016", set_values(funds_current_initial=1200, funds_current_executed=900), "E6",
      "说明预算调减的依据"),

@@ -383,6 +383,45 @@ def word_as_quantitative_result(ctx: Context):
             )
 
 
+@rule("I016", "result-written-as-target", "error", "实际完成值照写了指标值（带“≥”“≤”等比较符号），不是实际数值")
+def result_written_as_target(ctx: Context):
+    """定量指标的实际完成值写成了“≥95%”“不低于120公里”这样带比较符号的指标值写法。
+
+    **检查什么。** 实际完成值带有比较符号或比较词（≥、≤、＞、不低于、不超过、以上、以内……），
+    即写的是应达到的标准，而不是实际达到的数值。常见于把年度指标值整列复制到实际完成值。
+
+    **为什么重要。** “≥95%”说不出实际完成了多少，无法与指标值比较，得分也无从核实。
+
+    **如何改正。** 填写实际达到的数值和单位，如 96%、126公里。
+
+    ---
+
+    A quantitative result written as a target, with a comparison (≥95%, 不低于120公里).
+
+    **What it checks.** Results carrying a comparison sign or word (≥, ≤, 不低于, 以上, 以内…): a
+    standard to reach, not a figure reached — usually the target column copied over.
+
+    **Why it matters.** "≥95%" does not say what was achieved; the score cannot be checked.
+
+    **How to fix.** Type the figure reached, with its unit: 96%, 126公里.
+    """
+    for row in indicator_rows(ctx):
+        if row.nature in QUANTITATIVE and row.actual.kind == "number" and row.actual.comparison:
+            same = normalize(row.text.get("actual", "")) == normalize(row.text.get("target", ""))
+            yield finding_at(
+                ctx, row, "actual",
+                f"“{row.name}”的实际完成值填“{row.text['actual']}”，"
+                + ("与年度指标值相同，" if same else "")
+                + "是指标值的写法（带比较符号），不是实际完成的数值",
+                f"{row.name!r}: the result {row.text['actual']!r} is written as a target (with a comparison)"
+                + (", the same as the target" if same else "") + ", not the figure reached",
+                expected=f"实际数值，如 {show_measure(row.target) if row.target.kind == 'number' else '96%'}",
+                actual=row.text["actual"],
+                hint_zh="填写实际达到的数值和单位，不要照抄年度指标值。",
+                hint_en="Type the figure reached, with its unit; do not copy the target.",
+            )
+
+
 @rule("I005", "unit-mismatch", "warning", "实际完成值的单位与年度指标值不同")
 def unit_mismatch(ctx: Context):
     """实际完成值的计量单位与年度指标值不同（如指标值 ≥120公里，完成值写 118个）。
