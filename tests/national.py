@@ -142,6 +142,8 @@ NATIONAL_CASES = [
     ("cz-2020", "I015", row(5, actual="50万元"), "I17", "偏差原因（超额原因及下年指标值调整）"),  # cost 37.5 % under
     ("cz-2020", "I016", row(4, actual="≥95%"), "F16", "实际数值，如 95%"),  # the target copied over
     ("cz-2020", "T010", goals(expected="120"), "B11", "目标的文字说明"),
+    ("cz-2020", "T011", lambda fill: goals(achieved=fill.items["goals"][0]["expected"])(fill), "F11",
+     "实际完成的情况（数量、质量、效果）"),  # the goal copied as its outcome
     ("cz-2020", "P016", set_values(funds_current_initial=1200, funds_current_executed=900), "E6",
      "说明预算调减的依据"),
     ("cz-2020", "F005", set_values(funds_current_executed=950), "F6", "≤ 1,000.00 万元"),  # 执行率 105 %

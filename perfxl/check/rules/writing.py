@@ -1,4 +1,4 @@
-"""T010, P018 — what a unit writes in words: the goals and the problems.
+"""T010, T011, P018 — what a unit writes in words: the goals and the problems.
 
 Which texts describe a goal and which hold the problems is the profile's ``[checks]``
 (``descriptions``, ``problems``): the national and provincial tables word them differently.
@@ -55,6 +55,54 @@ def goal_bare_number(ctx: Context):
             expected="目标的文字说明", actual=str(row["value"]),
             hint_zh="写明年度要完成的任务、产出和效果。", hint_en="Describe the goal in words.",
         )
+
+
+@rule("T011", "outcome-copied-from-goal", "warning", "实际完成情况照抄了预期目标")
+def outcome_copied_from_goal(ctx: Context):
+    """实际完成情况与预期目标一字不差（不计空格和标点），像是照抄的。
+
+    **检查什么。** 表样 [[checks.copied]] 列出的每一对文字（全国、四川表样：年度总体目标的预期
+    目标与实际完成情况），两者都填了且去掉空格、标点后完全相同。
+
+    **为什么重要。** 实际完成情况要写实际做成了什么、做到什么程度；照抄目标等于没有自评，
+    也看不出与目标的偏差。
+
+    **如何改正。** 对照预期目标，逐项写明实际完成的数量、质量、时效和效果。
+
+    ---
+
+    The outcome (实际完成情况) is the goal (预期目标) word for word.
+
+    **What it checks.** Each pair listed under ``[[checks.copied]]`` (the national and Sichuan
+    forms: the goal and its outcome) both filled and the same once spaces and punctuation are
+    left out.
+
+    **Why it matters.** The outcome must say what was actually achieved; a copied goal is no
+    self-evaluation and hides any deviation.
+
+    **How to fix.** Say what was actually done against each part of the goal.
+    """
+    for pair in ctx.profile.checks.get("copied", []):
+        goals, outcomes = (np.flatnonzero(ctx.mask(name=pair[k], status="ok")) for k in ("goal", "outcome"))
+        by_item = {(wb, item): v for wb, item, v in zip(ctx.array("workbook")[goals].tolist(),
+                                                        ctx.array("item")[goals].tolist(),
+                                                        ctx.array("value")[goals].tolist(), strict=True)}
+        for row in rows_at(ctx, outcomes):
+            goal = by_item.get((row["workbook"], row["item"]))
+            if goal is None or not _plain(goal) or _plain(goal) != _plain(row["value"]):
+                continue
+            yield ctx.finding(
+                row, f"{row['label']}与预期目标一字不差，像是照抄的",
+                f"{row['label']} is the goal word for word",
+                expected="实际完成的情况（数量、质量、效果）", actual=str(row["value"])[:60],
+                hint_zh="对照预期目标，写明实际完成了什么、做到什么程度。",
+                hint_en="Say what was actually achieved against the goal.",
+            )
+
+
+def _plain(text) -> str:
+    """A text without spaces and punctuation, to compare two paragraphs as written."""
+    return "".join(ch for ch in normalize_text(str(text)) if ch.isalnum() or ch in "%％")
 
 
 @rule("P018", "points-lost-no-problems", "warning", "总分有失分，但“存在问题”未填写或只写了“无”")
