@@ -152,10 +152,23 @@ def _over(ctx: Context, check: str) -> list[tuple[dict, float, float, dict]]:
 def _figure(ctx: Context, name: str) -> dict[str, tuple[float, int]]:
     """One named figure per workbook as the form defines it (a derived one recomputed, NaN when
     it is no number), with where its cell is among the cells."""
-    at = np.flatnonzero(ctx.mask(name=name))
+    return ctx.shared(_figures).get(name, {})
+
+
+def _figures(ctx: Context) -> dict[str, dict[str, tuple[float, int]]]:
+    """:func:`_figure` of every figure the profile's F004–F006 pairs name, taken out in one pass."""
+    names = sorted({n for check in ("spent_within_in_place", "spent_within_budget", "in_place_within_budget")
+                    for pair in ctx.profile.checks.get(check, [])
+                    for n in (pair["amount"], pair["limit"], *(x for part in pair.get("parts", []) for x in part))})
+    if not names:
+        return {}
+    at = np.flatnonzero(ctx.mask(name=names))
     value = np.where(ctx.mask(kind="derived")[at], ctx.numbers("expected")[at], ctx.numbers("value")[at])
-    return {wb: (v, i) for wb, v, i in zip(ctx.array("workbook")[at].tolist(), value.tolist(), at.tolist(),
-                                            strict=True)}
+    out: dict[str, dict[str, tuple[float, int]]] = {}
+    for name, wb, v, i in zip(ctx.array("name")[at].tolist(), ctx.array("workbook")[at].tolist(), value.tolist(),
+                              at.tolist(), strict=True):
+        out.setdefault(name, {})[wb] = (v, i)
+    return out
 
 
 def _exceeds(ctx: Context, check: str, zh: str, en: str, hint_zh: str, hint_en: str, skip=frozenset()):

@@ -82,15 +82,13 @@ def outcome_copied_from_goal(ctx: Context):
 
     **How to fix.** Say what was actually done against each part of the goal.
     """
+    workbook, item, value = (ctx.array(c) for c in ("workbook", "item", "value"))
     for pair in ctx.profile.checks.get("copied", []):
         goals, outcomes = (np.flatnonzero(ctx.mask(name=pair[k], status="ok")) for k in ("goal", "outcome"))
-        by_item = {(wb, item): v for wb, item, v in zip(ctx.array("workbook")[goals].tolist(),
-                                                        ctx.array("item")[goals].tolist(),
-                                                        ctx.array("value")[goals].tolist(), strict=True)}
-        for row in rows_at(ctx, outcomes):
-            goal = by_item.get((row["workbook"], row["item"]))
-            if goal is None or not _plain(goal) or _plain(goal) != _plain(row["value"]):
-                continue
+        by_item = {(workbook[at], item[at]): _plain(value[at]) for at in goals.tolist()}
+        copied = [at for at in outcomes.tolist()
+                  if by_item.get((workbook[at], item[at])) and by_item[(workbook[at], item[at])] == _plain(value[at])]
+        for row in rows_at(ctx, copied):
             yield ctx.finding(
                 row, f"{row['label']}与预期目标一字不差，像是照抄的",
                 f"{row['label']} is the goal word for word",
