@@ -132,6 +132,8 @@ def _write(profile: Profile, layout: Layout, path: Path, year: int, county: str,
 # ---- printing --------------------------------------------------------------------------------
 PAGE = {"portrait": (595.3, 841.9), "landscape": (841.9, 595.3)}  # A4, points
 MARGIN = {"side": 0.5, "top": 0.6, "bottom": 0.6}  # inches
+ONE_PAGE_SCALE = 0.75  # a sheet that fits one page at 75 % of its width-fitted scale prints on one (the
+                      # national table is a one-page form: better a little smaller than half a page empty)
 LINE = {10: 14.0, 13: 18.0, 18: 25.0}  # points a line of 宋体 takes, by font size
 DIGIT = 7  # pixels of a column-width unit (the workbook's default font: Calibri 11)
 EM = 13.4  # pixels a Chinese character of 10-point 宋体 takes at 96 dpi
@@ -155,11 +157,13 @@ def _print_setup(ws, sl, fill: Fill) -> None:
     for row, height in heights.items():
         ws.set_row(row, height)
     usable = (page_h - (MARGIN["top"] + MARGIN["bottom"]) * 72) / (scale / 100) * 0.97
-    breaks, repeat = _page_breaks(sl, [heights.get(r, 15.0) for r in range(sl.rows)], usable)
+    rows = [heights.get(r, 15.0) for r in range(sl.rows)]
+    one_page = usable < sum(rows) <= usable / ONE_PAGE_SCALE  # a little too tall: shrunk onto one page
+    breaks, repeat = ([], None) if one_page else _page_breaks(sl, rows, usable)
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
-    ws.fit_to_pages(1, 0)  # the width fitted by the program that prints, whatever its fonts
+    ws.fit_to_pages(1, 1 if one_page else 0)  # the width (and height) fitted by the program that prints
     if breaks:
         ws.set_h_pagebreaks(breaks)
     if repeat is not None:

@@ -132,6 +132,15 @@ def test_a_long_deviation_reason_prints_whole(tmp_path, pid, printed):
     assert long in raw
 
 
+def test_the_blank_national_form_prints_on_one_page_as_published(tmp_path, printed):
+    """The 财预〔2020〕10号 table is a one-page form: a little smaller rather than its funds table
+    on one page and the indicator list alone on the next."""
+    pages = printed(write_template(CZ, tmp_path / "cz.xlsx"))
+    assert len(pages) == 1 and pages[0].a4_landscape
+    assert "年度资金总额" in pages[0].text and "自评等级" in pages[0].text
+    assert (load_workbook(tmp_path / "cz.xlsx").active.page_setup.fitToHeight or 1) == 1  # 1 is the default
+
+
 def test_amounts_typed_in_wan_yuan_are_read_in_yuan(tmp_path):
     fill = national_fill()
     fill.values.update(funds_current_annual=900, funds_carryover_annual=100)
