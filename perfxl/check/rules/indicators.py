@@ -690,14 +690,14 @@ def result_far_beyond_target(ctx: Context):
         reason = normalize(row.text.get("reason", "")).strip("。.，,")
         if reason and reason not in marks and row.status.get("reason") == "ok":
             continue
-        how = "低于" if row.nature == REVERSE else "超过"
+        reverse = row.nature == REVERSE  # a cost or a time limit beaten by far: was it set too loose?
         yield finding_at(
             ctx, row, "reason",
-            f"“{row.name}”实际完成 {show_measure(row.actual)}，{how}年度指标值 {row.target.text} 达 {past:.0%}，"
-            f"未写偏差原因（年度指标值是否定得过低？）",
+            f"“{row.name}”实际完成 {show_measure(row.actual)}，{'低于' if reverse else '超过'}年度指标值 "
+            f"{row.target.text} 达 {past:.0%}，未写偏差原因（年度指标值是否定得{'过宽' if reverse else '过低'}？）",
             f"{row.name!r}: result {show_measure(row.actual)} is {past:.0%} "
-            f"{'under' if row.nature == REVERSE else 'past'} its target {row.target.text}, with no reason given "
-            "(was the target set too low?)",
+            f"{'under' if reverse else 'past'} its target {row.target.text}, with no reason given "
+            f"(was the target set too {'loose' if reverse else 'low'}?)",
             expected="偏差原因（超额原因及下年指标值调整）", actual=row.text.get("reason") or "（空）",
             hint_zh="写明大幅超额的原因，以及下一年度指标值如何调整；完成值填错的予以改正。",
             hint_en="Say why the target was beaten by so much and how next year's target changes.",
