@@ -597,6 +597,12 @@ def indicator_total_mismatch(ctx: Context):
                                  "it must equal the rows' sum plus the execution rate's part")
 
 
+def _explained(row: Row, placeholders: set[str]) -> bool:
+    """Whether the row's 偏差原因分析及改进措施 says something (not blank, not 无 or /)."""
+    reason = normalize(row.text.get("reason", "")).strip("。.，,")
+    return bool(reason) and reason not in placeholders and row.status.get("reason") == "ok"
+
+
 @rule("I009", "deviation-unexplained", "warning", "指标扣分却未写偏差原因分析及改进措施")
 def deviation_unexplained(ctx: Context):
     """指标得分低于分值，却没有写偏差原因分析及改进措施。
@@ -623,8 +629,7 @@ def deviation_unexplained(ctx: Context):
     for row in indicator_rows(ctx):
         if not (is_number(row.score) and is_number(row.weight)) or row.score >= row.weight - tol:
             continue
-        reason = normalize(row.text.get("reason", "")).strip("。.，,")
-        if reason and reason not in marks and row.status.get("reason") == "ok":
+        if _explained(row, marks):
             continue
         yield finding_at(
             ctx, row, "reason",
@@ -687,8 +692,7 @@ def result_far_beyond_target(ctx: Context):
         past = _beyond(row, scoring.far_beyond)
         if past is None:
             continue
-        reason = normalize(row.text.get("reason", "")).strip("。.，,")
-        if reason and reason not in marks and row.status.get("reason") == "ok":
+        if _explained(row, marks):
             continue
         reverse = row.nature == REVERSE  # a cost or a time limit beaten by far: was it set too loose?
         yield finding_at(
