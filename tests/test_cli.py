@@ -270,3 +270,21 @@ def test_a_workbook_calamine_cannot_read_says_what_to_do(run, make, tmp_path):
     result = run("validate", odd)
     assert result.exit_code == 2
     assert "非标准编码.xlsx" in result.output and "另存为 .xlsx" in result.output
+
+
+def test_a_template_read_by_its_layout_says_so(run, make, tmp_path):
+    """A template whose defined names were lost (re-saved by another program) is still read where
+    the template puts each field — and the reviewer is told, on the console and in the JSON."""
+    import json
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(make())
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    wb.save(tmp_path / "无名称.xlsx")
+    out = run("validate", tmp_path / "无名称.xlsx").output
+    assert "个字段未找到定义名称，按表样位置读取" in out.splitlines()[1]
+    assert "lost their defined names" in run("--lang", "en", "validate", tmp_path / "无名称.xlsx").output
+    doc = json.loads(run("validate", "--format", "json", tmp_path / "无名称.xlsx").output)
+    assert doc["workbooks"][0]["located"][0].endswith("个字段未找到定义名称，按表样位置读取")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 
 from perfxl.findings import SEVERITY_LABELS, sort_findings
+from perfxl.read.workbook import located_en
 from perfxl.words import count
 
 from .validate import WorkbookResult
@@ -79,6 +80,8 @@ def _lines(results: Iterable[WorkbookResult], lang: str):
         yield f"{r.path}  {summary}", "header"
         if r.reading is not None:
             yield "  " + reading_line(r.reading, lang), "note"
+        for note in r.located:  # a template found by its sheet names, or read by its layout
+            yield "  " + (located_en(note) if lang == "en" else note), "note"
         if not r.findings:
             yield f"  {words['ok']}", "ok"
         for f in sort_findings(r.findings):
@@ -165,6 +168,7 @@ def to_json(results: list[WorkbookResult]) -> str:
                 "reason": r.reason or None,
                 "read_by": r.read_by,
                 "reading": reading_json(r.reading),
+                "located": r.located,
                 "notes_not_written": r.write_error or None,
                 "figures": r.figures,
                 "counts": {"errors": r.errors, "warnings_open": r.warnings,

@@ -26,7 +26,7 @@ from perfxl.notes import RESULT_NAMES
 from perfxl.ooxml.atomic import Fingerprint
 from perfxl.read.decrypt import decrypted
 from perfxl.read.guard import open_checked, vetted
-from perfxl.read.workbook import Report, read_report
+from perfxl.read.workbook import LABELS_NOTE, Report, read_report
 
 from .isolate import Failure, map_isolated
 from .own import OwnOutput, own_output_file
@@ -51,6 +51,7 @@ class WorkbookResult:
     fingerprint: Fingerprint | None = None  # the file as read, for the notes written into it
     write_error: str = ""  # why the notes could not be written (then the file is not done)
     write_error_en: str = ""
+    located: list[str] = field(default_factory=list)  # how the form was found, where not by its marks
 
     @property
     def file(self) -> str:
@@ -197,6 +198,7 @@ def validate_paths(paths: Iterable[str | Path], settings: Settings | None = None
         reports.append(got)
         result.status, result.profile, result.figures = "ok", got.profile.id, plain(got.figures())
         result.read_by, result.reading = got.read_by, got.labels
+        result.located = [n for n in got.notes if not n.startswith(LABELS_NOTE)]  # the reading says that one
         result.fingerprint = fingerprints.get(path)
     for r in results.values():
         if r.source == r.path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import sys
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -328,8 +329,25 @@ def _read_labels(book, pkg: Package, profile: Profile | None):
     return found.profile, reading, records
 
 
+LABELS_NOTE = "没有模板标记，按标签读取"  # how a note on a workbook read by its labels begins
+LOCATED_EN = (  # the reader's notes in English, by their Chinese wording
+    (re.compile(r"未找到表样标记，按工作表名称认定为 (.+)"), "no template marks: taken as form {0} by its sheet names"),
+    (re.compile(r"(\d+) 个字段未找到定义名称，按表样位置读取"),
+     "{0} fields had lost their defined names: read where the template puts them"),
+)
+
+
+def located_en(note: str) -> str:
+    """A note of the reader's in English (as written when it has no translation)."""
+    for pattern, text in LOCATED_EN:
+        m = pattern.fullmatch(note)
+        if m:
+            return text.format(*m.groups())
+    return note
+
+
 def _labels_note(reading) -> str:
-    return (f"没有模板标记，按标签读取：表样 {reading.profile}（对上 {reading.found}/{reading.total} 个标签），"
+    return (f"{LABELS_NOTE}：表样 {reading.profile}（对上 {reading.found}/{reading.total} 个标签），"
             f"工作表：{'、'.join(reading.sheets)}")
 
 
