@@ -217,22 +217,25 @@ def _year(value) -> int | None:
 
 
 def _groups(projects: pd.DataFrame) -> tuple[list[dict], tuple[str, int | None]]:
-    """The workbooks by county and year, and the summary's own (county, year): the one most
-    workbooks name (ties: the later year, then the county's name).  A workbook naming no county
-    or no year belongs to any."""
+    """The workbooks by county and year, and the summary's own (county, year): the one the most
+    workbooks belong to (ties: the later year, then the county's name).  A workbook naming no
+    county (the national table has none) or no year belongs to any — so 36 national-form
+    workbooks of 2023 and one 和平县 2020 report make a summary of 2023, not of 和平县 2020."""
     counties, years = projects["county"].tolist(), [_year(y) for y in projects["year"]]
     keys = [(name_key(c), y) for c, y in zip(counties, years, strict=True)]
     spelled: dict[str, Counter] = {}
     for county, (key, _) in zip(counties, keys, strict=True):
         if key:
             spelled.setdefault(key, Counter())[county] += 1
-    both = Counter(k for k in keys if k[0] and k[1] is not None)
-    if both:
-        key, year = max(both, key=lambda k: (both[k], k[1], k[0]))
-    else:  # nothing names both: each on its own
-        named = Counter(k for k, _ in keys if k)
-        dated = Counter(y for _, y in keys if y is not None)
-        key = max(named, key=lambda k: (named[k], k)) if named else ""
+    kinds = Counter(keys)
+
+    def members_of(candidate: tuple[str, int | None]) -> int:
+        key, year = candidate
+        return sum(n for (k, y), n in kinds.items() if (not k or k == key) and (y is None or y == year))
+
+    key, year = max(kinds, key=lambda c: (members_of(c), c[1] or 0, c[0])) if kinds else ("", None)
+    if year is None:  # the most belong to no year in particular: the year most name, if any
+        dated = Counter(y for k, y in keys if y is not None and (not k or k == key))
         year = max(dated, key=lambda y: (dated[y], y)) if dated else None
     main = (spelled[key].most_common(1)[0][0] if key else "", year)
     members: dict[tuple, list[str]] = {}

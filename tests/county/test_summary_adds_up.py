@@ -300,3 +300,13 @@ def test_in_english_the_summary_says_its_own_words_in_english(tmp_path):
     assert not [n for n in notes if "重复" in n or "属于" in n or "  " in n]
     bands = [c.value for sheet in wb.sheetnames if sheet.startswith("Grades") for c in wb[sheet]["B"]]
     assert "59 and below" in bands and not [b for b in bands if b and "及以下" in str(b)]
+
+
+def test_a_county_on_the_national_form_is_not_taken_for_the_one_report_that_names_a_county(tmp_path_factory):
+    """The national table names no county: its 36 workbooks of 2023 outnumber the one 和平县 2020
+    report among them, so the summary is of 2023 and that report is the one left out."""
+    output, doc, _ = _summarize(tmp_path_factory, SAMPLES / "national", SAMPLES / "typed")
+    assert doc["title"] == "2023年度财政支出绩效自评汇总"
+    counted = [g for g in doc["groups"] if g["counted"]]
+    assert [(g["year"], g["workbooks"]) for g in counted] == [(2023, 37)]  # 36 + the typed national one
+    assert "1 份自评表不属于2023年度" in output and "和平县2020年度" in output
