@@ -836,8 +836,10 @@ def _limits(jobs, timeout, memory, password=None):
         help=("汇总工作簿中的金额单位（JSON 始终以元为单位）",
               "unit of the amounts in the summary workbook (the JSON is always in 元)"))
 @option("--budget", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help=("预算清单（.xlsx 或 .csv：部门、项目、批复预算），用于核对",
-              "budget list (.xlsx or .csv: department, project, approved budget) to reconcile with"))
+        help=("预算清单（.xlsx 或 .csv：部门、项目、批复预算；表头写“（万元）”或表上注明“单位：万元”的"
+              "按万元读），用于核对",
+              "budget list (.xlsx or .csv: department, project, approved budget; in 万元 where its header "
+              "or a line above says so) to reconcile with"))
 @option("--annotate-to", type=click.Path(file_okay=False, path_type=Path),
         help=("把有问题的工作簿批注后另存到此文件夹（保留原文件夹结构），便于退回修改",
               "write annotated copies of the workbooks with findings into this folder (keeping the "

@@ -32,8 +32,14 @@ _BUDGET_HEADERS = {
 }
 
 
+_WAN = re.compile(r"万元")
+
+
 def read_budget(path: Path) -> pd.DataFrame:
-    """The finance system's list of approved projects: department, project, approved budget."""
+    """The finance system's list of approved projects: department, project, approved budget, in
+    元.  The header row may stand under a title (the first rows are searched for it); amounts are
+    in 万元 where the amount's header or a line above the table says so (批复预算（万元）,
+    单位：万元), else in 元 — an amount typed with its unit (47.82万元) is read as typed."""
     from perfxl.numbers import parse_money
 
     try:
@@ -41,30 +47,61 @@ def read_budget(path: Path) -> pd.DataFrame:
             raw = None
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
-                    raw = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
+                    raw = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, header=None)
                     break
                 except UnicodeDecodeError:
                     continue
             if raw is None:
                 raise ValueError("无法识别文件编码")
         else:
-            raw = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+            raw = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False, header=None)
     except Exception as exc:
         raise PerfxlError(f"预算清单无法读取：{exc}", path=str(path),
                           message_en=f"cannot read the budget list: {exc}") from exc
-    columns = {}
-    for key, names in _BUDGET_HEADERS.items():
-        found = next((c for c in raw.columns if name_key(c) in names), None)
-        if found is None:
-            found = next((c for c in raw.columns if any(n in name_key(c) for n in names)), None)
-        if found is None:
-            raise PerfxlError(f"预算清单缺少“{names[0]}”列（现有列：{'、'.join(map(str, raw.columns))}）",
-                              path=str(path), message_en=f"the budget list has no {key} column")
-        columns[found] = key
-    frame = raw.rename(columns=columns)[list(_BUDGET_HEADERS)]
-    frame["approved"] = frame["approved"].map(lambda v: parse_money(v).value)
-    frame = frame[frame["project"].str.strip() != ""]
+    rows = raw.values.tolist()
+    at = next((i for i, row in enumerate(rows[:10]) if _header_columns(row)), None)
+    if at is None:
+        head = [str(c) for c in rows[0] if str(c).strip()] if rows else []
+        missing = next(names[0] for key, names in _BUDGET_HEADERS.items()
+                       if not any(_matches(c, names) for c in head))
+        raise PerfxlError(f"预算清单缺少“{missing}”列（现有列：{'、'.join(head)}）",
+                          path=str(path), message_en=f"the budget list has no {missing} column")
+    columns = _header_columns(rows[at])
+    above = " ".join(str(c) for row in rows[:at] for c in row)
+    per = 10_000 if _WAN.search(str(rows[at][columns["approved"]])) or _WAN.search(above) else 1
+    frame = pd.DataFrame({key: [row[i] if i < len(row) else "" for row in rows[at + 1:]]
+                          for key, i in columns.items()})[list(_BUDGET_HEADERS)]
+
+    def amount(v):
+        parsed = parse_money(v)
+        if parsed.value is None or parsed.note:  # typed with its own unit (万元, 元): as typed
+            return parsed.value
+        return parsed.value * per
+
+    frame["approved"] = frame["approved"].map(amount)
+    frame = frame[frame["project"].map(lambda v: str(v).strip() != "")]
     return frame.reset_index(drop=True)
+
+
+def _matches(cell, names) -> bool:
+    key = name_key(cell)
+    return key in names or any(n in key for n in names)
+
+
+def _header_columns(row: list) -> dict[str, int]:
+    """The department, project and amount columns of a header row ({} when it is none):
+    exact names first, then a header containing one (批复预算（万元）)."""
+    keys = [name_key(c) for c in row]
+    out = {}
+    for key, names in _BUDGET_HEADERS.items():
+        found = next((i for i, k in enumerate(keys) if k in names and i not in out.values()), None)
+        if found is None:
+            found = next((i for i, k in enumerate(keys) if k and any(n in k for n in names)
+                          and i not in out.values()), None)
+        if found is None:
+            return {}
+        out[key] = found
+    return out
 
 
 def reconcile(counted: pd.DataFrame, approved: pd.DataFrame, tolerance: float = 0.01) -> pd.DataFrame:

@@ -220,6 +220,26 @@ def test_annotated_copies_to_send_back(make, tmp_path):
     assert county.annotate_failures == []
 
 
+def test_a_budget_list_in_wan_yuan_under_a_title_is_read_in_yuan(make, tmp_path):
+    """Finance systems export the list with a title over it and amounts in 万元: 20 万元 is the
+    200,000 元 the form says, not a 199,980 元 difference."""
+    a = make(lambda f: _project(f, "戊局", "按预算", 200_000, 200_000))
+    b = make(lambda f: _project(f, "戊局", "预算不符", 300_000, 290_000))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["示例县2023年度项目预算批复清单"])
+    ws.append(["序号", "预算单位", "项目名称", "批复预算（万元）"])
+    ws.append([1, "戊局", "按预算", 20])
+    ws.append([2, "戊局", "预算不符", "32"])
+    ws.append([3, "戊局", "另一个", "8万元"])  # typed with its unit: as typed
+    wb.save(tmp_path / "预算清单.xlsx")
+    county = summarize([a, b], limits=INLINE, budget=tmp_path / "预算清单.xlsx")
+    rows = county.reconciliation.set_index("project")
+    assert rows.loc["按预算", "status"] == "一致" and rows.loc["按预算", "approved"] == 200_000
+    assert rows.loc["预算不符", "difference"] == -20_000
+    assert rows.loc["另一个", "approved"] == 80_000
+
+
 def test_a_budget_list_without_its_columns_is_named(make, tmp_path):
     bad = tmp_path / "预算清单.csv"
     bad.write_text("单位,金额\n戊局,1000\n", encoding="utf-8")
