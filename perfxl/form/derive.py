@@ -67,7 +67,7 @@ def derive(profile: Profile, inputs: dict[str, object], items: dict[str, dict[st
     """
     grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, object] = {}
-    for cells, steps in grids:
+    for cells, steps, *_ in grids:
         cell = {key: _num(inputs.get(name)) for key, name in cells}
         for key, formula, along, _ in steps:  # every cell a float: _num's or a formula's
             cell[key] = formula.evaluate_floats({k: cell[at] for k, at in along})
@@ -114,7 +114,10 @@ def _plan(profile: Profile) -> tuple:
              tuple((k, (k, ck) if rule.axis == "column" else (rk, k)) for k in rule.formula.names),
              grid_name(block, rk, ck))
             for (rk, ck), rule in _grid_order(block))
-        grids.append((cells, steps))
+        # a rate (a formula that divides) shows blank over a zero base; the formulas that use it
+        # name it as N(cell) — counted as 0, as the template's Excel formulas do
+        blankable = frozenset((rk, ck) for (rk, ck), rule in _grid_order(block) if rule.formula.divides)
+        grids.append((cells, steps, blankable))
     totals = tuple((block.key, c.key, list_name(block, f"total_{c.key}"))
                    for block in profile.blocks("list") for c in block.columns if c.sum and block.total)
     scored = profile.scored
@@ -132,6 +135,13 @@ def _plan(profile: Profile) -> tuple:
             tuple(tree_name(score, i) for i in scored.leaves), adds, tree_name(score, "total"), None)
 
 
+def _as_n(value):
+    """Excel's N() of a cell: a number itself, a blank or a text 0, an error passed on."""
+    if value is None or isinstance(value, str):
+        return 0.0
+    return value
+
+
 def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str, dict[str, list]]):
     """Derived values by defined name as the template's own formulas compute them in Excel from
     the cells as typed, a number typed as text included (the figures of the printed form).
@@ -146,10 +156,11 @@ def derive_as_typed(profile: Profile, inputs: dict[str, object], items: dict[str
     grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, object] = {}
     computed: dict[str, object] = {}  # the grid's figures as computed, errors as errors (not their text)
-    for cells, steps in grids:
+    for cells, steps, blankable in grids:
         cell = {key: inputs.get(name) for key, name in cells}
         for key, formula, along, name in steps:
-            cell[key] = computed[name] = formula.evaluate_sheet({k: cell[at] for k, at in along})
+            cell[key] = computed[name] = formula.evaluate_sheet(
+                {k: _as_n(cell[at]) if at in blankable else cell[at] for k, at in along})
             out[name] = _shown(cell[key])
     for block, column, name in totals:
         out[name] = _shown(_sheet_sum(items.get(block, {}).get(column, [])))
@@ -219,7 +230,7 @@ def formula_sources(profile: Profile) -> dict[str, frozenset[str]]:
     indirectly (an open list's column is one name for all its rows)."""
     grids, totals, roots, leaves, adds, total_name, listed = _plan(profile)
     out: dict[str, frozenset[str]] = {}
-    for cells, steps in grids:
+    for cells, steps, *_ in grids:
         of = {key: frozenset({name}) for key, name in cells}
         for key, _, along, name in steps:
             of[key] = frozenset().union(*(of[at] for _, at in along))

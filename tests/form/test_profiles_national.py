@@ -141,6 +141,19 @@ def test_the_blank_national_form_prints_on_one_page_as_published(tmp_path, print
     assert (load_workbook(tmp_path / "cz.xlsx").active.page_setup.fitToHeight or 1) == 1  # 1 is the default
 
 
+@pytest.mark.parametrize("pid", ["cz-2020", "sc-2025"])
+def test_the_blank_form_shows_what_excel_shows_no_error_values(tmp_path, pid):
+    """A blank form's 执行率 is blank text; the score over it is MIN(N(rate)×10, 10) = 0 in Excel,
+    so the template's cached values are 0, and validating the blank form finds no #VALUE!."""
+    path = write_template(load_profile(pid), tmp_path / f"{pid}.xlsx")
+    cached = load_workbook(path, data_only=True).active
+    formulas = load_workbook(path).active
+    shown = {c.coordinate: cached[c.coordinate].value for row in formulas.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")}
+    assert not [v for v in shown.values() if isinstance(v, str) and v.startswith("#")], shown
+    assert not [f for f in check([read_report(path)]) if f.code == "V003"]
+
+
 def test_amounts_typed_in_wan_yuan_are_read_in_yuan(tmp_path):
     fill = national_fill()
     fill.values.update(funds_current_annual=900, funds_carryover_annual=100)
