@@ -150,6 +150,9 @@ NATIONAL_CASES = [
     ("cz-2020", "F005", set_values(funds_carryover_executed=120, funds_current_executed=835), "F8",
      "≤ 100.00 万元"),  # the total holds (955), 上年结转 does not
     ("sc-2025", "F005", set_values(funds_fiscal_executed=520), "G7", "≤ 500.00 万元"),
+    ("cz-2020", "P019", lambda fill: fill.values.update(
+        {k: v * 10_000 for k, v in fill.values.items() if k.startswith("funds_") and isinstance(v, int | float)}),
+     "D7", "800.00 万元（如以元填写）"),  # every amount typed in 元 on the 万元 form
     ("sc-2025", "I002", row(1, actual="280"), "J15", "≤ 23.33"),  # 280 ÷ 300 × 25, 指标性质 ≥
     ("sc-2025", "I005", row(3, actual="97人"), "H17", "单位为 %"),
     ("sc-2025", "I013", row(5, nature="≥"), "E19", "≤ …"),

@@ -519,6 +519,58 @@ def amounts_in_wan(ctx: Context):
             )
 
 
+@rule("P019", "amounts-in-yuan", "warning", "金额疑似以元填写（表中单位为万元）")
+def amounts_in_yuan(ctx: Context):
+    """金额疑似以元填入以万元为单位的表。
+
+    **检查什么。** 表样以万元为单位的金额（全国、四川表样的资金表）：一个项目填写的金额
+    （不计 0）全都大于表样规定的界限（`[checks.units] yuan_above`，全国、四川表样为 5 亿元，
+    即 50,000 万元）。
+
+    **为什么重要。** 1000 万元填成 10000000，表内各数照样相互吻合，执行率和得分也不变，
+    任何加总校验都发现不了，全县汇总却会多出一万倍。
+
+    **如何改正。** 以万元为单位重新填写（10,000,000 元填 1000）。
+
+    ---
+
+    Amounts that look typed in 元 into a form in 万元.
+
+    **What it checks.** The money amounts of tables printed in 万元 (the national and Sichuan
+    funds tables): every non-zero amount of a project above the profile's `[checks.units]
+    yuan_above` (500,000,000 元 — 50,000 万元 — on both forms).
+
+    **Why it matters.** 10000000 typed for 1,000 万元 keeps every total, rate and score of the
+    form consistent, so no check of the form finds it, and the county summary grows ten
+    thousandfold.
+
+    **How to fix.** Type the amounts in 万元 (1000 for 10,000,000 元).
+    """
+    above = ctx.profile.checks.get("units", {}).get("yuan_above")
+    in_wan = [b.key for b in ctx.profile.blocks() if b.unit == "万元"]
+    if above is None or not in_wan:
+        return
+    amount = ctx.numbers("value")
+    typed = np.flatnonzero(ctx.mask(kind="input", type="money", block=in_wan) & ~np.isnan(amount) & (amount != 0))
+    smallest: dict[str, float] = {}
+    first: dict[str, int] = {}  # each workbook's first amount typed
+    for wb, at, value in zip(ctx.array("workbook")[typed].tolist(), typed.tolist(), np.abs(amount[typed]).tolist(),
+                             strict=True):
+        smallest[wb] = min(smallest.get(wb, value), value)
+        first.setdefault(wb, at)
+    limit = show(float(above), "money", "万元")
+    for row in rows_at(ctx, [at for wb, at in first.items() if smallest[wb] > float(above)]):
+        value = show(row["value"], "money", "万元")
+        yield ctx.finding(
+            row, f"本项目的金额都大于 {limit}（如{row['label']}为 {value}），疑似以元填写；表中金额单位为万元",
+            f"every amount of the project is above {limit} (e.g. {row['label']} {value}): typed in yuan? "
+            "The form is in 万元",
+            expected=f"{show(row['value'] / WAN, 'money', '万元')}（如以元填写）", actual=value,
+            hint_zh="以万元为单位填写金额，如 10,000,000 元填 1000。",
+            hint_en="Type amounts in 万元: 1000 for 10,000,000 yuan.",
+        )
+
+
 def _by_workbook(ctx: Context, name: str) -> dict[str, float]:
     """A named figure's recomputed value in each workbook (NaN when it is no number)."""
     at = ctx.mask(name=name)
