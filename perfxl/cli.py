@@ -751,8 +751,9 @@ def map_command(path, fmt):
                 click.echo(words["nearest_line"].format(profile=p, name=n, found=len(f), total=len(f) + len(m),
                                                         share=s))
                 sep = "、" if _lang() == "zh" else ", "
-                click.echo(words["found"] + sep.join(f))
-                click.echo(words["lacks"] + sep.join(m))
+                none = "（无）" if _lang() == "zh" else "(none)"
+                click.echo(words["found"] + (sep.join(f) or none))
+                click.echo(words["lacks"] + (sep.join(m) or none))
         sys.exit(2)
     rows = field_map(report)
     reading = report.labels
