@@ -63,7 +63,14 @@ def test_a_workbook_not_understood_shows_the_nearest_form_and_its_missing_labels
     found = next(line for line in result.output.splitlines() if line.strip().startswith("对上："))
     assert set(found.split("：", 1)[1].split("、")) == {"项目名称", "投入指标", "行次", "预算安排", "实际到位"}
     assert "缺少：" in result.output and "实际支出" in result.output
-    assert "    对上：（无）" in result.output.splitlines()  # a form none of whose labels is there says so
+
+
+def test_a_form_none_of_whose_labels_is_there_says_so(run, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["月份", "销售额"])
+    wb.save(tmp_path / "sales.xlsx")
+    lines = run("map", tmp_path / "sales.xlsx").output.splitlines()
+    assert lines.count("    对上：（无）") == 3  # each of the three forms
 
 
 def test_in_english(run):
