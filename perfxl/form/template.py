@@ -20,6 +20,7 @@ import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
@@ -229,13 +230,19 @@ def _row_heights(sl, fill: Fill) -> dict[int, float]:
     return {r: round(h, 1) for r, h in heights.items() if h > 15.0 or r in heights}
 
 
+@lru_cache(maxsize=16)
+def _skeleton(block) -> list[dict[str, str]]:
+    """The blank form's indicator rows, worked out once per block (not for every cell of them)."""
+    return skeleton_rows(block)
+
+
 def _typed(slot, fill: Fill, i: int, blocks: dict) -> str:
     if slot.section == "list":
         items = fill.items.get(slot.block, [])
         value = items[i].get(slot.column) if i < len(items) else None
     elif slot.section == "indicators" and slot.kind == "input":  # the unit's rows, or the skeleton
         block = blocks[slot.block]
-        items = fill.items[block.key] if block.key in fill.items else skeleton_rows(block)
+        items = fill.items[block.key] if block.key in fill.items else _skeleton(block)
         value = items[i].get(slot.column) if i < len(items) else None
         role = next(c.role for c in block.columns if c.key == slot.column)
         near = [items[j].get(slot.column) for j in (i - 1, i + 1) if 0 <= j < len(items)]

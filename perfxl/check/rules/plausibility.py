@@ -477,14 +477,7 @@ def amounts_in_wan(ctx: Context):
     below = units.get("wan_below")
     flagged = set()
     if below is not None and in_yuan:
-        amount = ctx.numbers("value")
-        typed = np.flatnonzero(ctx.mask(kind="input", type="money", block=in_yuan) & ~np.isnan(amount) & (amount != 0))
-        largest: dict[str, float] = {}
-        first: dict[str, int] = {}  # each workbook's first amount typed
-        for wb, at, value in zip(ctx.array("workbook")[typed].tolist(), typed.tolist(),
-                                 np.abs(amount[typed]).tolist(), strict=True):
-            largest[wb] = max(largest.get(wb, value), value)
-            first.setdefault(wb, at)
+        first, largest = _typed_amounts(ctx, in_yuan, max)
         for row in rows_at(ctx, [at for wb, at in first.items() if largest[wb] < float(below)]):
             flagged.add(row["workbook"])
             yield ctx.finding(
@@ -550,14 +543,7 @@ def amounts_in_yuan(ctx: Context):
     in_wan = [b.key for b in ctx.profile.blocks() if b.unit == "万元"]
     if above is None or not in_wan:
         return
-    amount = ctx.numbers("value")
-    typed = np.flatnonzero(ctx.mask(kind="input", type="money", block=in_wan) & ~np.isnan(amount) & (amount != 0))
-    smallest: dict[str, float] = {}
-    first: dict[str, int] = {}  # each workbook's first amount typed
-    for wb, at, value in zip(ctx.array("workbook")[typed].tolist(), typed.tolist(), np.abs(amount[typed]).tolist(),
-                             strict=True):
-        smallest[wb] = min(smallest.get(wb, value), value)
-        first.setdefault(wb, at)
+    first, smallest = _typed_amounts(ctx, in_wan, min)
     limit = show(float(above), "money", "万元")
     for row in rows_at(ctx, [at for wb, at in first.items() if smallest[wb] > float(above)]):
         value = show(row["value"], "money", "万元")
@@ -569,6 +555,20 @@ def amounts_in_yuan(ctx: Context):
             hint_zh="以万元为单位填写金额，如 10,000,000 元填 1000。",
             hint_en="Type amounts in 万元: 1000 for 10,000,000 yuan.",
         )
+
+
+def _typed_amounts(ctx: Context, blocks: list[str], pick) -> tuple[dict[str, int], dict[str, float]]:
+    """The money typed (not 0) in ``blocks``, by workbook: where its first amount stands among
+    the cells, and ``pick`` (min or max) of the amounts' sizes."""
+    amount = ctx.numbers("value")
+    typed = np.flatnonzero(ctx.mask(kind="input", type="money", block=blocks) & ~np.isnan(amount) & (amount != 0))
+    first: dict[str, int] = {}
+    picked: dict[str, float] = {}
+    for wb, at, value in zip(ctx.array("workbook")[typed].tolist(), typed.tolist(), np.abs(amount[typed]).tolist(),
+                             strict=True):
+        picked[wb] = pick(picked.get(wb, value), value)
+        first.setdefault(wb, at)
+    return first, picked
 
 
 def _by_workbook(ctx: Context, name: str) -> dict[str, float]:
